@@ -1,0 +1,216 @@
+"""The spooler interface: what an operation handler may ask of a print service.
+
+Shaped like PAPI (the Solaris listener's spooler API, see the README's architecture section): printers
+are listed, queried, modified, paused/resumed (stop/start *processing*) and enabled/disabled (stop/start
+*accepting* jobs); jobs are validated, created, fed documents as streams, queried, listed, modified,
+moved, cancelled, held, released and restarted.
+
+Rules every backend follows:
+
+- Printers are named by their configured name (``"print"``), jobs by an ``int`` job-id unique within the
+  backend. Backends know nothing of URIs, HTTP or WSGI: the operation layer builds every URI.
+- Attributes travel as :class:`~ipp_wsgi.codec.AttributeGroup`; the operation layer has already checked
+  the request against the printer's ``*-supported`` values before a backend sees it.
+- A document arrives as a binary stream (already decompressed) that the backend reads once, in chunks,
+  until EOF; it is never held whole in memory.
+- A failure is a :class:`BackendError` carrying the IPP status code the client should get.
+- :class:`Backend` answers every call with server-error-operation-not-supported, so a backend overrides
+  only what its spooler can do; :meth:`Backend.supports` tells the operation layer which those are.
+
+A new backend is one module in this package plus its tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from ipp_wsgi.codec import AttributeGroup, status
+
+# job-state values (RFC 8011 section 5.3.7)
+JOB_PENDING = 3
+JOB_PENDING_HELD = 4
+JOB_PROCESSING = 5
+JOB_PROCESSING_STOPPED = 6
+JOB_CANCELED = 7
+JOB_ABORTED = 8
+JOB_COMPLETED = 9
+TERMINAL_JOB_STATES = frozenset({JOB_CANCELED, JOB_ABORTED, JOB_COMPLETED})
+
+# printer-state values (RFC 8011 section 5.4.11)
+PRINTER_IDLE = 3
+PRINTER_PROCESSING = 4
+PRINTER_STOPPED = 5
+
+
+class BackendError(Exception):
+    """A spooler refusal or failure, with the IPP status code to answer."""
+
+    def __init__(self, status_code: int, message: str = "") -> None:
+        super().__init__(message or f"status 0x{status_code:04x}")
+        self.status = status_code
+        self.message = message
+
+
+def not_supported() -> BackendError:
+    """The error of an operation this backend cannot do."""
+    return BackendError(status.SERVER_ERROR_OPERATION_NOT_SUPPORTED, "not supported by this print service")
+
+
+@dataclass(slots=True)
+class Job:
+    """A job as the spooler knows it.
+
+    ``attributes`` holds the job's template and description attributes other than those given as fields
+    (for example ``copies``, ``media``, ``document-format``, ``job-originating-user-name``); it never
+    holds URIs.
+    """
+
+    job_id: int
+    printer: str
+    owner: str
+    name: str
+    state: int
+    state_reasons: list[str]
+    created: float
+    processing: float | None = None
+    completed: float | None = None
+    k_octets: int = 0
+    documents: int = 0
+    origin_host: str = ""
+    state_message: str = ""
+    attributes: AttributeGroup = field(default_factory=AttributeGroup)
+
+
+@dataclass(slots=True)
+class JobRequest:
+    """What a job-creation request asks for, after the operation layer checked it."""
+
+    owner: str
+    name: str
+    origin_host: str = ""
+    attributes: AttributeGroup = field(default_factory=AttributeGroup)
+    """Job template attributes to keep with the job (copies, media, sides, job-hold-until, ...)."""
+
+
+@dataclass(slots=True)
+class Document:
+    """The description of one document of a job; its data comes separately as a stream."""
+
+    format: str = "application/octet-stream"
+    name: str = ""
+    attributes: AttributeGroup = field(default_factory=AttributeGroup)
+
+
+class Backend:
+    """The base print service: every call answers server-error-operation-not-supported."""
+
+    def supports(self, method: str) -> bool:
+        """True when this backend implements ``method`` (is overridden from :class:`Backend`)."""
+        return getattr(type(self), method, None) is not getattr(Backend, method, None)
+
+    def close(self) -> None:
+        """Release what the backend holds (threads, connections). Safe to call more than once."""
+
+    # -- printers
+    def printers(self) -> Sequence[str]:
+        """The names of the printers this backend serves."""
+        raise not_supported()
+
+    def printer_attributes(self, printer: str) -> AttributeGroup:
+        """Description and status attributes of ``printer`` (printer-state, printer-state-reasons,
+        printer-is-accepting-jobs, queued-job-count, ...), without URIs. Unknown printer: client-error-not-found.
+        """
+        raise not_supported()
+
+    def set_printer_attributes(self, printer: str, attributes: AttributeGroup) -> None:
+        """Change settable printer attributes."""
+        raise not_supported()
+
+    def pause_printer(self, printer: str) -> None:
+        """Stop processing jobs (printer-state stopped); jobs are still accepted."""
+        raise not_supported()
+
+    def resume_printer(self, printer: str) -> None:
+        """Start processing jobs again."""
+        raise not_supported()
+
+    def enable_printer(self, printer: str) -> None:
+        """Start accepting jobs (printer-is-accepting-jobs true)."""
+        raise not_supported()
+
+    def disable_printer(self, printer: str) -> None:
+        """Stop accepting jobs; jobs already queued still print."""
+        raise not_supported()
+
+    def purge_jobs(self, printer: str) -> None:
+        """Remove every job of ``printer``, finished or not, from the spooler and its history."""
+        raise not_supported()
+
+    def identify_printer(self, printer: str, actions: Sequence[str], message: str) -> None:
+        """Make the printer show itself (``actions``: display, flash, sound, speak)."""
+        raise not_supported()
+
+    # -- jobs
+    def validate_job(self, printer: str, request: JobRequest) -> None:
+        """Check that a job could be created now, creating nothing."""
+        raise not_supported()
+
+    def create_job(self, printer: str, request: JobRequest) -> Job:
+        """Create a job that will receive documents through :meth:`add_document`."""
+        raise not_supported()
+
+    def add_document(self, printer: str, job_id: int, data: BinaryIO, document: Document, last: bool) -> Job:
+        """Store one document read from ``data`` until EOF; ``last`` closes the job (it may then print).
+
+        Data is only committed once fully read: a failure leaves no partial document behind.
+        """
+        raise not_supported()
+
+    def close_job(self, printer: str, job_id: int) -> Job:
+        """Close a job without adding a document (Close-Job, or Send-Document with no data and last)."""
+        raise not_supported()
+
+    def get_job(self, printer: str | None, job_id: int) -> Job:
+        """The job ``job_id`` (of ``printer`` when given). Unknown: client-error-not-found."""
+        raise not_supported()
+
+    def jobs(
+        self,
+        printer: str | None,
+        which: str = "not-completed",
+        owner: str | None = None,
+        limit: int | None = None,
+        first_index: int = 1,
+    ) -> list[Job]:
+        """Jobs of ``printer`` (all printers when None), ``which`` being a which-jobs keyword
+        (``not-completed``, ``completed``, ``all``, ``pending``, ``pending-held``, ``processing``,
+        ``processing-stopped``, ``canceled``, ``aborted``, ``fetchable``, ``proof-print``, ``saved``),
+        only ``owner``'s when given; ordered as Get-Jobs answers them, from the 1-based ``first_index``.
+        """
+        raise not_supported()
+
+    def cancel_job(self, printer: str | None, job_id: int, reason: str = "job-canceled-by-user") -> Job:
+        """Cancel a job that has not ended (client-error-not-possible if it has)."""
+        raise not_supported()
+
+    def hold_job(self, printer: str | None, job_id: int, until: str = "indefinite") -> Job:
+        """Hold a pending job (pending-held)."""
+        raise not_supported()
+
+    def release_job(self, printer: str | None, job_id: int) -> Job:
+        """Release a held job (pending)."""
+        raise not_supported()
+
+    def restart_job(self, printer: str | None, job_id: int) -> Job:
+        """Print an ended job again from its retained documents."""
+        raise not_supported()
+
+    def set_job_attributes(self, printer: str | None, job_id: int, attributes: AttributeGroup) -> Job:
+        """Change a job's template attributes (and job-name) before it prints."""
+        raise not_supported()
+
+    def move_job(self, printer: str | None, job_id: int, destination: str) -> Job:
+        """Move a pending job to another printer of this backend."""
+        raise not_supported()

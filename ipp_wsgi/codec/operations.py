@@ -1,0 +1,45 @@
+"""Operation-ids (RFC 8011, PWG 5100.x, CUPS extensions) as plain ints, with a name table.
+
+TODO(registry): values to be derived from the generated registry module.
+"""
+
+from __future__ import annotations
+
+PRINT_JOB = 0x0002
+PRINT_URI = 0x0003
+VALIDATE_JOB = 0x0004
+CREATE_JOB = 0x0005
+SEND_DOCUMENT = 0x0006
+SEND_URI = 0x0007
+CANCEL_JOB = 0x0008
+GET_JOB_ATTRIBUTES = 0x0009
+GET_JOBS = 0x000A
+GET_PRINTER_ATTRIBUTES = 0x000B
+HOLD_JOB = 0x000C
+RELEASE_JOB = 0x000D
+RESTART_JOB = 0x000E
+PAUSE_PRINTER = 0x0010
+RESUME_PRINTER = 0x0011
+PURGE_JOBS = 0x0012
+SET_PRINTER_ATTRIBUTES = 0x0013
+SET_JOB_ATTRIBUTES = 0x0014
+GET_PRINTER_SUPPORTED_VALUES = 0x0015
+ENABLE_PRINTER = 0x0022
+DISABLE_PRINTER = 0x0023
+CANCEL_JOBS = 0x0038
+CANCEL_MY_JOBS = 0x0039
+CLOSE_JOB = 0x003B
+IDENTIFY_PRINTER = 0x003C
+CUPS_GET_DEFAULT = 0x4001
+CUPS_GET_PRINTERS = 0x4002
+CUPS_GET_CLASSES = 0x4005
+CUPS_ACCEPT_JOBS = 0x4008
+CUPS_REJECT_JOBS = 0x4009
+CUPS_MOVE_JOB = 0x400D
+
+OPERATION_NAMES: dict[int, str] = {}
+
+
+def op_name(code: int) -> str:
+    """The registry name of an operation-id (``op_name(0x0002) == "Print-Job"``), or ``0xNNNN``."""
+    return OPERATION_NAMES.get(code, f"0x{code:04X}")
