@@ -120,7 +120,8 @@ class Backend:
 
     def printer_attributes(self, printer: str) -> AttributeGroup:
         """Description and status attributes of ``printer`` (printer-state, printer-state-reasons,
-        printer-is-accepting-jobs, queued-job-count, ...), without URIs. Unknown printer: client-error-not-found.
+        printer-is-accepting-jobs, queued-job-count, ...), without URIs, as a new group the caller may change.
+        Unknown printer: client-error-not-found.
         """
         raise not_supported()
 

@@ -85,7 +85,7 @@ VALUE_TAG_NAMES: dict[int, str] = {
     DATE_TIME: "dateTime",
     RESOLUTION: "resolution",
     RANGE_OF_INTEGER: "rangeOfInteger",
-    BEG_COLLECTION: "collection",
+    BEG_COLLECTION: "begCollection",
     TEXT_WITH_LANGUAGE: "textWithLanguage",
     NAME_WITH_LANGUAGE: "nameWithLanguage",
     END_COLLECTION: "endCollection",

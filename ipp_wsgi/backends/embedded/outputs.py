@@ -1,0 +1,126 @@
+"""Delivery of a spooled document to a printer's output: a directory or a command's stdin."""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ipp_wsgi.backends.embedded.printer import OUTPUT_COMMAND, EmbeddedPrinter
+from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE, fsync_dir
+
+STOP_POLL_SECONDS = 0.2
+_STDERR_TAIL = 200
+
+
+class DeliveryError(Exception):
+    """The output refused or failed the document; the message is for printer/job-state-message."""
+
+
+class DeliveryStopped(Exception):
+    """Delivery was interrupted because the job was cancelled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One document to deliver: whose, which, in what format, from which spool file."""
+
+    job_id: int
+    number: int
+    format: str
+    source: Path
+
+
+def deliver(printer: EmbeddedPrinter, output_dir: Path, item: Delivery, stopped: Callable[[], bool]) -> None:
+    """Deliver ``item`` to ``printer``'s output; ``stopped()`` true means the job was cancelled.
+
+    Raises :class:`DeliveryError` when the output fails and :class:`DeliveryStopped` when cancelled.
+    """
+    if printer.output == OUTPUT_COMMAND:
+        _to_command(printer, item, stopped)
+    else:
+        _to_directory(output_dir, item, stopped)
+
+
+def output_name(item: Delivery) -> str:
+    """The output file name: job-id and document number, with the extension of a known format."""
+    extension = mimetypes.guess_extension(item.format, strict=False) or ""
+    return f"{item.job_id}-{item.number}{extension}"
+
+
+def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool]) -> None:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=output_dir, prefix=".incoming-")
+    try:
+        with open(fd, "wb") as out, open(item.source, "rb") as src:
+            while chunk := src.read(CHUNK_SIZE):
+                if stopped():
+                    raise DeliveryStopped
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, output_dir / output_name(item))
+        fsync_dir(output_dir)
+    except OSError as exc:
+        raise DeliveryError(f"cannot write output: {exc.strerror or exc}") from exc
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
+def _to_command(printer: EmbeddedPrinter, item: Delivery, stopped: Callable[[], bool]) -> None:
+    env = dict(os.environ)
+    env.update({
+        "IPP_PRINTER_NAME": printer.name,
+        "IPP_JOB_ID": str(item.job_id),
+        "IPP_DOCUMENT_NUMBER": str(item.number),
+        "IPP_DOCUMENT_FORMAT": item.format.replace("\0", ""),
+    })
+    with tempfile.TemporaryFile() as errors, open(item.source, "rb") as src:
+        try:
+            proc = subprocess.Popen(printer.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=errors, env=env, close_fds=True, start_new_session=True)
+        except OSError as exc:
+            raise DeliveryError(f"cannot run {printer.command[0]}: {exc.strerror or exc}") from exc
+        feeder = threading.Thread(target=_feed, args=(src, proc), daemon=True)
+        feeder.start()
+        status = _wait(proc, stopped)
+        feeder.join()
+        if status is None:
+            raise DeliveryStopped
+        if status != 0:
+            errors.seek(0)
+            tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
+            raise DeliveryError(f"{Path(printer.command[0]).name} exited with status {status}"
+                                + (f": {tail}" if tail else ""))
+
+
+def _feed(src: BinaryIO, proc: subprocess.Popen[bytes]) -> None:
+    """Copy the document to the command's stdin (a program that exits early just ends the copy)."""
+    assert proc.stdin is not None
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        shutil.copyfileobj(src, proc.stdin, CHUNK_SIZE)
+    with contextlib.suppress(BrokenPipeError):
+        proc.stdin.close()
+
+
+def _wait(proc: subprocess.Popen[bytes], stopped: Callable[[], bool]) -> int | None:
+    """The command's exit status, or None when it was killed because the job was cancelled."""
+    while True:
+        try:
+            return proc.wait(timeout=STOP_POLL_SECONDS)
+        except subprocess.TimeoutExpired:
+            if stopped():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)  # the command and whatever it started
+                proc.wait()
+                return None

@@ -1,0 +1,191 @@
+"""Job processing: worker threads claim pending jobs and deliver their documents.
+
+Any process sharing the spool directory may process any job: a worker claims a job atomically (one
+``BEGIN IMMEDIATE`` turns it from pending to processing and stamps it with this processor's pid, token and
+a lease that a heartbeat renews), so each job is processed once. A job left ``processing`` by a process
+that died, or whose lease ran out, is put back in the queue by :func:`requeue_orphans` and printed again.
+Workers wake on a local notification and otherwise poll, so jobs never stall when no requests arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING, JOB_PROCESSING
+from ipp_wsgi.backends.embedded import store as db_
+from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, deliver
+from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
+from ipp_wsgi.backends.embedded.spool import Spool, pid_alive
+from ipp_wsgi.backends.embedded.store import Store
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2
+LEASE_SECONDS = 30.0
+HEARTBEAT_SECONDS = 2.0
+STOP_CHECK_SECONDS = 0.2
+
+
+class Processor:
+    """``workers`` job threads and one heartbeat/housekeeping thread, all daemons."""
+
+    def __init__(self, store: Store, spool: Spool, printers: Mapping[str, EmbeddedPrinter],
+                 output_dirs: Mapping[str, Path], workers: int, housekeeping: Callable[[], None]) -> None:
+        self.token = secrets.token_hex(8)
+        self._store = store
+        self._spool = spool
+        self._printers = printers
+        self._output_dirs = output_dirs
+        self._workers = workers
+        self._housekeeping = housekeeping
+        self._stop = threading.Event()
+        self._wake = threading.Condition()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Start the threads."""
+        targets = [self._work_loop] * self._workers + [self._heartbeat_loop]
+        self._threads = [threading.Thread(target=t, name=f"ipp-wsgi-spooler-{i}", daemon=True)
+                         for i, t in enumerate(targets)]
+        for thread in self._threads:
+            thread.start()
+
+    def wake(self) -> None:
+        """Tell idle workers that a job may be ready."""
+        with self._wake:
+            self._wake.notify_all()
+
+    def stop(self) -> None:
+        """Stop the threads (interrupting jobs) and put this processor's unfinished jobs back in the queue."""
+        self._stop.set()
+        self.wake()
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+        with self._store.write() as db:
+            for row in db.execute("SELECT job_id FROM jobs WHERE state = ? AND worker_token = ?",
+                                  (JOB_PROCESSING, self.token)).fetchall():
+                _requeue(db, row["job_id"], "")
+
+    def process_next(self) -> bool:
+        """Claim one ready job and print it; False when none was ready."""
+        job_id = self._claim()
+        if job_id is None:
+            return False
+        self._run(job_id)
+        return True
+
+    def _work_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.process_next():
+                    continue
+            except Exception:  # a worker must survive anything (a full disk, a locked database)
+                log.exception("job processing failed")
+            with self._wake:
+                self._wake.wait(POLL_SECONDS)
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with self._store.write() as db:
+                    db.execute("UPDATE jobs SET lease = ? WHERE state = ? AND worker_token = ?",
+                               (time.time() + LEASE_SECONDS, JOB_PROCESSING, self.token))
+                self._housekeeping()
+            except Exception:
+                log.exception("spooler housekeeping failed")
+
+    def _claim(self) -> int | None:
+        names = list(self._printers)
+        marks = ", ".join("?" for _ in names)
+        now = time.time()
+        with self._store.write() as db:
+            row = db.execute(
+                "SELECT j.job_id, j.printer FROM jobs j JOIN printers p ON p.name = j.printer"
+                f" WHERE j.state = ? AND j.closed = 1 AND p.paused = 0 AND j.printer IN ({marks})"
+                " ORDER BY j.priority DESC, j.job_id LIMIT 1", [JOB_PENDING, *names]).fetchone()
+            if row is None:
+                return None
+            job_id: int = row["job_id"]
+            db_.update_job(db, job_id, state=JOB_PROCESSING, reasons=["job-printing"], processing=now,
+                           message="", worker_pid=os.getpid(), worker_token=self.token,
+                           lease=now + LEASE_SECONDS)
+            db_.update_printer(db, row["printer"], state_change=now)
+        return job_id
+
+    def _run(self, job_id: int) -> None:
+        with self._store.read() as db:
+            job = db_.job_row(db, job_id)
+            documents = db_.document_rows(db, job_id)
+        if job is None:
+            return
+        printer = self._printers[job["printer"]]
+        stopped = self._stop_check(job_id)
+        try:
+            for doc in documents:
+                source = self._spool.document_path(job_id, doc["number"])
+                item = Delivery(job_id, doc["number"], doc["format"], source)
+                if not item.source.exists():
+                    raise DeliveryError(f"document {doc['number']} is no longer in the spool")
+                deliver(printer, self._output_dirs[printer.name], item, stopped)
+        except DeliveryStopped:
+            return
+        except DeliveryError as exc:
+            self._finish(job_id, JOB_ABORTED, ["aborted-by-system"], str(exc))
+        else:
+            self._finish(job_id, JOB_COMPLETED, ["job-completed-successfully"], "")
+
+    def _stop_check(self, job_id: int) -> Callable[[], bool]:
+        """A cheap test of "stop printing this job": the job was cancelled, taken over, or we are stopping."""
+        last = [0.0, False]
+
+        def stopped() -> bool:
+            if self._stop.is_set():
+                return True
+            now = time.monotonic()
+            if now - last[0] >= STOP_CHECK_SECONDS:
+                last[0] = now
+                with self._store.read() as db:
+                    row = db_.job_row(db, job_id)
+                last[1] = row is None or row["state"] != JOB_PROCESSING or row["worker_token"] != self.token
+            return bool(last[1])
+
+        return stopped
+
+    def _finish(self, job_id: int, state: int, reasons: list[str], message: str) -> None:
+        now = time.time()
+        with self._store.write() as db:
+            row = db_.job_row(db, job_id)
+            if row is None or row["state"] != JOB_PROCESSING or row["worker_token"] != self.token:
+                return  # cancelled or purged meanwhile: that change stands
+            db_.update_job(db, job_id, state=state, reasons=reasons, message=message, completed=now,
+                           worker_pid=None, worker_token=None, lease=None)
+            db_.update_printer(db, row["printer"], state_change=now)
+
+
+def requeue_orphans(store: Store, own_token: str | None) -> int:
+    """Put back in the queue the jobs left processing by a dead process or past their lease."""
+    now = time.time()
+    requeued = 0
+    with store.write() as db:
+        rows = db.execute("SELECT job_id, worker_pid, worker_token, lease FROM jobs WHERE state = ?",
+                          (JOB_PROCESSING,)).fetchall()
+        for row in rows:
+            if row["worker_token"] == own_token:
+                continue
+            if (row["lease"] or 0) < now or row["worker_pid"] is None or not pid_alive(row["worker_pid"]):
+                _requeue(db, row["job_id"], "printing again after the spooler stopped")
+                requeued += 1
+    return requeued
+
+
+def _requeue(db: sqlite3.Connection, job_id: int, message: str) -> None:
+    db_.update_job(db, job_id, state=JOB_PENDING, reasons=["job-queued"], processing=None, message=message,
+                   worker_pid=None, worker_token=None, lease=None)

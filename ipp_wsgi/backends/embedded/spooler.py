@@ -1,0 +1,526 @@
+"""The embedded spooler: the default backend, printing to a directory or a command.
+
+Jobs and printer state live in SQLite (:mod:`.store`), document data in the spool directory
+(:mod:`.spool`), and worker threads of every process that opens the directory print them
+(:mod:`.processor`). Several processes (gunicorn workers) may share one spool directory.
+
+Get-Jobs order (:meth:`EmbeddedSpooler.jobs`): ended jobs (``completed``, ``canceled``, ``aborted``) most
+recent first (descending job-id); every other selection, ``all`` included, in queue order (ascending job-id).
+
+Times (``created``, ``processing``, ``completed`` and the ``printer-*-time`` attributes) are Unix times, as
+in CUPS: ``printer-up-time`` is the current Unix time so that every ``*-time`` attribute shares its clock.
+
+``job-hold-until`` values other than ``no-hold`` hold a job until Release-Job (timed holds such as
+``night`` are not scheduled). ``copies`` is kept as an attribute; each document is delivered once.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from ipp_wsgi.backends.base import (
+    JOB_ABORTED,
+    JOB_CANCELED,
+    JOB_COMPLETED,
+    JOB_PENDING,
+    JOB_PENDING_HELD,
+    JOB_PROCESSING,
+    JOB_PROCESSING_STOPPED,
+    PRINTER_IDLE,
+    PRINTER_PROCESSING,
+    PRINTER_STOPPED,
+    TERMINAL_JOB_STATES,
+    Backend,
+    BackendError,
+    Document,
+    Job,
+    JobRequest,
+)
+from ipp_wsgi.backends.embedded import store as db_
+from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
+from ipp_wsgi.backends.embedded.processor import Processor, requeue_orphans
+from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
+from ipp_wsgi.backends.embedded.spool import Spool, SpoolWriteError, pid_alive
+from ipp_wsgi.backends.embedded.store import Store
+from ipp_wsgi.codec import DELETE_ATTRIBUTE, AttributeGroup, status, tags
+
+log = logging.getLogger(__name__)
+
+ACTIVE_JOB_STATES = (JOB_PENDING, JOB_PENDING_HELD, JOB_PROCESSING, JOB_PROCESSING_STOPPED)
+ENDED_JOB_STATES = (JOB_CANCELED, JOB_ABORTED, JOB_COMPLETED)
+WAITING_JOB_STATES = (JOB_PENDING, JOB_PENDING_HELD)
+
+WHICH_JOBS: dict[str, tuple[int, ...]] = {
+    "not-completed": ACTIVE_JOB_STATES,
+    "completed": ENDED_JOB_STATES,
+    "all": (*ACTIVE_JOB_STATES, *ENDED_JOB_STATES),
+    "pending": (JOB_PENDING,),
+    "pending-held": (JOB_PENDING_HELD,),
+    "processing": (JOB_PROCESSING,),
+    "processing-stopped": (JOB_PROCESSING_STOPPED,),
+    "canceled": (JOB_CANCELED,),
+    "aborted": (JOB_ABORTED,),
+    "fetchable": (),
+    "proof-print": (),
+    "saved": (),
+}
+"""The job states each which-jobs keyword selects (this spooler keeps no fetchable/proof/saved jobs)."""
+
+SETTABLE_PRINTER_ATTRIBUTES: dict[str, int] = {
+    "printer-info": tags.TEXT_WITHOUT_LANGUAGE,
+    "printer-location": tags.TEXT_WITHOUT_LANGUAGE,
+    "printer-organization": tags.TEXT_WITHOUT_LANGUAGE,
+    "printer-organizational-unit": tags.TEXT_WITHOUT_LANGUAGE,
+    "printer-geo-location": tags.URI,
+}
+"""Printer attributes Set-Printer-Attributes may change, with their value tags."""
+
+DEFAULT_PRIORITY = 50
+INCOMING_TIMEOUT_SECONDS = 900.0
+
+
+class EmbeddedSpooler(Backend):
+    """Jobs of ``printers`` spooled in ``spool_dir``; ``start`` runs ``workers`` printing threads here.
+
+    Ended jobs stay queryable (and restartable) for ``history_seconds`` and while among the
+    ``history_jobs`` most recent ended jobs. A job that waits for documents (Create-Job) longer than
+    ``incoming_timeout`` without one is aborted, as is one whose document upload died with its process.
+    """
+
+    def __init__(self, spool_dir: Path, printers: Sequence[EmbeddedPrinter], *,
+                 history_seconds: float = 86400, history_jobs: int = 1000, workers: int = 1,
+                 start: bool = True, incoming_timeout: float = INCOMING_TIMEOUT_SECONDS) -> None:
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        self._printers = {p.name: p for p in printers}
+        self._history_seconds = history_seconds
+        self._history_jobs = history_jobs
+        self._incoming_timeout = incoming_timeout
+        self._spool = Spool(spool_dir)
+        self._store = Store(spool_dir / "jobs.sqlite3")
+        now = time.time()
+        with self._store.write() as db:
+            for name in self._printers:
+                db_.ensure_printer(db, name, now)
+        output_dirs = {p.name: p.output_dir or spool_dir / "output" / p.name for p in printers}
+        self._processor = Processor(self._store, self._spool, self._printers, output_dirs, workers,
+                                    self.housekeeping)
+        self._spool.remove_dead_temp_files()
+        self._remove_orphan_documents()
+        self.housekeeping()
+        self._closed = False
+        if start:
+            self._processor.start()
+
+    # -- life cycle
+
+    def close(self) -> None:
+        """Stop the printing threads (jobs they were printing go back to the queue) and close the store."""
+        if self._closed:
+            return
+        self._closed = True
+        self._processor.stop()
+        self._store.close()
+
+    def process_pending(self) -> int:
+        """Print every ready job in the calling thread; how many were printed (for ``start=False``)."""
+        count = 0
+        while self._processor.process_next():
+            count += 1
+        return count
+
+    def housekeeping(self) -> None:
+        """Requeue jobs orphaned by dead processes, abort abandoned uploads, purge old history."""
+        requeue_orphans(self._store, self._processor.token)
+        self._abort_abandoned_uploads()
+        self.purge_history()
+
+    def purge_history(self) -> None:
+        """Delete ended jobs older than the history window or beyond the history count, with their files."""
+        cutoff = time.time() - self._history_seconds
+        with self._store.write() as db:
+            rows = db.execute("SELECT job_id, documents FROM jobs"
+                              " WHERE completed IS NOT NULL AND completed < ?", (cutoff,)).fetchall()
+            rows += db.execute("SELECT job_id, documents FROM jobs"
+                               f" WHERE state IN ({_marks(ENDED_JOB_STATES)})"
+                               " ORDER BY job_id DESC LIMIT -1 OFFSET ?",
+                               (*ENDED_JOB_STATES, self._history_jobs)).fetchall()
+            db_.delete_jobs(db, {row["job_id"] for row in rows})
+        for row in rows:
+            self._spool.remove_documents(row["job_id"], row["documents"])
+
+    # -- printers
+
+    def printers(self) -> Sequence[str]:
+        """The configured printer names."""
+        return list(self._printers)
+
+    def printer_attributes(self, printer: str) -> AttributeGroup:
+        """The configured description, Set-Printer-Attributes changes and the current status (a new group)."""
+        config = self._printer(printer)
+        with self._store.read() as db:
+            row = db_.printer_row(db, printer)
+            counts = dict(db.execute(
+                "SELECT state, COUNT(*) FROM jobs"
+                f" WHERE printer = ? AND state IN ({_marks(ACTIVE_JOB_STATES)}) GROUP BY state",
+                (printer, *ACTIVE_JOB_STATES)).fetchall())
+        assert row is not None
+        group = copy.deepcopy(config.description)
+        for attribute in db_.printer_overrides(row).attributes():
+            group.append(attribute)
+        paused, processing = bool(row["paused"]), counts.get(JOB_PROCESSING, 0) > 0
+        state = PRINTER_PROCESSING if processing else PRINTER_STOPPED if paused else PRINTER_IDLE
+        reasons = ["moving-to-paused" if processing else "paused"] if paused else ["none"]
+        message = "Printing." if processing else "Paused." if paused else "Ready."
+        group.add("printer-state", state, tag=tags.ENUM)
+        group.add("printer-state-reasons", reasons, tag=tags.KEYWORD)
+        group.add("printer-state-message", message, tag=tags.TEXT_WITHOUT_LANGUAGE)
+        group.add("printer-is-accepting-jobs", bool(row["accepting"]), tag=tags.BOOLEAN)
+        group.add("queued-job-count", sum(counts.values()), tag=tags.INTEGER)
+        group.add("printer-state-change-time", int(row["state_change"]), tag=tags.INTEGER)
+        group.add("printer-config-change-time", int(row["config_change"]), tag=tags.INTEGER)
+        group.add("printer-up-time", int(time.time()), tag=tags.INTEGER)
+        return group
+
+    def set_printer_attributes(self, printer: str, attributes: AttributeGroup) -> None:
+        """Change printer-info, -location, -organization, -organizational-unit or -geo-location.
+
+        Any other attribute: client-error-attributes-not-settable, and nothing changes. The out-of-band
+        ``delete-attribute`` value returns an attribute to its configured value.
+        """
+        self._printer(printer)
+        refused = [name for name in attributes if name not in SETTABLE_PRINTER_ATTRIBUTES]
+        if refused:
+            raise BackendError(status.CLIENT_ERROR_ATTRIBUTES_NOT_SETTABLE,
+                               f"not settable: {', '.join(refused)}")
+        with self._store.write() as db:
+            row = db_.printer_row(db, printer)
+            assert row is not None
+            overrides = db_.printer_overrides(row)
+            for attribute in attributes.attributes():
+                if attribute.value is DELETE_ATTRIBUTE:
+                    overrides.pop(attribute.name)
+                else:
+                    tag = SETTABLE_PRINTER_ATTRIBUTES[attribute.name]
+                    overrides.add(attribute.name, list(attribute.values), tag=tag)
+            db_.update_printer(db, printer, overrides=dumps_group(overrides), config_change=time.time())
+
+    def pause_printer(self, printer: str) -> None:
+        """Stop starting jobs (a job printing now finishes); printer-state stopped."""
+        self._set_printer_flag(printer, paused=1)
+
+    def resume_printer(self, printer: str) -> None:
+        """Start printing queued jobs again."""
+        self._set_printer_flag(printer, paused=0)
+        self._processor.wake()
+
+    def enable_printer(self, printer: str) -> None:
+        """Accept new jobs."""
+        self._set_printer_flag(printer, accepting=1)
+
+    def disable_printer(self, printer: str) -> None:
+        """Refuse new jobs (server-error-not-accepting-jobs); queued jobs still print."""
+        self._set_printer_flag(printer, accepting=0)
+
+    def purge_jobs(self, printer: str) -> None:
+        """Delete every job of ``printer`` (a job printing is stopped) and its documents."""
+        self._printer(printer)
+        with self._store.write() as db:
+            rows = db.execute("SELECT job_id, documents FROM jobs WHERE printer = ?", (printer,)).fetchall()
+            db_.delete_jobs(db, [row["job_id"] for row in rows])
+        for row in rows:
+            self._spool.remove_documents(row["job_id"], row["documents"])
+
+    def identify_printer(self, printer: str, actions: Sequence[str], message: str) -> None:
+        """Record and log the request: the embedded printer has no device to flash or beep."""
+        self._printer(printer)
+        with self._store.write() as db:
+            db_.update_printer(db, printer, identified=time.time(), identify_message=message)
+        log.info("identify printer %s (%s): %s", printer, ", ".join(actions), message)
+
+    # -- jobs
+
+    def validate_job(self, printer: str, request: JobRequest) -> None:
+        """Succeed when ``printer`` exists and accepts jobs."""
+        with self._store.read() as db:
+            self._check_accepting(db, printer)
+
+    def create_job(self, printer: str, request: JobRequest) -> Job:
+        """A new job, pending (or pending-held for a ``job-hold-until``) with job-incoming until closed."""
+        attributes = copy.deepcopy(request.attributes)
+        held = _hold_requested(attributes)
+        now = time.time()
+        with self._store.write() as db:
+            self._check_accepting(db, printer)
+            job_id = db_.insert_job(
+                db, printer=printer, owner=request.owner, name=request.name,
+                state=JOB_PENDING_HELD if held else JOB_PENDING, reasons=_waiting_reasons(held, False),
+                created=now, touched=now, origin_host=request.origin_host,
+                priority=attributes.value("job-priority", DEFAULT_PRIORITY), attributes=attributes)
+            return db_.row_to_job(self._job_row(db, printer, job_id))
+
+    def add_document(self, printer: str, job_id: int, data: BinaryIO, document: Document, last: bool) -> Job:
+        """Stream ``data`` into the spool, then record it as the job's next document in one transaction.
+
+        An error while reading ``data`` is raised as it is (the stream's own exception) and leaves nothing
+        behind; a spool write failure is server-error-internal-error; a job that ended or was closed
+        meanwhile is client-error-not-possible.
+        """
+        with self._store.write() as db:
+            _check_open(self._job_row(db, printer, job_id))
+            db_.update_job(db, job_id, receiver_pid=os.getpid(), touched=time.time())
+        try:
+            temp, size = self._spool.receive(data)
+        except SpoolWriteError as exc:
+            self._end_upload(job_id)
+            raise BackendError(status.SERVER_ERROR_INTERNAL_ERROR, str(exc)) from exc
+        except BaseException:
+            self._end_upload(job_id)
+            raise
+        try:
+            job = self._record_document(printer, job_id, temp, size, document, last)
+        except BaseException:
+            self._spool.discard(temp)
+            self._end_upload(job_id)
+            raise
+        if last:
+            self._processor.wake()
+        return job
+
+    def close_job(self, printer: str, job_id: int) -> Job:
+        """End the job's document list: it may print (a job without documents is aborted)."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] in TERMINAL_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job has ended")
+            if not row["closed"]:
+                if row["documents"]:
+                    db_.update_job(db, job_id, closed=1,
+                                   reasons=_waiting_reasons(row["state"] == JOB_PENDING_HELD, True))
+                else:
+                    db_.update_job(db, job_id, closed=1, state=JOB_ABORTED, reasons=["job-data-insufficient"],
+                                   message="The job has no documents.", completed=time.time())
+            job = db_.row_to_job(self._job_row(db, printer, job_id))
+        self._processor.wake()
+        return job
+
+    def get_job(self, printer: str | None, job_id: int) -> Job:
+        """The job ``job_id`` (client-error-not-found when unknown or of another printer)."""
+        with self._store.read() as db:
+            return db_.row_to_job(self._job_row(db, printer, job_id))
+
+    def jobs(self, printer: str | None, which: str = "not-completed", owner: str | None = None,
+             limit: int | None = None, first_index: int = 1) -> list[Job]:
+        """Jobs selected by which-jobs ``which``; ended jobs newest first, other selections in queue order."""
+        if printer is not None:
+            self._printer(printer)
+        states = WHICH_JOBS.get(which)
+        if states is None:
+            raise BackendError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
+                               f"which-jobs {which!r}")
+        if not states:
+            return []
+        where, params = [f"state IN ({_marks(states)})"], list[object](states)
+        if printer is not None:
+            where.append("printer = ?")
+            params.append(printer)
+        if owner is not None:
+            where.append("owner = ?")
+            params.append(owner)
+        order = "DESC" if set(states) <= set(ENDED_JOB_STATES) else "ASC"
+        with self._store.read() as db:
+            rows = db_.select_jobs(db, where, params, order, limit if limit and limit > 0 else None,
+                                   max(first_index, 1) - 1)
+        return [db_.row_to_job(row) for row in rows]
+
+    def cancel_job(self, printer: str | None, job_id: int, reason: str = "job-canceled-by-user") -> Job:
+        """End a job: canceled with ``reason``, or aborted when ``reason`` is ``aborted-by-system``.
+
+        A job being printed stops (a running command is killed). Ended already: client-error-not-possible.
+        """
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] in TERMINAL_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job has already ended")
+            state = JOB_ABORTED if reason == "aborted-by-system" else JOB_CANCELED
+            db_.update_job(db, job_id, state=state, reasons=[reason], closed=1, completed=time.time())
+            return db_.row_to_job(self._job_row(db, printer, job_id))
+
+    def hold_job(self, printer: str | None, job_id: int, until: str = "indefinite") -> Job:
+        """Hold a waiting job until Release-Job (``until`` ``no-hold`` releases it)."""
+        return self._change_hold(printer, job_id, WAITING_JOB_STATES, until)
+
+    def release_job(self, printer: str | None, job_id: int) -> Job:
+        """Let a held job print (client-error-not-possible when it is not held)."""
+        return self._change_hold(printer, job_id, (JOB_PENDING_HELD,), "no-hold")
+
+    def restart_job(self, printer: str | None, job_id: int) -> Job:
+        """Queue an ended job again with its retained documents (client-error-not-possible otherwise)."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] not in TERMINAL_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "only an ended job can be restarted")
+            numbers = [doc["number"] for doc in db_.document_rows(db, job_id)]
+            if not numbers or not all(self._spool.document_path(job_id, n).exists() for n in numbers):
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job's documents are no longer kept")
+            db_.update_job(db, job_id, state=JOB_PENDING, reasons=["job-queued"], closed=1, processing=None,
+                           completed=None, message="")
+            job = db_.row_to_job(self._job_row(db, printer, job_id))
+        self._processor.wake()
+        return job
+
+    def set_job_attributes(self, printer: str | None, job_id: int, attributes: AttributeGroup) -> Job:
+        """Change a waiting job's attributes: ``job-name``, ``job-priority``, ``job-hold-until`` (which
+        holds or releases it) and any template attribute; ``delete-attribute`` removes one.
+        Not waiting: client-error-not-possible."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] not in WAITING_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job is no longer waiting")
+            stored = loads_group(row["attributes"])
+            changes: dict[str, object] = {}
+            for attribute in attributes.attributes():
+                if attribute.name == "job-name":
+                    changes["name"] = attribute.value
+                    continue
+                if attribute.value is DELETE_ATTRIBUTE:
+                    stored.pop(attribute.name)
+                else:
+                    stored.append(copy.deepcopy(attribute))
+            held = _hold_requested(stored)
+            changes.update(attributes=stored, priority=stored.value("job-priority", DEFAULT_PRIORITY),
+                           state=JOB_PENDING_HELD if held else JOB_PENDING,
+                           reasons=_waiting_reasons(held, bool(row["closed"])))
+            db_.update_job(db, job_id, **changes)
+            job = db_.row_to_job(self._job_row(db, printer, job_id))
+        self._processor.wake()
+        return job
+
+    def move_job(self, printer: str | None, job_id: int, destination: str) -> Job:
+        """Move a waiting job to ``destination``, which must accept jobs."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            self._check_accepting(db, destination)
+            if row["state"] not in WAITING_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job is no longer waiting")
+            db_.update_job(db, job_id, printer=destination)
+            job = db_.row_to_job(self._job_row(db, destination, job_id))
+        self._processor.wake()
+        return job
+
+    # -- helpers
+
+    def _printer(self, name: str) -> EmbeddedPrinter:
+        printer = self._printers.get(name)
+        if printer is None:
+            raise BackendError(status.CLIENT_ERROR_NOT_FOUND, f"no printer {name!r}")
+        return printer
+
+    def _job_row(self, db: sqlite3.Connection, printer: str | None, job_id: int) -> sqlite3.Row:
+        row = db_.job_row(db, job_id)
+        if row is None or (printer is not None and row["printer"] != printer):
+            raise BackendError(status.CLIENT_ERROR_NOT_FOUND, f"no job {job_id}")
+        return row
+
+    def _check_accepting(self, db: sqlite3.Connection, printer: str) -> None:
+        self._printer(printer)
+        row = db_.printer_row(db, printer)
+        if row is None or not row["accepting"]:
+            raise BackendError(status.SERVER_ERROR_NOT_ACCEPTING_JOBS, f"{printer} is not accepting jobs")
+
+    def _set_printer_flag(self, printer: str, **flag: int) -> None:
+        self._printer(printer)
+        with self._store.write() as db:
+            db_.update_printer(db, printer, state_change=time.time(), **flag)
+
+    def _record_document(self, printer: str, job_id: int, temp: Path, size: int, document: Document,
+                         last: bool) -> Job:
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            _check_open(row)
+            number = row["documents"] + 1
+            db_.insert_document(db, job_id, number, document.format, document.name, size, document.attributes)
+            db_.update_job(db, job_id, documents=number, octets=row["octets"] + size, touched=time.time(),
+                           receiver_pid=None, closed=int(last),
+                           reasons=_waiting_reasons(row["state"] == JOB_PENDING_HELD, last))
+            try:
+                self._spool.keep(temp, job_id, number)  # last, so only a failed COMMIT can orphan the file
+            except OSError as exc:
+                raise BackendError(status.SERVER_ERROR_INTERNAL_ERROR,
+                                   f"cannot keep the document: {exc}") from exc
+            job = db_.row_to_job(self._job_row(db, printer, job_id))
+        return job
+
+    def _end_upload(self, job_id: int) -> None:
+        with self._store.write() as db:
+            db.execute("UPDATE jobs SET receiver_pid = NULL WHERE job_id = ? AND receiver_pid = ?",
+                       (job_id, os.getpid()))
+
+    def _change_hold(self, printer: str | None, job_id: int, allowed: tuple[int, ...], until: str) -> Job:
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] not in allowed:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job cannot be held or released now")
+            attributes = loads_group(row["attributes"])
+            attributes.add("job-hold-until", until, tag=tags.KEYWORD)
+            held = _hold_requested(attributes)
+            db_.update_job(db, job_id, attributes=attributes, state=JOB_PENDING_HELD if held else JOB_PENDING,
+                           reasons=_waiting_reasons(held, bool(row["closed"])))
+            job = db_.row_to_job(self._job_row(db, printer, job_id))
+        self._processor.wake()
+        return job
+
+    def _abort_abandoned_uploads(self) -> None:
+        """Abort jobs still waiting for documents whose uploading process died or that timed out."""
+        now = time.time()
+        with self._store.write() as db:
+            rows = db.execute("SELECT job_id, receiver_pid, touched FROM jobs"
+                              f" WHERE state IN ({_marks(WAITING_JOB_STATES)}) AND closed = 0",
+                              WAITING_JOB_STATES).fetchall()
+            for row in rows:
+                pid = row["receiver_pid"]
+                idle = row["touched"] < now - self._incoming_timeout
+                if (pid is not None and not pid_alive(pid)) or (pid is None and idle):
+                    db_.update_job(db, row["job_id"], state=JOB_ABORTED, reasons=["aborted-by-system"],
+                                   message="The job's documents never arrived.", closed=1, completed=now,
+                                   receiver_pid=None)
+
+    def _remove_orphan_documents(self) -> None:
+        """Remove document files no job records (a crash between a purge and its file removal)."""
+        with self._store.write() as db:
+            rows = db.execute("SELECT job_id, number FROM documents")
+            known = {(row["job_id"], row["number"]) for row in rows}
+            for job_id, number, path in list(self._spool.stored_documents()):
+                if (job_id, number) not in known:
+                    self._spool.discard(path)
+
+
+def _check_open(row: sqlite3.Row) -> None:
+    """Refuse a document for a job that ended or was closed."""
+    if row["state"] in TERMINAL_JOB_STATES or row["closed"]:
+        raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job accepts no more documents")
+
+
+def _hold_requested(attributes: AttributeGroup) -> bool:
+    until = attributes.value("job-hold-until")
+    return until is not None and until != "no-hold"
+
+
+def _waiting_reasons(held: bool, closed: bool) -> list[str]:
+    """job-state-reasons of a job that waits to print."""
+    reasons = [] if closed else ["job-incoming"]
+    if held:
+        reasons.append("job-hold-until-specified")
+    elif closed:
+        reasons.append("job-queued")
+    return reasons
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)

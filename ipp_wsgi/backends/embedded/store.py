@@ -1,0 +1,244 @@
+"""The SQLite job store shared by every process that uses one spool directory.
+
+One connection per thread, WAL journal, a generous busy timeout. Every read-modify-write runs in
+``BEGIN IMMEDIATE`` (:meth:`Store.write`), so two processes never lose each other's update; job-ids come
+from ``INTEGER PRIMARY KEY AUTOINCREMENT`` and are therefore unique and increasing, never reused even
+after a purge.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ipp_wsgi.backends.base import Job
+from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
+from ipp_wsgi.codec import AttributeGroup
+
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS printers (
+    name TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL DEFAULT 0,
+    accepting INTEGER NOT NULL DEFAULT 1,
+    state_change REAL NOT NULL,
+    config_change REAL NOT NULL,
+    overrides TEXT NOT NULL DEFAULT '[]',
+    identified REAL,
+    identify_message TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    printer TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state INTEGER NOT NULL,
+    reasons TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    processing REAL,
+    completed REAL,
+    octets INTEGER NOT NULL DEFAULT 0,
+    documents INTEGER NOT NULL DEFAULT 0,
+    closed INTEGER NOT NULL DEFAULT 0,
+    origin_host TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL DEFAULT 50,
+    attributes TEXT NOT NULL,
+    touched REAL NOT NULL,
+    worker_pid INTEGER,
+    worker_token TEXT,
+    lease REAL,
+    receiver_pid INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, job_id);
+CREATE INDEX IF NOT EXISTS jobs_by_printer_state ON jobs (printer, state, job_id);
+CREATE INDEX IF NOT EXISTS jobs_by_completed ON jobs (completed) WHERE completed IS NOT NULL;
+CREATE TABLE IF NOT EXISTS documents (
+    job_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    name TEXT NOT NULL,
+    octets INTEGER NOT NULL,
+    attributes TEXT NOT NULL,
+    PRIMARY KEY (job_id, number)
+) WITHOUT ROWID;
+"""
+
+# Columns that update_job may set, so that no caller-built SQL reaches a statement.
+_JOB_COLUMNS = frozenset({
+    "printer", "name", "state", "reasons", "message", "processing", "completed", "octets", "documents",
+    "closed", "priority", "attributes", "touched", "worker_pid", "worker_token", "lease", "receiver_pid",
+})
+_PRINTER_COLUMNS = frozenset({"paused", "accepting", "state_change", "config_change", "overrides",
+                              "identified", "identify_message"})
+
+
+class Store:
+    """The database file ``<spool_dir>/jobs.sqlite3`` and this process's connections to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self.write() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                 check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken at once (``BEGIN IMMEDIATE``); committed unless an error escapes."""
+        db = self.connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same snapshot."""
+        db = self.connection()
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened (call once its threads have stopped)."""
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+# -- printers
+
+def ensure_printer(db: sqlite3.Connection, name: str, now: float) -> None:
+    """Create the state row of a configured printer if it has none yet."""
+    db.execute("INSERT OR IGNORE INTO printers (name, state_change, config_change) VALUES (?, ?, ?)",
+               (name, now, now))
+
+
+def printer_row(db: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    """The state row of printer ``name``."""
+    row: sqlite3.Row | None = db.execute("SELECT * FROM printers WHERE name = ?", (name,)).fetchone()
+    return row
+
+
+def update_printer(db: sqlite3.Connection, name: str, **values: Any) -> None:
+    """Set columns of printer ``name``'s row."""
+    _update(db, "printers", "name", name, _PRINTER_COLUMNS, values)
+
+
+def printer_overrides(row: sqlite3.Row) -> AttributeGroup:
+    """The attributes set through Set-Printer-Attributes."""
+    return loads_group(row["overrides"])
+
+
+# -- jobs
+
+def insert_job(db: sqlite3.Connection, **values: Any) -> int:
+    """Insert a job row (``reasons`` as a list, ``attributes`` as a group) and return its new job-id."""
+    values = _encoded(values)
+    names = sorted(values)
+    columns = ", ".join(names)
+    marks = ", ".join("?" for _ in names)
+    cursor = db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", [values[n] for n in names])
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def job_row(db: sqlite3.Connection, job_id: int) -> sqlite3.Row | None:
+    """The row of job ``job_id``."""
+    row: sqlite3.Row | None = db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return row
+
+
+def update_job(db: sqlite3.Connection, job_id: int, **values: Any) -> None:
+    """Set columns of job ``job_id``'s row (``reasons`` as a list, ``attributes`` as a group)."""
+    _update(db, "jobs", "job_id", job_id, _JOB_COLUMNS, _encoded(values))
+
+
+def select_jobs(db: sqlite3.Connection, where: Sequence[str], params: Sequence[Any], order: str,
+                limit: int | None, offset: int) -> list[sqlite3.Row]:
+    """Job rows matching every condition of ``where``, ordered by ``order`` (``ASC``/``DESC`` job-id)."""
+    assert order in ("ASC", "DESC")
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    sql = f"SELECT * FROM jobs {clause} ORDER BY job_id {order} LIMIT ? OFFSET ?"
+    return list(db.execute(sql, [*params, -1 if limit is None else limit, offset]))
+
+
+def row_to_job(row: sqlite3.Row) -> Job:
+    """The :class:`Job` a row describes."""
+    return Job(
+        job_id=row["job_id"], printer=row["printer"], owner=row["owner"], name=row["name"],
+        state=row["state"], state_reasons=json.loads(row["reasons"]), created=row["created"],
+        processing=row["processing"], completed=row["completed"], k_octets=(row["octets"] + 1023) // 1024,
+        documents=row["documents"], origin_host=row["origin_host"], state_message=row["message"],
+        attributes=loads_group(row["attributes"]),
+    )
+
+
+def insert_document(db: sqlite3.Connection, job_id: int, number: int, format_: str, name: str, octets: int,
+                    attributes: AttributeGroup) -> None:
+    """Record document ``number`` of a job."""
+    db.execute("INSERT INTO documents (job_id, number, format, name, octets, attributes)"
+               " VALUES (?, ?, ?, ?, ?, ?)", (job_id, number, format_, name, octets, dumps_group(attributes)))
+
+
+def document_rows(db: sqlite3.Connection, job_id: int) -> list[sqlite3.Row]:
+    """A job's document rows in document order."""
+    return list(db.execute("SELECT * FROM documents WHERE job_id = ? ORDER BY number", (job_id,)))
+
+
+def delete_jobs(db: sqlite3.Connection, job_ids: Iterable[int]) -> None:
+    """Delete jobs and their document rows (not their files)."""
+    ids = [(job_id,) for job_id in job_ids]
+    db.executemany("DELETE FROM documents WHERE job_id = ?", ids)
+    db.executemany("DELETE FROM jobs WHERE job_id = ?", ids)
+
+
+def _encoded(values: dict[str, Any]) -> dict[str, Any]:
+    """Job column values with ``reasons`` and ``attributes`` turned into their stored text."""
+    encoded = dict(values)
+    if "reasons" in encoded:
+        encoded["reasons"] = json.dumps(encoded["reasons"])
+    if "attributes" in encoded:
+        encoded["attributes"] = dumps_group(encoded["attributes"])
+    return encoded
+
+
+def _update(db: sqlite3.Connection, table: str, key: str, key_value: Any, allowed: frozenset[str],
+            values: dict[str, Any]) -> None:
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"not columns of {table}: {sorted(unknown)}")
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    db.execute(f"UPDATE {table} SET {assignments} WHERE {key} = ?", [*values.values(), key_value])

@@ -1,0 +1,62 @@
+"""The job store's attribute serialisation keeps every value and its tag."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
+from ipp_wsgi.codec import (
+    DELETE_ATTRIBUTE,
+    NO_VALUE,
+    Attribute,
+    AttributeGroup,
+    Collection,
+    NameWithLanguage,
+    Range,
+    Resolution,
+    TextWithLanguage,
+    tags,
+)
+
+
+def test_every_value_type_round_trips() -> None:
+    size = Collection([Attribute.single("x-dimension", tags.INTEGER, 21000),
+                       Attribute.single("y-dimension", tags.INTEGER, 29700)], member_of="media-size")
+    media_col = Collection([Attribute.single("media-size", tags.BEG_COLLECTION, size)], member_of="media-col")
+    group = AttributeGroup([
+        Attribute("copies", [tags.INTEGER, tags.RANGE_OF_INTEGER], [2, Range(1, 99)]),
+        Attribute.single("color-supported", tags.BOOLEAN, True),
+        Attribute.single("printer-state", tags.ENUM, 3),
+        Attribute.single("job-name", tags.NAME_WITH_LANGUAGE, NameWithLanguage("fête", "fr")),
+        Attribute.single("job-message", tags.TEXT_WITH_LANGUAGE, TextWithLanguage("hi", "en")),
+        Attribute.single("printer-resolution", tags.RESOLUTION, Resolution(600, 300, 4)),
+        Attribute.single("x-opaque", 0x30, b"\x00\xffraw"),
+        Attribute.single("date", tags.DATE_TIME, datetime(2024, 5, 1, tzinfo=timezone(timedelta(hours=2)))),
+        Attribute("oob", [tags.NO_VALUE, tags.DELETE_ATTRIBUTE], [NO_VALUE, DELETE_ATTRIBUTE]),
+        Attribute.single("media-col", tags.BEG_COLLECTION, media_col),
+        Attribute("empty", [], []),
+    ])
+
+    back = loads_group(dumps_group(group))
+
+    assert back == group
+    assert back.names() == group.names()
+    assert back.value("oob") is NO_VALUE
+    stored_col = back.value("media-col")
+    assert isinstance(stored_col, Collection) and stored_col.member_of == "media-col"
+    assert back.value("date").utcoffset() == timedelta(hours=2)
+
+
+def test_boolean_and_integer_stay_distinct() -> None:
+    group = AttributeGroup([Attribute.single("a", tags.INTEGER, 1),
+                            Attribute.single("b", tags.BOOLEAN, True)])
+    back = loads_group(dumps_group(group))
+    assert type(back.value("a")) is int and type(back.value("b")) is bool
+
+
+def test_unstorable_value_is_refused() -> None:
+    group = AttributeGroup([Attribute.single("a", tags.INTEGER, datetime.now(UTC).date())])
+    with pytest.raises(TypeError):
+        dumps_group(group)
