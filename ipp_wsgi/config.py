@@ -1,0 +1,265 @@
+"""The server configuration: a TOML file (stdlib :mod:`tomllib`) read into a frozen :class:`Config`.
+
+The built-in defaults are the package's ``default_config.toml`` (one printer ``print`` at ``/ipp/print``
+and ``/printers/print``, embedded spooler, documents written to a directory under the spool directory);
+that file documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ipp_wsgi.codec import Limits
+from ipp_wsgi.ops.policy import Location, Policy, operation_code
+from ipp_wsgi.ops.printer_description import PrinterDescription, media_size
+from ipp_wsgi.ops.service import PrinterConfig
+
+__all__ = ["Config", "ConfigError", "PrinterConfig", "default_spool_dir", "load_config"]
+
+SPOOL_DIR_ENV = "IPP_WSGI_SPOOL_DIR"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,126}")
+_T = TypeVar("_T")
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the server needs to start."""
+
+    spool_dir: Path
+    printers: tuple[PrinterConfig, ...]
+    policy: Policy
+    limits: Limits
+    max_document_bytes: int | None
+    """None: no limit."""
+    history_seconds: int = 86400
+    history_jobs: int = 1000
+    spooler_workers: int = 1
+
+
+def default_spool_dir() -> Path:
+    """$IPP_WSGI_SPOOL_DIR, else $XDG_STATE_HOME/ipp-wsgi, else ~/.local/state/ipp-wsgi (no root needed)."""
+    if os.environ.get(SPOOL_DIR_ENV):
+        return Path(os.environ[SPOOL_DIR_ENV])
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "ipp-wsgi"
+
+
+class _Table:
+    """A TOML table read key by key; keys never read are reported as unknown."""
+
+    def __init__(self, data: dict[str, Any], where: str) -> None:
+        self.data = data
+        self.where = where
+        self._read: set[str] = set()
+
+    def get(self, key: str, kind: type[_T] | tuple[type, ...], default: _T) -> _T:
+        self._read.add(key)
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+            raise ConfigError(f"{self.where}: {key} has the wrong type ({type(value).__name__})")
+        return value  # type: ignore[return-value]
+
+    def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.get(key, list, list(default))
+        if not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.where}: {key} must be a list of strings")
+        return tuple(value)
+
+    def table(self, key: str) -> _Table:
+        return _Table(self.get(key, dict, {}), f"{self.where}.{key}" if self.where else key)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self._read)
+        if unknown:
+            raise ConfigError(f"{self.where or 'top level'}: unknown key {unknown[0]!r}")
+
+
+def _codes(table: _Table, key: str) -> frozenset[int]:
+    try:
+        return frozenset(operation_code(name) for name in table.strings(key, ()))
+    except ValueError as exc:
+        raise ConfigError(f"{table.where}: {exc}") from None
+
+
+def _policy(table: _Table) -> Policy:
+    presets: dict[str, Callable[..., Policy]] = {"default": Policy.default, "solaris": Policy.solaris}
+    preset = table.get("preset", str, "default")
+    admins = table.strings("admins", ())
+    locations = table.get("location", list, [])
+    table.done()
+    if preset not in presets:
+        raise ConfigError(f"policy: unknown preset {preset!r} (default, solaris)")
+    if not locations:
+        return presets[preset](admins)
+    parsed = []
+    for index, raw in enumerate(locations):
+        loc = _Table(raw if isinstance(raw, dict) else {}, f"policy.location[{index}]")
+        path = loc.get("path", str, "")
+        if not path.startswith("/"):
+            raise ConfigError(f"{loc.where}: path must start with /")
+        operations = loc.data.get("operations", "all")
+        enabled = None if operations == "all" else _codes(loc, "operations")
+        loc.get("operations", (str, list), "all")
+        parsed.append(Location(path, enabled, _codes(loc, "authenticated"), _codes(loc, "admin")))
+        loc.done()
+    return Policy(tuple(parsed), frozenset(admins))
+
+
+_DESCRIPTION_KEYS = {f.name.replace("_", "-"): f for f in fields(PrinterDescription) if f.name != "extra"}
+
+
+def _description(table: _Table) -> PrinterDescription:
+    base = PrinterDescription()
+    values: dict[str, Any] = {}
+    for key, spec in _DESCRIPTION_KEYS.items():
+        default = getattr(base, spec.name)
+        if isinstance(default, tuple):
+            values[spec.name] = tuple(table.get(key, list, list(default)))
+        elif spec.name == "geo_location":
+            values[spec.name] = table.get(key, str, "") or None
+        else:
+            values[spec.name] = table.get(key, type(default), default)
+    values["extra"] = table.get("attributes", dict, {})
+    description = PrinterDescription(**values)
+    _check_description(description, table.where)
+    return description
+
+
+def _check_description(d: PrinterDescription, where: str) -> None:
+    try:
+        for name in d.media:
+            media_size(name)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    checks = [
+        (bool(d.media), "media must not be empty"),
+        (d.media_default in d.media, "media-default must be one of media"),
+        (set(d.media_ready) <= set(d.media), "media-ready must be among media"),
+        (bool(d.document_formats), "document-formats must not be empty"),
+        (d.document_format_default in d.document_formats,
+         "document-format-default must be one of document-formats"),
+        (bool(d.sides) and d.sides_default in d.sides, "sides-default must be one of sides"),
+        (bool(d.resolutions) and all(isinstance(r, int) and r > 0 for r in d.resolutions),
+         "resolutions must be positive integers (dpi)"),
+        (bool(d.media_types) and bool(d.media_sources), "media-types and media-sources must not be empty"),
+        (bool(d.output_bins), "output-bins must not be empty"),
+        (d.copies_max >= 1, "copies-max must be at least 1"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(f"{where}: {message}")
+
+
+def _printer(raw: object, index: int, base_dir: Path | None) -> PrinterConfig:
+    table = _Table(raw if isinstance(raw, dict) else {}, f"printers[{index}]")
+    name = table.get("name", str, "")
+    if not _NAME.fullmatch(name):
+        raise ConfigError(f"{table.where}: name must be letters, digits, '-', '_' or '.'")
+    table.where = f"printer {name!r}"
+    paths = table.strings("paths", (f"/ipp/{name}", f"/printers/{name}"))
+    if not paths or not all(p.startswith("/") and p.rstrip("/") for p in paths):
+        raise ConfigError(f"{table.where}: paths must be absolute paths below /")
+    output_dir = table.get("output_dir", str, "")
+    printer = PrinterConfig(
+        name=name,
+        paths=tuple(p.rstrip("/") for p in paths),
+        backend=table.get("backend", str, "embedded"),
+        output=table.get("output", str, "directory"),
+        output_dir=_path(output_dir, base_dir) if output_dir else None,
+        command=table.strings("command", ()),
+        description=_description(table),
+    )
+    table.done()
+    if printer.backend != "embedded":
+        raise ConfigError(f"{table.where}: unknown backend {printer.backend!r} (embedded)")
+    if printer.output not in ("directory", "command") or (
+            printer.output == "command" and not printer.command):
+        raise ConfigError(f"{table.where}: output must be 'directory' or 'command' (with a command)")
+    return printer
+
+
+def _path(value: str, base_dir: Path | None) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() or base_dir is None else base_dir / path
+
+
+def _limits(table: _Table) -> Limits:
+    base = Limits()
+    values = {f.name: table.get(f.name, int, getattr(base, f.name)) for f in fields(Limits)}
+    table.done()
+    if any(v <= 0 for v in values.values()):
+        raise ConfigError("limits: every limit must be positive")
+    return Limits(**values)
+
+
+def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
+    top = _Table(data, "")
+    spool = top.get("spool_dir", str, "")
+    max_doc = top.get("max_document_bytes", int, 0)
+    history, spooler = top.table("history"), top.table("spooler")
+    config = Config(
+        spool_dir=_path(spool, base_dir) if spool else default_spool_dir(),
+        printers=tuple(_printer(raw, i, base_dir) for i, raw in enumerate(top.get("printers", list, []))),
+        policy=_policy(top.table("policy")),
+        limits=_limits(top.table("limits")),
+        max_document_bytes=max_doc if max_doc > 0 else None,
+        history_seconds=history.get("seconds", int, 86400),
+        history_jobs=history.get("jobs", int, 1000),
+        spooler_workers=spooler.get("workers", int, 1),
+    )
+    for table in (history, spooler, top):
+        table.done()
+    _check_unique(config.printers)
+    if config.spooler_workers < 0 or config.history_seconds < 0 or config.history_jobs < 0:
+        raise ConfigError("history and spooler values must not be negative")
+    return config
+
+
+def _check_unique(printers: tuple[PrinterConfig, ...]) -> None:
+    if not printers:
+        raise ConfigError("no printers configured")
+    names = [p.name for p in printers]
+    paths = [path for p in printers for path in p.paths]
+    for what, items in (("printer name", names), ("printer path", paths)):
+        duplicate = next((item for item in items if items.count(item) > 1), None)
+        if duplicate is not None:
+            raise ConfigError(f"{what} {duplicate!r} is used twice")
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *,
+                spool_dir: str | os.PathLike[str] | None = None) -> Config:
+    """Read the configuration file at ``path`` (None: the built-in defaults); ``spool_dir`` overrides the
+    file's spool directory. Raises :class:`ConfigError` for a file that cannot be used."""
+    if path is None:
+        text, base_dir = resources.files("ipp_wsgi").joinpath("default_config.toml").read_text("utf-8"), None
+    else:
+        file = Path(path)
+        try:
+            text = file.read_text("utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
+        base_dir = file.resolve().parent
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path or 'default config'}: {exc}") from None
+    try:
+        config = _parse(data, base_dir)
+    except ConfigError as exc:
+        raise ConfigError(f"{path or 'default config'}: {exc}") from None
+    if spool_dir is not None:
+        config = Config(**{**config.__dict__, "spool_dir": Path(spool_dir)})
+    return config

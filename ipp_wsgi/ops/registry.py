@@ -1,0 +1,63 @@
+"""The table of operations: each handler registered by operation-id with its target and backend needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from ipp_wsgi.backends import Backend
+from ipp_wsgi.ops.call import Call
+from ipp_wsgi.ops.service import PrinterEntry
+
+Handler = Callable[[Call], None]
+
+
+class Target(Enum):
+    """What an operation acts on, and so which operation attributes name it."""
+
+    PRINTER = "printer"
+    """``printer-uri`` naming one printer."""
+    JOB = "job"
+    """``job-uri``, or ``printer-uri`` + ``job-id``."""
+    SERVER = "server"
+    """Optional ``printer-uri``: one printer, or every printer when absent or the server's own URI."""
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A registered operation."""
+
+    code: int
+    handler: Handler
+    target: Target
+    needs: tuple[str, ...]
+    """Backend methods the operation calls: it is offered only when the backend implements them all."""
+
+    def offered_by(self, backend: Backend) -> bool:
+        """True when ``backend`` implements what this operation needs."""
+        return all(backend.supports(method) for method in self.needs)
+
+
+OPERATIONS: dict[int, Operation] = {}
+
+
+def operation(code: int, target: Target, *needs: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of operation ``code``."""
+
+    def register(handler: Handler) -> Handler:
+        OPERATIONS[code] = Operation(code, handler, target, needs)
+        return handler
+
+    return register
+
+
+def offered(backends: Iterable[Backend]) -> frozenset[int]:
+    """The operation-ids some of ``backends`` can carry out."""
+    listed = list(backends)
+    return frozenset(code for code, op in OPERATIONS.items() if any(op.offered_by(b) for b in listed))
+
+
+def operations_supported(call: Call, printer: PrinterEntry) -> list[int]:
+    """operations-supported of ``printer`` at the request path: offered by its backend and enabled there."""
+    return sorted(call.service.policy.enabled(call.context.path, offered([printer.backend])))

@@ -1,0 +1,126 @@
+"""Job submission: Print-Job, Validate-Job, Create-Job, Send-Document, Close-Job."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from ipp_wsgi.backends import BackendError, Document, Job, JobRequest
+from ipp_wsgi.codec import operations as ops
+from ipp_wsgi.codec import status
+from ipp_wsgi.ops.call import Call
+from ipp_wsgi.ops.documents import COMPRESSIONS, open_document, peek_has_data
+from ipp_wsgi.ops.job_attributes import add_job_reply
+from ipp_wsgi.ops.registry import Target, operation
+from ipp_wsgi.ops.reply import OpError
+from ipp_wsgi.ops.service import PrinterEntry
+from ipp_wsgi.ops.template import check_template
+
+
+def _reject_unsupported_value(call: Call, name: str, code: int, what: str) -> OpError:
+    attr = call.operation[name]
+    call.reply.add_unsupported(attr)
+    return OpError(code, f"{what} {attr.value!r} is not supported")
+
+
+def document_format(call: Call, printer: PrinterEntry) -> str:
+    """The request's document-format (the printer's default when absent), checked."""
+    fmt = call.arg("document-format")
+    if fmt is None:
+        return str(printer.description.value("document-format-default"))
+    if fmt not in printer.description["document-format-supported"].values:
+        raise _reject_unsupported_value(call, "document-format",
+                                        status.CLIENT_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED, "document-format")
+    return str(fmt)
+
+
+def compression(call: Call) -> str:
+    """The request's compression (``none`` when absent), checked."""
+    value = call.arg("compression", "none")
+    if value not in COMPRESSIONS:
+        raise _reject_unsupported_value(call, "compression", status.CLIENT_ERROR_COMPRESSION_NOT_SUPPORTED,
+                                        "compression")
+    return str(value)
+
+
+def job_request(call: Call, printer: PrinterEntry) -> JobRequest:
+    """The checked job-creation request: unsupported job template attributes are reported (and refused
+    when ``ipp-attribute-fidelity`` is true)."""
+    accepted, unsupported = check_template(call.request.job, printer.description)
+    for attr in unsupported:
+        call.reply.add_unsupported(attr)
+    if unsupported and call.arg("ipp-attribute-fidelity") is True:
+        raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
+                      "unsupported job attributes with ipp-attribute-fidelity")
+    name = call.arg("job-name") or call.arg("document-name") or "Untitled"
+    return JobRequest(owner=call.user, name=str(name), origin_host=call.context.remote_addr,
+                      attributes=accepted)
+
+
+def _document(call: Call, fmt: str) -> Document:
+    return Document(format=fmt, name=str(call.arg("document-name") or ""))
+
+
+def _abandon(printer: PrinterEntry, job: Job) -> None:
+    """Cancel a job whose only document could not be stored (best effort: the error is the answer)."""
+    with suppress(BackendError):
+        printer.backend.cancel_job(printer.name, job.job_id, "aborted-by-system")
+
+
+@operation(ops.PRINT_JOB, Target.PRINTER, "create_job", "add_document")
+def print_job(call: Call) -> None:
+    """Create a job with one document read from the request body."""
+    printer = call.target_printer
+    fmt, coding = document_format(call, printer), compression(call)
+    request = job_request(call, printer)
+    job = printer.backend.create_job(printer.name, request)
+    try:
+        data = open_document(call.document, coding)
+        job = printer.backend.add_document(printer.name, job.job_id, data, _document(call, fmt), True)
+    except BaseException:
+        _abandon(printer, job)
+        raise
+    add_job_reply(call, printer, job)
+
+
+@operation(ops.VALIDATE_JOB, Target.PRINTER)
+def validate_job(call: Call) -> None:
+    """Check a job-creation request without creating anything."""
+    printer = call.target_printer
+    document_format(call, printer)
+    compression(call)
+    request = job_request(call, printer)
+    if printer.backend.supports("validate_job"):
+        printer.backend.validate_job(printer.name, request)
+
+
+@operation(ops.CREATE_JOB, Target.PRINTER, "create_job", "add_document")
+def create_job(call: Call) -> None:
+    """Create a job that will receive its documents through Send-Document."""
+    printer = call.target_printer
+    job = printer.backend.create_job(printer.name, job_request(call, printer))
+    add_job_reply(call, printer, job)
+
+
+@operation(ops.SEND_DOCUMENT, Target.JOB, "add_document", "close_job")
+def send_document(call: Call) -> None:
+    """Add a document to a job created by Create-Job (``last-document`` closes it)."""
+    printer, job = call.target_printer, call.target_job
+    last = call.arg("last-document")
+    if not isinstance(last, bool):
+        raise OpError(status.CLIENT_ERROR_BAD_REQUEST, "missing or bad last-document")
+    fmt, coding = document_format(call, printer), compression(call)
+    has_data, raw = peek_has_data(call.document)
+    if not has_data and last:
+        job = printer.backend.close_job(printer.name, job.job_id)
+    else:
+        data = open_document(raw, coding)
+        job = printer.backend.add_document(printer.name, job.job_id, data, _document(call, fmt), last)
+    add_job_reply(call, printer, job)
+
+
+@operation(ops.CLOSE_JOB, Target.JOB, "close_job")
+def close_job(call: Call) -> None:
+    """Close a job: no more documents will come."""
+    printer = call.target_printer
+    job = printer.backend.close_job(printer.name, call.target_job.job_id)
+    add_job_reply(call, printer, job)
