@@ -1,0 +1,203 @@
+"""The IPP listener as a WSGI application.
+
+``POST`` with ``Content-Type: application/ipp`` is an IPP request: the attribute section is read straight
+from ``wsgi.input``, the operation runs (:func:`ipp_wsgi.ops.dispatch`) with the rest of the body as its
+document stream, and the answer is ``200 application/ipp`` with a Content-Length. Anything a client sends
+gets an IPP answer, never an HTTP 500: undecodable requests get the decoder's status, a server bug gets
+server-error-internal-error (and is logged). ``GET``/``HEAD`` answer the status page, other ``POST`` 400
+and other methods 405.
+
+Usage::
+
+    from ipp_wsgi import IppApplication
+    application = IppApplication()            # embedded defaults; IppApplication(load_config(path))
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
+from werkzeug.http import parse_options_header
+from werkzeug.wrappers import Request, Response
+
+from ipp_wsgi import status_page
+from ipp_wsgi.body import BodyReadError, RequestBody, open_body
+from ipp_wsgi.codec import IppDecodeError, Message, encode, op_name, read_message, status
+from ipp_wsgi.config import Config, load_config
+from ipp_wsgi.ops import dispatch, error_response
+from ipp_wsgi.ops.context import RequestContext
+from ipp_wsgi.ops.documents import DocumentTooLarge
+from ipp_wsgi.ops.service import Service
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+IPP_MEDIA_TYPE = "application/ipp"
+DEFAULT_IPP_PORT = 631
+
+# What is left of a body after the operation is read and discarded up to these bounds, so that a
+# keep-alive connection stays in step. Past them the server discards the rest itself (gunicorn's parser
+# and Apache both do before reading the next request).
+DRAIN_MAX_BYTES = 1024 * 1024
+DRAIN_MAX_SECONDS = 2.0
+
+_VERSIONS = frozenset({(1, 0), (1, 1), (2, 0), (2, 1), (2, 2)})
+_HEADER = struct.Struct(">BBHI")
+
+log = logging.getLogger(__name__)
+
+
+def is_ipp_request(environ: WSGIEnvironment) -> bool:
+    """True for ``POST`` with ``Content-Type: application/ipp`` (parameters and case ignored)."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return False
+    media_type, _ = parse_options_header(environ.get("CONTENT_TYPE", ""))
+    return media_type.lower() == IPP_MEDIA_TYPE
+
+
+def request_context(environ: WSGIEnvironment) -> RequestContext:
+    """What the operation layer may know of the request: caller, addresses, the URI base it used."""
+    secure = environ.get("wsgi.url_scheme") == "https"
+    prefix = quote(environ.get("SCRIPT_NAME", ""))
+    return RequestContext(
+        base_uri=f"{'ipps' if secure else 'ipp'}://{_authority(environ)}{prefix}",
+        path=environ.get("PATH_INFO") or "/",
+        remote_user=environ.get("REMOTE_USER") or None,
+        remote_addr=environ.get("REMOTE_ADDR", ""),
+        secure=secure,
+    )
+
+
+def _authority(environ: WSGIEnvironment) -> str:
+    """host[:port] from the Host header (else SERVER_NAME), the port left out when it is IPP's 631."""
+    host, port = _split_host(environ.get("HTTP_HOST", ""))
+    if not host:
+        host, port = _split_host(environ.get("SERVER_NAME", ""))
+        host = host or "localhost"
+    if port is None:
+        port = str(environ.get("SERVER_PORT", ""))
+    if not port.isdigit() or int(port) == DEFAULT_IPP_PORT:
+        return host
+    return f"{host}:{port}"
+
+
+def _split_host(value: str) -> tuple[str, str | None]:
+    """("host", "port") or ("host", None) from "host[:port]" / "[v6][:port]"; ("", None) if malformed."""
+    value = value.strip()
+    if value.startswith("["):
+        end = value.find("]")
+        host, rest = value[: end + 1], value[end + 1 :]
+        if end < 0 or (rest and not rest.startswith(":")):
+            return "", None
+        port = rest[1:] if rest else None
+    else:
+        host, sep, port_text = value.partition(":")
+        port = port_text if sep else None
+    if not host or any(c in host for c in "/?#@ \\") or (port is not None and not port.isdigit()):
+        return "", None
+    return host, port
+
+
+def _reply_version(version: tuple[int, int]) -> tuple[int, int]:
+    return version if version in _VERSIONS else (2, 0)
+
+
+class IppApplication:
+    """The IPP listener: a WSGI application serving the printers of ``config``.
+
+    ``config`` defaults to :func:`ipp_wsgi.config.load_config`'s embedded defaults. The print service
+    (backends, the embedded spooler's threads) is built at once so queued jobs keep printing with no
+    request arriving; :meth:`close` stops it. ``service`` is for tests and embedding: a ready service.
+    """
+
+    def __init__(self, config: Config | None = None, *, service: Service | None = None) -> None:
+        self.config = config if config is not None else load_config()
+        self.service = service if service is not None else Service.from_config(self.config)
+
+    def close(self) -> None:
+        """Stop the print service's threads."""
+        self.service.close()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "POST":
+            if is_ipp_request(environ):
+                return self._ipp(environ, start_response)
+            return BadRequest(f"POST needs Content-Type: {IPP_MEDIA_TYPE}.")(environ, start_response)
+        if method in ("GET", "HEAD"):
+            return self._status_page(environ, start_response)
+        return MethodNotAllowed(valid_methods=["GET", "HEAD", "POST"])(environ, start_response)
+
+    # -- IPP
+    def _ipp(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            body = open_body(environ)
+        except HTTPException as exc:
+            return exc(environ, start_response)
+        data = self._encode(self.handle(body, environ))
+        body.drain(DRAIN_MAX_BYTES, DRAIN_MAX_SECONDS)
+        response = Response(data, content_type=IPP_MEDIA_TYPE)
+        response.headers["Cache-Control"] = "no-cache"
+        return response(environ, start_response)
+
+    def handle(self, body: RequestBody, environ: WSGIEnvironment) -> Message:
+        """The IPP response to the request in ``body``; never raises for anything the client sent."""
+        try:
+            request = read_message(body, self.config.limits)
+        except IppDecodeError as exc:
+            return self._header_error(body, exc.status, exc.reason)
+        except BodyReadError as exc:
+            return self._header_error(body, status.CLIENT_ERROR_BAD_REQUEST, str(exc))
+        except Exception:
+            log.exception("internal error decoding an IPP request")
+            return self._header_error(body, status.SERVER_ERROR_INTERNAL_ERROR, "Internal server error.")
+        body.limit_document(self.config.max_document_bytes)
+        version = _reply_version(request.version)
+        try:
+            return dispatch(request, body, request_context(environ), self.service)
+        except DocumentTooLarge as exc:
+            return error_response(request.request_id, status.CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE,
+                                  str(exc), version)
+        except BodyReadError as exc:
+            return error_response(request.request_id, status.CLIENT_ERROR_BAD_REQUEST, str(exc), version)
+        except Exception:
+            log.exception("internal error running %s", op_name(request.code))
+            return error_response(request.request_id, status.SERVER_ERROR_INTERNAL_ERROR,
+                                  "Internal server error.", version)
+
+    @staticmethod
+    def _header_error(body: RequestBody, code: int, message: str) -> Message:
+        """An error response echoing the request-id (and version) of a request that did not decode."""
+        request_id, version = 0, (2, 0)
+        if len(body.head) == _HEADER.size:
+            major, minor, _, request_id = _HEADER.unpack(body.head)
+            version = _reply_version((major, minor))
+        return error_response(request_id, code, message, version)
+
+    @staticmethod
+    def _encode(response: Message) -> bytes:
+        try:
+            return encode(response)
+        except Exception:
+            log.exception("internal error encoding the response to request %d", response.request_id)
+            return encode(error_response(response.request_id, status.SERVER_ERROR_INTERNAL_ERROR,
+                                         "Internal server error.", _reply_version(response.version)))
+
+    # -- everything else
+    def _status_page(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        path = request.path.rstrip("/") or "/"
+        printers = status_page.collect(self.service, request_context(environ).base_uri, path)
+        if path != "/" and not printers:
+            return NotFound()(environ, start_response)
+        best = request.accept_mimetypes.best_match(["text/html", "text/plain"], default="text/html")
+        if request.args.get("format") == "text" or best == "text/plain":
+            page = Response(status_page.render_text(printers), content_type="text/plain; charset=utf-8")
+        else:
+            page = Response(status_page.render_html(printers), content_type="text/html; charset=utf-8")
+        return page(environ, start_response)

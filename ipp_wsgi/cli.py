@@ -1,0 +1,155 @@
+"""The ``ipp-wsgi`` command: ``ipp-wsgi serve`` runs the IPP listener under gunicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from ipp_wsgi import __version__
+from ipp_wsgi.app import IppApplication
+from ipp_wsgi.config import Config, ConfigError, load_config
+
+DEFAULT_BIND = "127.0.0.1:8631"
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 8
+_LOG_FORMAT = "[%(process)d] %(levelname)s %(name)s: %(message)s"
+
+_DESCRIPTION = """\
+ipp-wsgi: an IPP (Internet Printing Protocol) print server that runs as a WSGI application.
+
+Start it with `ipp-wsgi serve`, then add the printer on a client, e.g. with CUPS:
+    lpadmin -p office -E -v ipp://SERVER:8631/ipp/print -m everywhere
+or print to it directly with `lp -h SERVER:8631 -d print FILE`. Options: `ipp-wsgi serve --help`.
+"""
+
+_SERVE_DESCRIPTION = """\
+Serve IPP over HTTP with gunicorn (worker class gthread).
+
+The printers come from the TOML file given with --config, or the embedded defaults: one printer "print"
+at /ipp/print (also /printers/print) whose finished documents are written, named by job-id, to a folder
+under the spool directory. Jobs and documents are kept in the spool directory, so jobs accepted survive a
+restart of the server.
+
+Each worker process serves requests in threads (gthread): CUPS clients keep their connection open between
+requests (Create-Job then Send-Document), wait for "100 Continue" (sent by gunicorn as soon as the headers
+are read) and stream documents chunked, so a slow upload occupies one thread, not a whole worker.
+
+To serve over TLS or with authentication, run it behind a web server (Apache, nginx) that terminates TLS
+and sets REMOTE_USER, or use `gunicorn ipp_wsgi.wsgi:application` with IPP_WSGI_CONFIG naming the
+configuration file.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ipp-wsgi`` command."""
+    parser = argparse.ArgumentParser(
+        prog="ipp-wsgi", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve", help="serve IPP with gunicorn", description=_SERVE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST:PORT",
+                       help=f"address to listen on (default {DEFAULT_BIND}; 0.0.0.0:PORT: every interface)")
+    serve.add_argument("--workers", type=_positive, default=DEFAULT_WORKERS, metavar="N",
+                       help=f"worker processes (default {DEFAULT_WORKERS})")
+    serve.add_argument("--threads", type=_positive, default=DEFAULT_THREADS, metavar="N",
+                       help=f"request threads per worker (default {DEFAULT_THREADS})")
+    serve.add_argument("--config", metavar="FILE",
+                       help="TOML configuration file (default: the embedded defaults)")
+    serve.add_argument("--spool-dir", metavar="DIR",
+                       help="where jobs and documents are kept, overriding the configuration "
+                            "(default $IPP_WSGI_SPOOL_DIR, else $XDG_STATE_HOME/ipp-wsgi, "
+                            "else ~/.local/state/ipp-wsgi)")
+    serve.add_argument("--log-level", default="info",
+                       choices=["debug", "info", "warning", "error", "critical"],
+                       help="logging level (default info)")
+    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn running :class:`IppApplication` of ``config``, one per worker process.
+
+    The application (and so the print service and its threads) is built in each worker after the fork,
+    never in the master, and closed when the worker exits.
+    """
+
+    def __init__(self, config: Config, options: dict[str, Any]) -> None:
+        self.ipp_config = config
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+        # gunicorn >= 25.1 opens a control socket at one path per user by default: several servers
+        # (tests, one per printer set) would fight over it, and `ipp-wsgi serve` does not need it.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
+
+    def load(self) -> IppApplication:
+        return IppApplication(self.ipp_config)
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    application = getattr(worker, "wsgi", None)
+    if isinstance(application, IppApplication):
+        application.close()
+
+
+def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    """gunicorn settings for the parsed ``serve`` arguments."""
+    return {
+        "bind": [args.bind],
+        "workers": args.workers,
+        "worker_class": "gthread",
+        "threads": args.threads,
+        "keepalive": 5,
+        "loglevel": args.log_level,
+        "errorlog": "-",
+        "accesslog": "-" if args.access_log else None,
+        "proc_name": "ipp-wsgi",
+        "preload_app": False,
+        "worker_exit": _worker_exit,
+    }
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run ``ipp-wsgi serve`` until the server is stopped."""
+    config = load_config(args.config, spool_dir=args.spool_dir)
+    logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
+    logging.getLogger(__name__).info(
+        "serving %s from spool directory %s on %s",
+        ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
+        args.bind,
+    )
+    GunicornServer(config, gunicorn_options(args)).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ipp-wsgi`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+    except ConfigError as exc:
+        print(f"ipp-wsgi: {exc}", file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.command}")

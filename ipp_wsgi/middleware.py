@@ -1,0 +1,59 @@
+"""Serve IPP from an existing WSGI site, on the same port.
+
+IPP requests (``POST`` with ``Content-Type: application/ipp`` to an IPP path) go to an
+:class:`~ipp_wsgi.app.IppApplication`; every other request reaches the wrapped site untouched::
+
+    from ipp_wsgi import IppMiddleware
+    application = IppMiddleware(site_application)                 # embedded defaults
+    application = IppMiddleware(site_application, load_config("/etc/ipp-wsgi.toml"))
+
+The IPP paths are, by default, ``/`` (where CUPS clients post), ``/admin`` (``cancel -a``) and every
+configured printer path; a path matches itself and everything below it (``/ipp/print/5``), except ``/``
+which matches only itself. Pass ``paths`` to choose others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ipp_wsgi.app import IppApplication, is_ipp_request
+from ipp_wsgi.config import Config
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+CUPS_PATHS = ("/", "/admin")
+"""Where CUPS clients (lp, lpstat, cancel) post: a CUPS server's root and its admin path."""
+
+
+class IppMiddleware:
+    """Route IPP requests to ``ipp_app`` (an :class:`IppApplication` of ``config`` unless given) and
+    everything else to ``app``."""
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        config: Config | None = None,
+        paths: Iterable[str] | None = None,
+        *,
+        ipp_app: IppApplication | None = None,
+    ) -> None:
+        self.app = app
+        self.ipp_app = ipp_app if ipp_app is not None else IppApplication(config)
+        if paths is None:
+            printer_paths = [p for printer in self.ipp_app.config.printers for p in printer.paths]
+            paths = [*CUPS_PATHS, *printer_paths]
+        self.paths = frozenset(p.rstrip("/") or "/" for p in paths)
+
+    def is_ipp_path(self, path: str) -> bool:
+        """True when ``path`` is one of :attr:`paths` or below one of them (other than ``/``)."""
+        if path in ("", "/"):
+            return "/" in self.paths
+        parts = path.rstrip("/").split("/")
+        return any("/".join(parts[:i]) in self.paths for i in range(2, len(parts) + 1))
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if is_ipp_request(environ) and self.is_ipp_path(environ.get("PATH_INFO", "")):
+            return self.ipp_app(environ, start_response)
+        return self.app(environ, start_response)
