@@ -1,0 +1,43 @@
+"""The shared test harness: real servers and CUPS tools for integration tests.
+
+Fixtures live in ``tests/conftest.py``; this package holds the machinery they use:
+
+- :mod:`.tools`: ``require_tool`` (skip locally, fail in CI when a program is missing);
+- :mod:`.processes`: free ports, processes stopped by PID/process group, logs;
+- :mod:`.servers`: ipp-wsgi under gunicorn (``IppServer``);
+- :mod:`.ipptool`: running ``ipptool -t`` and asserting on its verdicts;
+- :mod:`.documents`: sample documents made with ghostscript and the ipptool suite directory;
+- :mod:`.cupsd`: a private cupsd; :mod:`.avahi`: private dbus + avahi and ippeveprinter;
+- :mod:`.logs`: server logs attached to failing tests.
+"""
+
+from .avahi import Ippeveprinter, PrivateDnssd
+from .cupsd import PrivateCupsd
+from .documents import SampleDocuments, Suite
+from .ipptool import Ipptool, IpptoolResult, Transcript, Verdict, assert_ipptool_passed, parse_transcript
+from .logs import attach_log
+from .processes import ManagedProcess, ServerStartError, free_port
+from .servers import IppServer
+from .tools import in_ci, require, require_tool
+
+__all__ = [
+    "IppServer",
+    "Ippeveprinter",
+    "Ipptool",
+    "IpptoolResult",
+    "ManagedProcess",
+    "PrivateCupsd",
+    "PrivateDnssd",
+    "SampleDocuments",
+    "ServerStartError",
+    "Suite",
+    "Transcript",
+    "Verdict",
+    "assert_ipptool_passed",
+    "attach_log",
+    "free_port",
+    "in_ci",
+    "parse_transcript",
+    "require",
+    "require_tool",
+]

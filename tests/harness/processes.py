@@ -1,0 +1,139 @@
+"""Starting, waiting for and stopping the server processes the tests run.
+
+Every server gets its own process group (``start_new_session``), so stopping it stops its children too
+(gunicorn workers, cupsd filters). Output goes to a log file that the failure report shows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 5.0
+LOG_TAIL_LINES = 200
+
+
+class ServerStartError(RuntimeError):
+    """A server process exited or never answered on its port."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_answers(port: int, host: str = LOOPBACK) -> bool:
+    """True when a TCP connection to *host*:*port* succeeds."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last *lines* lines of the text file *path* ("" when it does not exist)."""
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class ManagedProcess:
+    """One long-running program with its output in *log*, stopped by PID (process group)."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        log: Path,
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.argv = list(argv)
+        self.log = log
+        self.cwd = cwd
+        self.env = dict(env) if env is not None else None
+        self._popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The PID of the running process (which leads its own process group)."""
+        if self._popen is None:
+            raise RuntimeError("process not started")
+        return self._popen.pid
+
+    def running(self) -> bool:
+        """True while the process has not exited."""
+        return self._popen is not None and self._popen.poll() is None
+
+    def start(self) -> None:
+        """Start the program; its stdout and stderr are appended to the log file."""
+        if self.running():
+            raise RuntimeError(f"already running: pid {self.pid}")
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            out.write(f"--- starting: {' '.join(self.argv)}\n".encode())
+            out.flush()
+            self._popen = subprocess.Popen(
+                self.argv,
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_for_port(self, port: int, timeout: float = START_TIMEOUT) -> None:
+        """Block until *port* on loopback accepts connections; raise if the process dies or times out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._popen is None or self._popen.poll() is not None:
+                code = None if self._popen is None else self._popen.returncode
+                raise ServerStartError(f"{self.argv[0]} exited with {code}:\n{tail(self.log)}")
+            if port_answers(port):
+                return
+            time.sleep(0.05)
+        raise ServerStartError(
+            f"{self.argv[0]} did not answer on port {port} in {timeout}s:\n{tail(self.log)}"
+        )
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """SIGTERM the process group, SIGKILL it after *timeout*; the exit code (None if never started)."""
+        if self._popen is None:
+            return None
+        if self._popen.poll() is None:
+            self._signal_group(signal.SIGTERM)
+            try:
+                self._popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self._popen.wait()
+        # Children that outlived their leader (e.g. a worker) still hold the group: end them too.
+        self._signal_group(signal.SIGKILL)
+        return self._popen.returncode
+
+    def kill9(self) -> None:
+        """SIGKILL the whole process group at once (a crash, for restart-safety tests) and reap it."""
+        if self._popen is None:
+            return
+        self._signal_group(signal.SIGKILL)
+        self._popen.wait()
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        assert self._popen is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._popen.pid, sig)

@@ -1,0 +1,79 @@
+"""ipp-wsgi itself, served by gunicorn through the project's CLI, on a free loopback port."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .processes import LOOPBACK, ManagedProcess, free_port
+
+
+def ipp_wsgi_command() -> list[str]:
+    """The command that runs the CLI: the venv's ``ipp-wsgi`` script, else ``python -m ipp_wsgi``."""
+    script = Path(sys.executable).with_name("ipp-wsgi")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ipp_wsgi"]
+
+
+class IppServer:
+    """``ipp-wsgi serve --bind 127.0.0.1:PORT --spool-dir DIR [--config FILE] [EXTRA...]`` in *work_dir*.
+
+    The port and spool directory stay the same across :meth:`restart`, so a restarted server sees the
+    state the previous one left behind.
+    """
+
+    def __init__(self, work_dir: Path, *, config: Path | None = None, extra_args: Sequence[str] = ()) -> None:
+        self.work_dir = work_dir
+        self.port = free_port()
+        self.spool_dir = work_dir / "spool"
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        self.config = config
+        argv = [
+            *ipp_wsgi_command(),
+            "serve",
+            "--bind",
+            f"{LOOPBACK}:{self.port}",
+            "--spool-dir",
+            str(self.spool_dir),
+        ]
+        argv += ["--config", str(config)] if config is not None else []
+        argv += list(extra_args)
+        self.process = ManagedProcess(argv, work_dir / "ipp-wsgi.log", cwd=work_dir)
+
+    @property
+    def uri(self) -> str:
+        """The printer URI: ``ipp://127.0.0.1:PORT/ipp/print``."""
+        return f"ipp://{LOOPBACK}:{self.port}/ipp/print"
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (for plain HTTP requests: status page, raw POSTs)."""
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """The PID of the server's main process (gunicorn's arbiter)."""
+        return self.process.pid
+
+    @property
+    def log(self) -> Path:
+        """The server's log file (stdout and stderr of every start, appended)."""
+        return self.process.log
+
+    def start(self) -> None:
+        """Start the server and wait until its port answers."""
+        self.process.start()
+        self.process.wait_for_port(self.port)
+
+    def stop(self) -> int | None:
+        """Stop the server (SIGTERM, SIGKILL after a timeout); its exit code."""
+        return self.process.stop()
+
+    def restart(self) -> None:
+        """Stop the server gracefully and start it again on the same port and spool directory."""
+        self.stop()
+        self.start()
+
+    def kill9(self) -> None:
+        """Kill the server and its workers with SIGKILL (a crash); call :meth:`start` to bring it back."""
+        self.process.kill9()

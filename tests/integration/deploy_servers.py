@@ -1,0 +1,406 @@
+"""Real web servers started from the shipped ``deploy/`` files, for the deployment tests.
+
+Each server runs from a copy of the shipped file whose addresses, ports and paths are replaced by the
+test's own (127.0.0.1, free ports, a temp dir); a replacement that no longer matches the shipped file
+fails the test, so the files cannot drift from what is tested. Certificates are made with ``openssl``,
+password files with ``htpasswd``. As root, Apache's and nginx's workers run as ``www-data``/``nobody``,
+so the temp dirs are world-readable and the spool directory belongs to the service user.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import pwd
+import grp
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from base64 import b64encode
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from harness import ManagedProcess, attach_log, free_port, require, require_tool
+from harness.processes import LOOPBACK
+
+from ipp_wsgi.codec import Message, decode, encode, operations, tags
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+PROJECT = DEPLOY.parent
+SYSTEM_PYTHON = "/usr/bin/python3"
+"""The Python Debian's libapache2-mod-wsgi-py3 embeds: its venv must be made from it."""
+ADMIN, ADMIN_PASSWORD = "admin", "s3cret-admin"
+USER, USER_PASSWORD = "alice", "s3cret-alice"
+JOB_TIMEOUT = 60.0
+
+
+# -- files ------------------------------------------------------------------------------------------
+def replace_all(text: str, replacements: Mapping[str, str]) -> str:
+    """``text`` with each key replaced by its value; every key must occur in ``text``."""
+    for old, new in replacements.items():
+        assert old in text, f"{old!r} is no longer in the shipped file"
+        text = text.replace(old, new)
+    return text
+
+
+def set_apache_defines(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with the value of each ``Define NAME value`` line replaced; each must occur once."""
+    for name, value in values.items():
+        text, count = re.subn(rf"^Define {name}\s.*$", f"Define {name} {value}", text, flags=re.MULTILINE)
+        assert count == 1, f"Define {name} occurs {count} times in the shipped file"
+    return text
+
+
+def shared_dir(prefix: str) -> Path:
+    """A new temp dir that the servers' unprivileged workers can traverse (not pytest's 0700 one)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o755)
+    return path
+
+
+def service_user() -> tuple[str, str]:
+    """Who the IPP processes run as: www-data when the tests run as root, else the current user."""
+    if os.geteuid() == 0:
+        return "www-data", "www-data"
+    return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1/localhost and its key (PEM)."""
+    cert, key = directory / "server.crt", directory / "server.key"
+    subprocess.run(
+        [require_tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    key.chmod(0o644)  # test key, read by the workers of whichever server uses it
+    return cert, key
+
+
+def make_htpasswd(path: Path, users: Mapping[str, str]) -> Path:
+    """An htpasswd file (bcrypt) with ``users`` (name -> password)."""
+    htpasswd = require_tool("htpasswd")
+    for index, (name, password) in enumerate(users.items()):
+        create = ["-c"] if index == 0 else []
+        subprocess.run([htpasswd, *create, "-b", "-B", str(path), name, password], check=True,
+                       capture_output=True, timeout=60)
+    path.chmod(0o644)
+    return path
+
+
+def write_ipp_config(path: Path, spool_dir: Path) -> Path:
+    """An ipp-wsgi configuration: one printer ``print``, ``admin`` the only administrator."""
+    path.write_text(
+        f'spool_dir = "{spool_dir}"\n\n[policy]\nadmins = ["{ADMIN}"]\n\n'
+        '[[printers]]\nname = "print"\n'
+    )
+    return path
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A certificate, its key and an htpasswd file with :data:`ADMIN` and :data:`USER`."""
+
+    cert: Path
+    key: Path
+    htpasswd: Path
+
+
+# -- servers ----------------------------------------------------------------------------------------
+class Deployment:
+    """ipp-wsgi behind one web server: its URIs, its spool and its logs."""
+
+    def __init__(self, root: Path, port: int, tls_port: int | None) -> None:
+        self.root = root
+        self.port = port
+        self.tls_port = tls_port
+        self.spool_dir = root / "spool"
+        self.spool_dir.mkdir()
+        user, group = service_user()
+        shutil.chown(self.spool_dir, user, group)
+        self.config = write_ipp_config(root / "ipp-wsgi.toml", self.spool_dir)
+        self.processes: list[ManagedProcess] = []
+        self.logs: dict[str, Path] = {}
+
+    def uri(self, path: str = "/ipp/print", *, tls: bool = False, userinfo: str = "") -> str:
+        """``ipp://127.0.0.1:PORT/path`` or ``ipps://...:TLS_PORT/path``, with ``user:password@``."""
+        port = self.tls_port if tls else self.port
+        at = f"{userinfo}@" if userinfo else ""
+        return f"{'ipps' if tls else 'ipp'}://{at}{LOOPBACK}:{port}{path}"
+
+    @property
+    def output_dir(self) -> Path:
+        """Where the default printer writes finished documents (``<job-id>-<document-number>``)."""
+        return self.spool_dir / "output" / "print"
+
+    def start(self, process: ManagedProcess, *ports: int) -> None:
+        """Start ``process`` (stopped by :meth:`stop`) and wait for ``ports``."""
+        self.processes.append(process)
+        process.start()
+        try:
+            for port in ports:
+                process.wait_for_port(port)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop every process, last started first."""
+        for process in reversed(self.processes):
+            process.stop()
+
+    def printed(self, job_id: int, timeout: float = JOB_TIMEOUT) -> bytes:
+        """The document job ``job_id`` printed, once the printer has written it."""
+        target = self.output_dir / f"{job_id}-1"
+        deadline = time.monotonic() + timeout
+        while not target.exists():
+            if time.monotonic() > deadline:
+                found = sorted(p.name for p in self.output_dir.glob("*")) if self.output_dir.exists() else []
+                raise AssertionError(f"job {job_id} not printed to {target}; found {found}")
+            time.sleep(0.1)
+        return target.read_bytes()
+
+
+def start_apache(root: Path, venv: Path, credentials: Credentials) -> Deployment:
+    """``apache2 -DFOREGROUND`` from deploy/apache/ipp-wsgi.conf: a plain (upgradable) port and a TLS port."""
+    apache2 = require_tool("apache2")
+    require(Path("/usr/lib/apache2/modules/mod_wsgi.so").exists(),
+            "mod_wsgi is not installed (Debian package libapache2-mod-wsgi-py3)")
+    deployment = Deployment(root, free_port(), free_port())
+    etc, run, log = root / "etc", root / "run", root / "log"
+    for directory in (etc, run, log):
+        directory.mkdir()
+        directory.chmod(0o755)
+    shutil.copy(DEPLOY / "apache" / "ipp-wsgi.wsgi", etc / "ipp-wsgi.wsgi")
+    shutil.copy(deployment.config, etc / "ipp-wsgi.toml")
+    user, group = service_user()
+    conf = set_apache_defines((DEPLOY / "apache" / "ipp-wsgi.conf").read_text(), {
+        "IPP_WSGI_ADDRESS": LOOPBACK,
+        "IPP_WSGI_PORT": str(deployment.port),
+        "IPP_WSGI_TLS_PORT": str(deployment.tls_port),
+        "IPP_WSGI_USER": user,
+        "IPP_WSGI_GROUP": group,
+        "IPP_WSGI_VENV": str(venv),
+        "IPP_WSGI_ETC": str(etc),
+        "IPP_WSGI_CERT": str(credentials.cert),
+        "IPP_WSGI_KEY": str(credentials.key),
+        "IPP_WSGI_HTPASSWD": str(credentials.htpasswd),
+        "IPP_WSGI_RUN_DIR": str(run),
+        "IPP_WSGI_LOG_DIR": str(log),
+    })
+    (etc / "apache.conf").write_text(conf)
+    deployment.logs = {"apache error.log": log / "error.log", "apache access.log": log / "access.log",
+                       "apache stdout": log / "apache.out"}
+    process = ManagedProcess([apache2, "-f", str(etc / "apache.conf"), "-DFOREGROUND"], log / "apache.out",
+                             env={"PATH": os.environ.get("PATH", os.defpath), "LANG": "C"})
+    deployment.start(process, deployment.port, deployment.tls_port)
+    return deployment
+
+
+def gunicorn_process(deployment: Deployment, log: Path, env: Mapping[str, str],
+                     activate_socket: bool = False) -> ManagedProcess:
+    """gunicorn with deploy/gunicorn/gunicorn.conf.py, configured through ``env`` as a unit would.
+
+    ``activate_socket``: systemd-socket-activate opens the port and passes it (LISTEN_FDS), as
+    ipp-wsgi.socket does.
+    """
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    argv = [str(gunicorn), "-c", str(DEPLOY / "gunicorn" / "gunicorn.conf.py")]
+    full_env = {**os.environ, "IPP_WSGI_CONFIG": str(deployment.config), "IPP_WSGI_WORKERS": "1",
+                "IPP_WSGI_THREADS": "4", **env}
+    if activate_socket:
+        activate = require_tool("systemd-socket-activate")
+        passed = [arg for name in env for arg in ("-E", name)] + ["-E", "IPP_WSGI_CONFIG"]
+        argv = [activate, "-l", f"{LOOPBACK}:{deployment.port}", *passed, *argv]
+    return ManagedProcess(argv, log, env=full_env)
+
+
+def start_gunicorn(root: Path, credentials: Credentials | None, *, activate_socket: bool = False) -> Deployment:
+    """gunicorn alone: TLS (ipps) on its port when ``credentials`` are given, else plain IPP."""
+    deployment = Deployment(root, free_port(), None)
+    env = {"IPP_WSGI_BIND": f"{LOOPBACK}:{deployment.port}"}
+    if credentials is not None:
+        env |= {"IPP_WSGI_CERTFILE": str(credentials.cert), "IPP_WSGI_KEYFILE": str(credentials.key)}
+    log = root / "gunicorn.log"
+    deployment.logs = {"gunicorn": log}
+    process = gunicorn_process(deployment, log, env, activate_socket)
+    deployment.start(process, deployment.port)
+    if activate_socket:  # the port answers before gunicorn runs: wait for its worker
+        wait_for(lambda: "Booting worker" in log.read_text(errors="replace"), "gunicorn worker")
+    return deployment
+
+
+_NGINX_MAIN = """worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/nginx-error.log info;
+events {{ worker_connections 64; }}
+http {{
+    access_log {root}/nginx-access.log;
+    client_body_temp_path {root}/tmp/body;
+    proxy_temp_path {root}/tmp/proxy;
+    fastcgi_temp_path {root}/tmp/fastcgi;
+    uwsgi_temp_path {root}/tmp/uwsgi;
+    scgi_temp_path {root}/tmp/scgi;
+    include {site};
+}}
+"""
+
+
+def start_nginx(root: Path, credentials: Credentials) -> Deployment:
+    """nginx from deploy/nginx/ipp-wsgi.conf (TLS port) in front of gunicorn (the shipped conf, plain,
+    trusting the user header from nginx)."""
+    nginx = require_tool("nginx")
+    deployment = Deployment(root, free_port(), free_port())
+    upstream = deployment.port
+    gunicorn_log = root / "gunicorn.log"
+    env = {"IPP_WSGI_BIND": f"{LOOPBACK}:{upstream}", "IPP_WSGI_PROXY_USER_HEADER": "X-Remote-User",
+           "IPP_WSGI_TRUSTED_PROXIES": "127.0.0.1"}
+    site = replace_all((DEPLOY / "nginx" / "ipp-wsgi.conf").read_text(), {
+        "listen 631 ssl;": f"listen {LOOPBACK}:{deployment.tls_port} ssl;",
+        "listen [::]:631 ssl;": "",
+        "server 127.0.0.1:8631;": f"server {LOOPBACK}:{upstream};",
+        "/etc/ipp-wsgi/tls/server.crt": str(credentials.cert),
+        "/etc/ipp-wsgi/tls/server.key": str(credentials.key),
+        "/etc/ipp-wsgi/htpasswd": str(credentials.htpasswd),
+    })
+    (root / "tmp").mkdir()
+    (root / "site.conf").write_text(site)
+    (root / "nginx.conf").write_text(_NGINX_MAIN.format(root=root, site=root / "site.conf"))
+    deployment.logs = {"gunicorn": gunicorn_log, "nginx": root / "nginx.out",
+                       "nginx error.log": root / "nginx-error.log"}
+    deployment.start(gunicorn_process(deployment, gunicorn_log, env), upstream)
+    process = ManagedProcess([nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-e", "stderr",
+                              "-g", "daemon off;"], root / "nginx.out")
+    deployment.start(process, deployment.tls_port)
+    return deployment
+
+
+def wait_for(ready: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll ``ready`` until it is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not ready after {timeout}s")
+        time.sleep(0.1)
+
+
+# -- clients ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HttpAnswer:
+    """An HTTP answer to an IPP POST: its status, and the IPP response when it is 200."""
+
+    status: int
+    ipp: Message | None
+
+
+def ipp_request(operation: int, printer_uri: str, user: str = USER) -> Message:
+    """A minimal request for ``operation`` on ``printer_uri``."""
+    message = Message(operation, 1, (2, 0))
+    group = message.operation
+    group.add("attributes-charset", "utf-8", tags.CHARSET)
+    group.add("attributes-natural-language", "en", tags.NATURAL_LANGUAGE)
+    group.add("printer-uri", printer_uri, tags.URI)
+    group.add("requesting-user-name", user, tags.NAME_WITHOUT_LANGUAGE)
+    return message
+
+
+def post_ipp(port: int, path: str, message: Message, *, tls: bool, auth: tuple[str, str] | None = None,
+             headers: Mapping[str, str] | None = None) -> HttpAnswer:
+    """POST ``message`` to 127.0.0.1:``port``/``path`` (TLS without certificate checks when ``tls``)."""
+    connection: http.client.HTTPConnection
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection(LOOPBACK, port, timeout=60, context=context)
+    else:
+        connection = http.client.HTTPConnection(LOOPBACK, port, timeout=60)
+    send = {"Content-Type": "application/ipp", **(headers or {})}
+    if auth is not None:
+        send["Authorization"] = "Basic " + b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+    try:
+        connection.request("POST", path, encode(message), send)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    return HttpAnswer(response.status, decode(body) if response.status == 200 else None)
+
+
+def pause_printer(deployment: Deployment, path: str, *, tls: bool = True, auth: tuple[str, str] | None = None,
+                  headers: Mapping[str, str] | None = None) -> HttpAnswer:
+    """Pause-Printer on the printer, POSTed to ``path`` (``/admin``: what the web server authenticates)."""
+    port = deployment.tls_port if tls and deployment.tls_port else deployment.port
+    message = ipp_request(operations.PAUSE_PRINTER, deployment.uri(tls=tls))
+    return post_ipp(port, path, message, tls=tls, auth=auth, headers=headers)
+
+
+def lp_print(document: Path, port: int, *, home: Path, encryption: str | None = None,
+             upgrade: bool = False) -> int:
+    """``lp -h 127.0.0.1:PORT -d print FILE`` (``-E``: TLS by HTTP Upgrade; ``encryption``:
+    CUPS_ENCRYPTION, e.g. Always for TLS from the start); the job-id lp reports."""
+    lp = require_tool("lp")
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("CUPS_SERVER", None)
+    if encryption is not None:
+        env["CUPS_ENCRYPTION"] = encryption
+    argv = [lp, "-h", f"{LOOPBACK}:{port}", *(["-E"] if upgrade else []), "-d", "print", str(document)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, f"{' '.join(argv)} exited {done.returncode}: {done.stdout}{done.stderr}"
+    match = re.search(r"request id is print-(\d+)", done.stdout)
+    assert match, done.stdout
+    return int(match[1])
+
+
+# -- fixtures ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def system_venv() -> Iterator[Path]:
+    """A venv made with /usr/bin/python3 (mod_wsgi's Python) with this project pip-installed."""
+    require(Path(SYSTEM_PYTHON).exists(), f"{SYSTEM_PYTHON} is missing")
+    root = shared_dir("ipp-wsgi-venv-")
+    venv = root / "venv"
+    try:
+        subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+        done = subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(PROJECT)],
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+        assert done.returncode == 0, f"pip install into {venv} failed:\n{done.stdout}{done.stderr}"
+        yield venv
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def credentials() -> Iterator[Credentials]:
+    """A self-signed certificate and an htpasswd file, in a directory the servers' workers can read."""
+    root = shared_dir("ipp-wsgi-tls-")
+    try:
+        cert, key = make_certificate(root)
+        yield Credentials(cert, key, make_htpasswd(root / "htpasswd", {ADMIN: ADMIN_PASSWORD,
+                                                                     USER: USER_PASSWORD}))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def running(request: pytest.FixtureRequest, prefix: str,
+            start: Callable[[Path], Deployment]) -> Iterator[Deployment]:
+    """Start a deployment in a fresh shared dir, attach its logs, stop it and remove the dir after."""
+    root = shared_dir(prefix)
+    deployment: Deployment | None = None
+    try:
+        deployment = start(root)
+        for label, path in deployment.logs.items():
+            attach_log(request.node, label, path)
+        yield deployment
+    finally:
+        if deployment is not None:
+            deployment.stop()
+        shutil.rmtree(root, ignore_errors=True)

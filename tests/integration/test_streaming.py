@@ -1,0 +1,114 @@
+"""A 200 MB Print-Job through gunicorn, chunked and with a Content-Length: memory stays flat, bytes arrive."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import itertools
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+from harness import IppServer
+from test_app import ipp_request
+from test_cups_clients import output_of, wait_for
+from test_restart import process_group
+
+from ipp_wsgi.codec import decode, encode, operations, status
+
+DOCUMENT_BYTES = 200 * 1024 * 1024
+BLOCK_BYTES = 64 * 1024
+MAX_GROWTH_BYTES = 20 * 1024 * 1024
+
+
+def document_blocks() -> Iterator[bytes]:
+    """DOCUMENT_BYTES of incompressible data, made block by block (never held whole)."""
+    for index in range(DOCUMENT_BYTES // BLOCK_BYTES):
+        yield hashlib.sha512(index.to_bytes(8, "big")).digest() * (BLOCK_BYTES // 64)
+
+
+def rss_bytes(pids: list[int]) -> int:
+    """Resident memory of ``pids`` summed, from /proc/PID/status (VmRSS)."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+class PeakRss(threading.Thread):
+    """Samples the summed RSS of a server's processes until stopped; ``peak`` is the highest seen."""
+
+    def __init__(self, pids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.pids = pids
+        self.peak = rss_bytes(pids)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, rss_bytes(self.pids))
+
+
+def print_job(server: IppServer, document: Iterable[bytes], length: int | None) -> int:
+    """POST a Print-Job with ``document`` (``length`` bytes; None: chunked); the job-id it got."""
+    request = encode(ipp_request(operations.PRINT_JOB, server.uri))
+    headers = {"Content-Type": "application/ipp"}
+    if length is not None:
+        headers["Content-Length"] = str(len(request) + length)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
+    try:
+        conn.request("POST", "/ipp/print", body=itertools.chain([request], document), headers=headers,
+                     encode_chunked=length is None)
+        response = conn.getresponse()
+        assert response.status == 200
+        answer = decode(response.read())
+    finally:
+        conn.close()
+    assert answer.code == status.SUCCESSFUL_OK, answer
+    assert answer.job is not None
+    job_id: int = answer.job.value("job-id")
+    return job_id
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
+def test_large_document_streams_with_flat_memory(ipp_server: IppServer, chunked: bool) -> None:
+    # Every worker imports and allocates what a job needs before the baseline is taken.
+    warm_up = print_job(ipp_server, [b"warm up"], 7)
+    wait_for("the warm-up job's output", lambda: output_of(ipp_server, warm_up) is not None)
+    pids = process_group(ipp_server.pid)
+    sampler = PeakRss(pids)
+    baseline = sampler.peak
+    sampler.start()
+    digest = hashlib.sha256()
+
+    def hashed() -> Iterator[bytes]:
+        for block in document_blocks():
+            digest.update(block)
+            yield block
+
+    try:
+        job_id = print_job(ipp_server, hashed(), None if chunked else DOCUMENT_BYTES)
+        wait_for(f"the output of job {job_id}", lambda: _complete(output_of(ipp_server, job_id)), timeout=300)
+    finally:
+        sampler.done.set()
+        sampler.join()
+    output = output_of(ipp_server, job_id)
+    assert output is not None
+    assert _sha256(output) == digest.hexdigest()
+    growth = sampler.peak - baseline
+    assert growth < MAX_GROWTH_BYTES, f"RSS grew by {growth >> 20} MiB"
+
+
+def _complete(path: Path | None) -> bool:
+    return path is not None and path.stat().st_size == DOCUMENT_BYTES
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
