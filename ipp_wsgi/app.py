@@ -15,9 +15,11 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
 from collections.abc import Iterable
+from importlib import resources
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -32,6 +34,7 @@ from ipp_wsgi.config import Config, load_config
 from ipp_wsgi.ops import dispatch, error_response
 from ipp_wsgi.ops.context import RequestContext
 from ipp_wsgi.ops.documents import DocumentTooLarge
+from ipp_wsgi.ops.printer_attributes import ICON_SUFFIX
 from ipp_wsgi.ops.service import Service
 
 if TYPE_CHECKING:
@@ -101,6 +104,12 @@ def _split_host(value: str) -> tuple[str, str | None]:
     if not host or any(c in host for c in "/?#@ \\") or (port is not None and not port.isdigit()):
         return "", None
     return host, port
+
+
+@functools.cache
+def _printer_icon() -> bytes:
+    """The PNG served as every printer's printer-icons."""
+    return resources.files("ipp_wsgi").joinpath("static/printer-icon.png").read_bytes()
 
 
 def _reply_version(version: tuple[int, int]) -> tuple[int, int]:
@@ -192,6 +201,8 @@ class IppApplication:
     def _status_page(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         path = request.path.rstrip("/") or "/"
+        if path.endswith(ICON_SUFFIX) and self.service.printer_for_path(path[: -len(ICON_SUFFIX)]):
+            return Response(_printer_icon(), content_type="image/png")(environ, start_response)
         printers = status_page.collect(self.service, request_context(environ).base_uri, path)
         if path != "/" and not printers:
             return NotFound()(environ, start_response)

@@ -291,3 +291,14 @@ def test_request_context_caller() -> None:
                                "REMOTE_ADDR": "10.0.0.1"})
     assert (context.path, context.remote_user, context.remote_addr) == ("/admin/", "root", "10.0.0.1")
     assert request_context({"HTTP_HOST": "h", "REMOTE_USER": ""}).remote_user is None
+
+
+def test_printer_icons_uri_serves_a_png(client: webtest.TestApp) -> None:
+    answer = post(client, ipp_request(operations.GET_PRINTER_ATTRIBUTES))
+    assert answer.printer is not None
+    icon_uri = answer.printer["printer-icons"].value
+    path = icon_uri.split("//", 1)[1].split("/", 1)[1]
+    icon = client.get("/" + path)
+    assert icon.content_type == "image/png"
+    assert icon.body.startswith(b"\x89PNG\r\n\x1a\n")
+    client.get("/no-such-printer/icon.png", status=404)

@@ -12,6 +12,9 @@ from ipp_wsgi.ops.registry import operations_supported
 from ipp_wsgi.ops.requested import PRINTER, Requested, select
 from ipp_wsgi.ops.service import PrinterEntry
 
+# printer-icons (IPP Everywhere requires one) is this path below the printer's path; the WSGI layer serves it.
+ICON_SUFFIX = "/icon.png"
+
 
 def _status(entry: PrinterEntry) -> AttributeGroup:
     """The backend's view (state, reasons, accepting, queued jobs, settable description changes)."""
@@ -49,7 +52,7 @@ def _add_request_values(g: AttributeGroup, call: Call, entry: PrinterEntry) -> N
     # The status page (any GET) describes the printer and its (virtual) supply.
     g.add("printer-more-info", call.http_uri(entry.path), tags.URI)
     g.add("printer-supply-info-uri", call.http_uri(entry.path), tags.URI)
-    g.add("printer-icons", call.http_uri(entry.path + "/icon.png"), tags.URI)
+    g.add("printer-icons", call.http_uri(entry.path + ICON_SUFFIX), tags.URI)
     g.add("printer-up-time", int(now), tags.INTEGER)
     g.add("printer-current-time", datetime.fromtimestamp(int(now), UTC), tags.DATE_TIME)
     if "printer-config-change-time" not in g:
