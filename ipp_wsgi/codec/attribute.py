@@ -51,7 +51,8 @@ class Attribute:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Attribute):
             return NotImplemented
-        return self.name == other.name and self.tags == other.tags and _values_equal(self.values, other.values)
+        return (self.name == other.name and self.tags == other.tags
+                and _values_equal(self.values, other.values))
 
     __hash__ = None  # type: ignore[assignment]
 

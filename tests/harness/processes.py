@@ -51,6 +51,20 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def group_members(pgid: int) -> list[int]:
+    """PIDs of the live (not zombie) processes in process group *pgid*, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After "(comm)": state, ppid, pgrp, ...
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 class ManagedProcess:
     """One long-running program with its output in *log*, stopped by PID (process group)."""
 
@@ -123,15 +137,23 @@ class ManagedProcess:
                 self._signal_group(signal.SIGKILL)
                 self._popen.wait()
         # Children that outlived their leader (e.g. a worker) still hold the group: end them too.
-        self._signal_group(signal.SIGKILL)
+        self._kill_group()
         return self._popen.returncode
 
     def kill9(self) -> None:
-        """SIGKILL the whole process group at once (a crash, for restart-safety tests) and reap it."""
+        """SIGKILL the whole process group at once (a crash, for restart-safety tests); returns once
+        every process of the group is dead."""
         if self._popen is None:
             return
+        self._kill_group()
+
+    def _kill_group(self, timeout: float = STOP_TIMEOUT) -> None:
+        assert self._popen is not None
         self._signal_group(signal.SIGKILL)
         self._popen.wait()
+        deadline = time.monotonic() + timeout
+        while group_members(self._popen.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _signal_group(self, sig: signal.Signals) -> None:
         assert self._popen is not None

@@ -25,7 +25,7 @@ from harness import (
 )
 from harness.documents import drop_missing_guarded_files
 from harness.logs import failure_sections
-from harness.processes import port_answers
+from harness.processes import group_members, port_answers
 
 # Recorded from `ipptool -t -I` (CUPS 2.4.2) against ippeveprinter, shortened: an INCLUDE, a failure
 # with its reasons, DISPLAY output under a PASS, a skip and ipptool giving up on a missing FILE.
@@ -142,17 +142,17 @@ def test_logs_attached_to_a_test_appear_in_its_failure_sections(
 
 def test_managed_process_restarts_and_dies_by_pid(tmp_path: Path) -> None:
     port = free_port()
-    server = ManagedProcess(
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
-        tmp_path / "http.log",
-        cwd=tmp_path,
-    )
+    # A server with a child (like gunicorn's workers): both must die with the group.
+    script = f'sleep 60 & exec "{sys.executable}" -m http.server --bind 127.0.0.1 {port}'
+    server = ManagedProcess(["sh", "-c", script], tmp_path / "http.log", cwd=tmp_path)
     try:
         server.start()
         server.wait_for_port(port)
         first = server.pid
+        assert len(group_members(first)) == 2
         server.kill9()
         assert not server.running() and not port_answers(port)
+        assert group_members(first) == []
         server.start()
         server.wait_for_port(port)
         assert server.pid != first
