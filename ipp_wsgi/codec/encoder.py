@@ -162,7 +162,7 @@ def encode(message: Message) -> bytes:
     except (struct.error, TypeError, ValueError) as exc:
         raise IppEncodeError(f"bad message header (version, code or request-id): {exc}") from None
     for group_tag, group in message.groups:
-        if type(group_tag) is not int or not 0 < group_tag < 0x10 or group_tag == tags.END_OF_ATTRIBUTES:
+        if group_tag not in _GROUP_TAGS:
             raise IppEncodeError(f"{group_tag!r} is not a group tag")
         parts.append(_OCTET[group_tag])
         _write_attributes(parts, group._attrs.values(), False, 0)  # direct: attributes() costs a call
@@ -171,6 +171,7 @@ def encode(message: Message) -> bytes:
 
 
 _OCTET = [bytes((i,)) for i in range(256)]
+_GROUP_TAGS = frozenset(range(1, 0x10)) - {tags.END_OF_ATTRIBUTES}
 _NO_NAME = b"\x00\x00"
 _NAMES: dict[str, bytes] = {}
 """name-length and name octets of the names written so far (most messages use a few hundred names)."""
@@ -191,52 +192,52 @@ def _name_field(name: Any) -> bytes:
     return field
 
 
+_pack_u16 = _wire.U16.pack
+_pack_int32 = _wire.INT32.pack
+_INT_MIN = _wire.INT32_MIN
+_INT_MAX = _wire.INT32_MAX
+
+
 def _write_attributes(parts: list[bytes], attributes: Iterable[Attribute], members: bool, depth: int) -> None:
-    """Append the entries of ``attributes``: a group's, or a collection's ``members`` at ``depth``."""
-    text_tags = _TEXT_TAGS
-    writers = _WRITERS
-    octet = _OCTET
-    u16 = _wire.U16.pack
-    names = _NAMES
-    int32 = _wire.INT32.pack
-    int_min = _wire.INT32_MIN
-    int_max = _wire.INT32_MAX
+    """Append the entries of ``attributes``: a group's, or a collection's ``members`` at ``depth``.
+
+    Module globals are used directly, not bound to locals: this runs once per group, and Python 3.11
+    caches global look-ups.
+    """
     attr = None
     try:
         for attr in attributes:
             values = attr.values
-            if not values or len(values) != len(attr.tags):
+            value_tags = attr.tags
+            if not values or len(values) != len(value_tags):
                 raise _Mismatch("an attribute has one tag for each of its values (at least one)")
-            name = names.get(attr.name) or _name_field(attr.name)
+            name = _NAMES.get(attr.name) or _name_field(attr.name)
             if members:  # RFC 8010 section 3.1.6: memberAttrName carries the name, the values have none
                 parts += (b"\x4a\x00\x00", name)
                 name = _NO_NAME
-            value_tags = attr.tags
             for i, value in enumerate(values):  # faster than zip(); the lengths are checked above
                 tag = value_tags[i]
-                if type(value) is str and tag in text_tags:
+                if type(value) is str and tag in _TEXT_TAGS:
                     octets = value.encode()
-                    if len(octets) > 32767:
+                    length = len(octets)
+                    if length > 32767:
                         _checked(octets)
-                elif type(value) is int and (tag == 0x21 or tag == 0x23) and int_min <= value <= int_max:
-                    parts += (octet[tag], name, b"\x00\x04", int32(value))
-                    name = _NO_NAME
-                    continue
+                    parts += (_OCTET[tag], name, _pack_u16(length), octets)
+                elif type(value) is int and (tag == 0x21 or tag == 0x23) and _INT_MIN <= value <= _INT_MAX:
+                    parts += (_OCTET[tag], name, b"\x00\x04", _pack_int32(value))
                 elif tag == 0x34:
                     _expect(value, Collection, tag)
                     if depth >= _MAX_DEPTH:
                         raise _Mismatch(f"collections nested deeper than {_MAX_DEPTH} (or self-contained)")
                     parts += (b"\x34", name, _NO_NAME)
-                    name = _NO_NAME
                     _write_attributes(parts, value._attrs.values(), True, depth + 1)
                     parts.append(_END_COLLECTION)
-                    continue
                 else:
-                    writer = writers.get(tag) if type(tag) is int else None
+                    writer = _WRITERS.get(tag) if type(tag) is int else None
                     if writer is None:
                         raise _Mismatch(f"{tag!r} is not a value tag the encoder writes")
                     octets = writer(value)
-                parts += (octet[tag], name, u16(len(octets)), octets)
+                    parts += (_OCTET[tag], name, _pack_u16(len(octets)), octets)
                 name = _NO_NAME
     except _Mismatch as exc:
         raise IppEncodeError(f"attribute '{getattr(attr, 'name', '?')}': {exc}") from None

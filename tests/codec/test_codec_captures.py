@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from codec_helpers import CAPTURE_FILES, CAPTURES
+
 from ipp_wsgi.codec import NO_VALUE, Collection, Message, Range, decode, encode, tags
 
 

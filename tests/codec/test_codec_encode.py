@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-
 from codec_helpers import END, HEADER, OPERATION, entry
+
 from ipp_wsgi.codec import (
     NO_VALUE,
     UNKNOWN,
@@ -55,7 +55,7 @@ BAD_MESSAGES = {
     "delimiter tag as value tag": (one(tags.END_OF_ATTRIBUTES, b""), "not a value tag"),
     "memberAttrName as value tag": (one(tags.MEMBER_ATTR_NAME, "x"), "not a value tag"),
     "endCollection as value tag": (one(tags.END_COLLECTION, b""), "not a value tag"),
-    "dict as collection": (one(tags.BEG_COLLECTION, {}), "cannot be written as collection"),
+    "dict as collection": (one(tags.BEG_COLLECTION, {}), "dict value {} cannot be written as"),
     "short extension": (one(tags.EXTENSION, b"\x00"), "4-octet value-tag"),
     "lone surrogate": (one(tags.TEXT_WITHOUT_LANGUAGE, "\udc80"), "not valid UTF-8"),
     "no values": (message_with(Attribute("a", [], [])), "at least one"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-
 from codec_helpers import CHARSET, END, HEADER, OPERATION, PRINTER, entry
-from ipp_wsgi.codec import IppDecodeError, Limits, Tolerance, decode
+
+from ipp_wsgi.codec import DEFAULT_LIMITS, IppDecodeError, Limits, Tolerance, decode
 from ipp_wsgi.codec.errors import CLIENT_ERROR_BAD_REQUEST, CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE
 
 BAD = CLIENT_ERROR_BAD_REQUEST
@@ -26,7 +26,7 @@ class Case:
     offset: int
     reason: str
     status: int = BAD
-    limits: Limits = Limits()
+    limits: Limits = DEFAULT_LIMITS
 
 
 def after_start(faulty: bytes, reason: str) -> Case:
@@ -90,8 +90,8 @@ CASES = {
     "too many attributes": Case(START + entry(0x21, b"copies", bytes(4)) + END, AT, "more than 1 attributes",
                                 TOO_LARGE, Limits(max_attributes=1)),
     "too many values": Case(START + VALUE + END, AT, "more than 1 values", TOO_LARGE, Limits(max_values=1)),
-    "value too long": Case(START + entry(0x41, b"t", b"x" * 11) + END, AT, "value-length 11 is larger than 10",
-                           TOO_LARGE, Limits(max_value_length=10)),
+    "value too long": Case(START + entry(0x41, b"t", b"x" * 11) + END, AT,
+                           "value-length 11 is larger than 10", TOO_LARGE, Limits(max_value_length=10)),
     "collections too deep": Case(START + BEG + entry(0x4A, b"", b"m") + entry(0x34, b"", b"") + END, AT + len(
         BEG + entry(0x4A, b"", b"m")), "nested deeper than 1", TOO_LARGE, Limits(max_depth=1)),
 }

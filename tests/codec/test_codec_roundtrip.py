@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from codec_helpers import HEADER
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codec_helpers import HEADER
 from ipp_wsgi.codec import (
     Attribute,
     AttributeGroup,
@@ -25,14 +25,14 @@ from ipp_wsgi.codec import (
 from ipp_wsgi.codec.values import OUT_OF_BAND
 
 INT32 = st.integers(-(2**31), 2**31 - 1)
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
 NAMES = st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=10)
 ZONES = st.integers(-14 * 60 - 59, 14 * 60 + 59).map(lambda minutes: timezone(timedelta(minutes=minutes)))
 DATES = st.builds(lambda d, tz, tenths: d.replace(microsecond=tenths * 100000, tzinfo=tz),
                   st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)), ZONES,
                   st.integers(0, 9))
-STRING_TAGS = [tags.TEXT_WITHOUT_LANGUAGE, tags.NAME_WITHOUT_LANGUAGE, tags.KEYWORD, tags.URI, tags.URI_SCHEME,
-               tags.CHARSET, tags.NATURAL_LANGUAGE, tags.MIME_MEDIA_TYPE]
+STRING_TAGS = [tags.TEXT_WITHOUT_LANGUAGE, tags.NAME_WITHOUT_LANGUAGE, tags.KEYWORD, tags.URI,
+               tags.URI_SCHEME, tags.CHARSET, tags.NATURAL_LANGUAGE, tags.MIME_MEDIA_TYPE]
 UNASSIGNED_TAGS = [0x14, 0x18, 0x20, 0x24, 0x38, 0x40, 0x43, 0x4B, 0x60, 0x80, 0xFF]
 
 SCALARS: st.SearchStrategy[tuple[int, Any]] = st.one_of(
@@ -127,7 +127,7 @@ def test_date_time_mapping() -> None:
 
 
 def test_sub_decisecond_digits_are_dropped() -> None:
-    value = datetime(2024, 1, 1, 0, 0, 0, 123456, timezone.utc)
+    value = datetime(2024, 1, 1, 0, 0, 0, 123456, UTC)
     message = Message(0, 1, (2, 0), [(tags.JOB_ATTRIBUTES, AttributeGroup([
         Attribute("t", [tags.DATE_TIME], [value])]))])
     job = decode(encode(message)).job
