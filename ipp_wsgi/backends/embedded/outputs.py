@@ -1,4 +1,5 @@
-"""Delivery of a spooled document to a printer's output: a directory or a command's stdin."""
+"""Delivery of a spooled document to a printer's output: a directory, a command's stdin or a network
+printer (:mod:`.outputs_socket`, :mod:`.outputs_lpd`, :mod:`.outputs_ipp`)."""
 
 from __future__ import annotations
 
@@ -11,44 +12,50 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ipp_wsgi.backends.embedded.printer import OUTPUT_COMMAND, EmbeddedPrinter
+from ipp_wsgi.backends.embedded.delivery import (
+    Delivery,
+    DeliveryError,
+    DeliveryStopped,
+    Progress,
+)
+from ipp_wsgi.backends.embedded.outputs_ipp import to_ipp
+from ipp_wsgi.backends.embedded.outputs_lpd import to_lpd
+from ipp_wsgi.backends.embedded.outputs_socket import to_socket
+from ipp_wsgi.backends.embedded.printer import (
+    OUTPUT_COMMAND,
+    OUTPUT_IPP,
+    OUTPUT_LPD,
+    OUTPUT_SOCKET,
+    EmbeddedPrinter,
+)
 from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE, fsync_dir
+
+__all__ = ["Delivery", "DeliveryError", "DeliveryStopped", "Progress", "deliver", "output_name"]
 
 STOP_POLL_SECONDS = 0.2
 _STDERR_TAIL = 200
+_NETWORK_OUTPUTS: dict[str, Callable[[EmbeddedPrinter, Delivery, Progress], None]] = {
+    OUTPUT_SOCKET: to_socket,
+    OUTPUT_LPD: to_lpd,
+    OUTPUT_IPP: to_ipp,
+}
 
 
-class DeliveryError(Exception):
-    """The output refused or failed the document; the message is for printer/job-state-message."""
-
-
-class DeliveryStopped(Exception):
-    """Delivery was interrupted because the job was cancelled."""
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One document to deliver: whose, which, in what format, from which spool file."""
-
-    job_id: int
-    number: int
-    format: str
-    source: Path
-
-
-def deliver(printer: EmbeddedPrinter, output_dir: Path, item: Delivery, stopped: Callable[[], bool]) -> None:
-    """Deliver ``item`` to ``printer``'s output; ``stopped()`` true means the job was cancelled.
+def deliver(printer: EmbeddedPrinter, output_dir: Path, item: Delivery, progress: Progress) -> None:
+    """Deliver ``item`` to ``printer``'s output; ``progress.stopped()`` true means the job was cancelled.
 
     Raises :class:`DeliveryError` when the output fails and :class:`DeliveryStopped` when cancelled.
     """
-    if printer.output == OUTPUT_COMMAND:
-        _to_command(printer, item, stopped)
+    network = _NETWORK_OUTPUTS.get(printer.output)
+    if network is not None:
+        network(printer, item, progress)
+    elif printer.output == OUTPUT_COMMAND:
+        _to_command(printer, item, progress.stopped)
     else:
-        _to_directory(output_dir, item, stopped)
+        _to_directory(output_dir, item, progress.stopped)
 
 
 def output_name(item: Delivery) -> str:

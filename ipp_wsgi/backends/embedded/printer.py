@@ -2,23 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from ipp_wsgi.codec import AttributeGroup
 
 OUTPUT_DIRECTORY = "directory"
 OUTPUT_COMMAND = "command"
+OUTPUT_SOCKET = "socket"
+OUTPUT_LPD = "lpd"
+OUTPUT_IPP = "ipp"
+OUTPUTS = (OUTPUT_DIRECTORY, OUTPUT_COMMAND, OUTPUT_SOCKET, OUTPUT_LPD, OUTPUT_IPP)
+DEVICE_SCHEMES: dict[str, tuple[str, ...]] = {
+    OUTPUT_SOCKET: ("socket",),
+    OUTPUT_LPD: ("lpd",),
+    OUTPUT_IPP: ("ipp", "ipps"),
+}
+"""The device-uri schemes each network output accepts."""
+
+DEVICE_KEYS = ("device_uri", "device_timeout", "retries", "retry_delay", "retry_delay_max")
+"""The printer table keys :func:`device_options` reads."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a network output is tried before its job is aborted.
+
+    ``attempts`` counts every try (1: no retry); the n-th retry waits ``delay * 2**(n-1)`` seconds, at
+    most ``max_delay``.
+    """
+
+    attempts: int = 5
+    delay: float = 5.0
+    max_delay: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.delay < 0 or self.max_delay < 0:
+            raise ValueError("retries and retry delays must not be negative")
+
+    def delay_before(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1-based)."""
+        return float(min(self.max_delay, self.delay * 2 ** (retry - 1)))
 
 
 @dataclass(frozen=True)
 class EmbeddedPrinter:
     """A printer: its name, static description attributes and where finished documents go.
 
-    ``output`` is ``"directory"`` (documents copied to ``output_dir``, by default
-    ``<spool_dir>/output/<name>/``, as ``<job-id>-<document-number>[.ext]``) or ``"command"`` (each
-    document piped to the stdin of ``command``, an argv run without a shell; exit status 0 completes the
-    job, anything else aborts it). The spooler adds the status attributes to ``description``.
+    ``output`` is one of:
+
+    - ``"directory"``: documents copied to ``output_dir``, by default ``<spool_dir>/output/<name>/``, as
+      ``<job-id>-<document-number>[.ext]``;
+    - ``"command"``: each document piped to the stdin of ``command``, an argv run without a shell; exit
+      status 0 completes the job, anything else aborts it;
+    - ``"socket"``: AppSocket/JetDirect, ``device_uri`` ``socket://host[:port]`` (port 9100 by default);
+    - ``"lpd"``: RFC 1179, ``device_uri`` ``lpd://host[:port]/queue`` (port 515 by default);
+    - ``"ipp"``: a network IPP printer, ``device_uri`` ``ipp://host[:port]/path`` or ``ipps://...``.
+
+    Network outputs wait at most ``device_timeout`` seconds for any one connect, send or answer, and a
+    failed delivery is tried again as ``retry`` says before the job is aborted. The spooler adds the
+    status attributes to ``description``.
     """
 
     name: str
@@ -26,9 +72,64 @@ class EmbeddedPrinter:
     output: str = OUTPUT_DIRECTORY
     output_dir: Path | None = None
     command: tuple[str, ...] = ()
+    device_uri: str = ""
+    device_timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
-        if self.output not in (OUTPUT_DIRECTORY, OUTPUT_COMMAND):
-            raise ValueError(f"printer {self.name!r}: output must be 'directory' or 'command'")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"printer {self.name!r}: output must be one of {', '.join(OUTPUTS)}")
         if self.output == OUTPUT_COMMAND and not self.command:
             raise ValueError(f"printer {self.name!r}: output 'command' needs a command")
+        if self.output in DEVICE_SCHEMES:
+            try:
+                check_device_uri(self.output, self.device_uri)
+            except ValueError as exc:
+                raise ValueError(f"printer {self.name!r}: {exc}") from None
+        if self.device_timeout <= 0:
+            raise ValueError(f"printer {self.name!r}: device_timeout must be positive")
+
+
+def check_device_uri(output: str, uri: str) -> None:
+    """Raise ValueError unless ``uri`` is a usable device-uri for the network ``output``."""
+    schemes = DEVICE_SCHEMES[output]
+    parts = urlsplit(uri)
+    if parts.scheme not in schemes or not parts.hostname:
+        examples = " or ".join(f"{scheme}://host" for scheme in schemes)
+        raise ValueError(f"output {output!r} needs a device_uri {examples}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(f"device_uri {uri!r} has a bad port") from None
+    if output == OUTPUT_LPD and not parts.path.strip("/"):
+        raise ValueError("an lpd device_uri names its queue: lpd://host/queue")
+
+
+def device_options(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The :class:`EmbeddedPrinter` keyword arguments for the configuration keys :data:`DEVICE_KEYS`.
+
+    ``retries`` is the number of tries after the first; ``retry_delay``/``retry_delay_max`` and
+    ``device_timeout`` are seconds. Absent keys keep their defaults; a wrong type or value raises
+    ValueError.
+    """
+    base = RetryPolicy()
+    uri = values.get("device_uri", "")
+    if not isinstance(uri, str):
+        raise ValueError("device_uri must be a string")
+    retries = _number(values, "retries", base.attempts - 1, int)
+    retry = RetryPolicy(attempts=int(retries) + 1, delay=_number(values, "retry_delay", base.delay),
+                        max_delay=_number(values, "retry_delay_max", base.max_delay))
+    timeout = _number(values, "device_timeout", EmbeddedPrinter.device_timeout)
+    if timeout <= 0:
+        raise ValueError("device_timeout must be positive")
+    return {"device_uri": uri, "device_timeout": timeout, "retry": retry}
+
+
+def _number(values: Mapping[str, Any], key: str, default: float, kind: type = float) -> float:
+    value = values.get(key, default)
+    allowed = (int,) if kind is int else (int, float)
+    if isinstance(value, bool) or not isinstance(value, allowed):
+        raise ValueError(f"{key} must be {'an integer' if kind is int else 'a number'}")
+    if value < 0:
+        raise ValueError(f"{key} must not be negative")
+    return float(value)

@@ -5,23 +5,31 @@ Any process sharing the spool directory may process any job: a worker claims a j
 a lease that a heartbeat renews), so each job is processed once. A job left ``processing`` by a process
 that died, or whose lease ran out, is put back in the queue by :func:`requeue_orphans` and printed again.
 Workers wake on a local notification and otherwise poll, so jobs never stall when no requests arrive.
+
+A document whose network output fails with a retryable error is delivered again after a back-off, as the
+printer's :class:`~.printer.RetryPolicy` says, while the job stays ``processing`` (its job-state-message and
+the device's printer-state-reasons tell why); once the attempts are spent the job is aborted. Its spool
+files stay in every case, so Restart-Job can print it again.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING, JOB_PROCESSING
 from ipp_wsgi.backends.embedded import store as db_
-from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, deliver
-from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
+from ipp_wsgi.backends.embedded.device_status import ensure_table, set_device_status
+from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, Progress, deliver
+from ipp_wsgi.backends.embedded.outputs_net import OFFLINE
+from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, EmbeddedPrinter
 from ipp_wsgi.backends.embedded.spool import Spool, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
 
@@ -48,6 +56,8 @@ class Processor:
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._threads: list[threading.Thread] = []
+        with store.write() as db:
+            ensure_table(db)
 
     def start(self) -> None:
         """Start the threads."""
@@ -127,20 +137,62 @@ class Processor:
         if job is None:
             return
         printer = self._printers[job["printer"]]
-        stopped = self._stop_check(job_id)
+        progress = Progress(self._stop_check(job_id), self._reporter(job_id, printer.name))
         try:
             for doc in documents:
-                source = self._spool.document_path(job_id, doc["number"])
-                item = Delivery(job_id, doc["number"], doc["format"], source)
+                item = Delivery(job_id, doc["number"], doc["format"],
+                                self._spool.document_path(job_id, doc["number"]),
+                                owner=job["owner"], job_name=job["name"], document_name=doc["name"])
                 if not item.source.exists():
                     raise DeliveryError(f"document {doc['number']} is no longer in the spool")
-                deliver(printer, self._output_dirs[printer.name], item, stopped)
+                self._deliver(printer, item, progress)
         except DeliveryStopped:
             return
         except DeliveryError as exc:
             self._finish(job_id, JOB_ABORTED, ["aborted-by-system"], str(exc))
         else:
+            if printer.output in DEVICE_SCHEMES:
+                progress.report([], "")
             self._finish(job_id, JOB_COMPLETED, ["job-completed-successfully"], "")
+
+    def _deliver(self, printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> None:
+        """Deliver one document, retrying retryable failures after a back-off until the attempts are spent."""
+        attempts = printer.retry.attempts
+        for attempt in itertools.count(1):
+            try:
+                deliver(printer, self._output_dirs[printer.name], item, progress)
+                return
+            except DeliveryError as exc:
+                if not exc.retryable:
+                    raise
+                if attempt >= attempts:
+                    progress.report([OFFLINE], str(exc))
+                    tries = f"{attempt} attempt" + ("s" if attempt > 1 else "")
+                    raise DeliveryError(f"{exc} (gave up after {tries})") from exc
+                delay = printer.retry.delay_before(attempt)
+                progress.report([OFFLINE], f"{exc}; trying again in {delay:g} s"
+                                           f" (attempt {attempt + 1} of {attempts})")
+                self._back_off(delay, progress)
+
+    def _back_off(self, seconds: float, progress: Progress) -> None:
+        """Wait ``seconds``, or less when the job is cancelled or the processor stops (DeliveryStopped)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            progress.check()
+            self._stop.wait(min(left, STOP_CHECK_SECONDS))
+        progress.check()
+
+    def _reporter(self, job_id: int, printer: str) -> Callable[[Sequence[str], str], None]:
+        """Record a device report: the printer's device status, and the job's job-state-message."""
+
+        def report(reasons: Sequence[str], message: str) -> None:
+            with self._store.write() as db:
+                set_device_status(db, printer, reasons, message)
+                row = db_.job_row(db, job_id)
+                if row is not None and row["state"] == JOB_PROCESSING and row["worker_token"] == self.token:
+                    db_.update_job(db, job_id, message=message)
+
+        return report
 
     def _stop_check(self, job_id: int) -> Callable[[], bool]:
         """A cheap test of "stop printing this job": the job was cancelled, taken over, or we are stopping."""

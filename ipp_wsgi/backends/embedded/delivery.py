@@ -1,0 +1,56 @@
+"""What an output is given (one document) and how it reports progress, failure and cancellation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Report = Callable[[Sequence[str], str], None]
+"""``report(printer_state_reasons, message)``: what the device is doing now (``[]``: nothing to report)."""
+
+
+def ignore_report(reasons: Sequence[str], message: str) -> None:
+    """A :data:`Report` that reports nowhere."""
+
+
+class DeliveryError(Exception):
+    """The output refused or failed the document; the message is for job-state-message.
+
+    ``retryable`` errors (a device that cannot be reached, is busy or dropped the connection) are tried
+    again as the printer's retry policy says; the others abort the job at once.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class DeliveryStopped(Exception):
+    """Delivery was interrupted because the job was cancelled (or the spooler is stopping)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One document to deliver: whose, which, in what format, from which spool file."""
+
+    job_id: int
+    number: int
+    format: str
+    source: Path
+    owner: str = ""
+    job_name: str = ""
+    document_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How an output learns that it must stop (``stopped()`` true) and where it reports device state."""
+
+    stopped: Callable[[], bool]
+    report: Report = field(default=ignore_report)
+
+    def check(self) -> None:
+        """Raise :class:`DeliveryStopped` when the job must stop."""
+        if self.stopped():
+            raise DeliveryStopped
