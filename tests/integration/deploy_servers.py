@@ -9,10 +9,10 @@ so the temp dirs are world-readable and the spool directory belongs to the servi
 
 from __future__ import annotations
 
+import grp
 import http.client
 import os
 import pwd
-import grp
 import re
 import shutil
 import ssl
@@ -22,14 +22,23 @@ import tempfile
 import time
 from base64 import b64encode
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from harness import ManagedProcess, attach_log, free_port, require, require_tool
+from harness import (
+    Ipptool,
+    ManagedProcess,
+    assert_ipptool_passed,
+    attach_log,
+    free_port,
+    require,
+    require_tool,
+)
 from harness.processes import LOOPBACK
 
-from ipp_wsgi.codec import Message, decode, encode, operations, tags
+from ipp_wsgi.codec import Message, decode, encode, operations, status, tags
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 PROJECT = DEPLOY.parent
@@ -140,12 +149,13 @@ class Deployment:
         """Where the default printer writes finished documents (``<job-id>-<document-number>``)."""
         return self.spool_dir / "output" / "print"
 
-    def start(self, process: ManagedProcess, *ports: int) -> None:
+    def start(self, process: ManagedProcess, *ports: int | None) -> None:
         """Start ``process`` (stopped by :meth:`stop`) and wait for ``ports``."""
         self.processes.append(process)
         process.start()
         try:
             for port in ports:
+                assert port is not None
                 process.wait_for_port(port)
         except BaseException:
             self.stop()
@@ -157,15 +167,13 @@ class Deployment:
             process.stop()
 
     def printed(self, job_id: int, timeout: float = JOB_TIMEOUT) -> bytes:
-        """The document job ``job_id`` printed, once the printer has written it."""
-        target = self.output_dir / f"{job_id}-1"
+        """The document job ``job_id`` printed (``<job-id>-1.<ext>``), once the printer has written it."""
         deadline = time.monotonic() + timeout
-        while not target.exists():
+        while not (found := sorted(self.output_dir.glob(f"{job_id}-1.*"))):
             if time.monotonic() > deadline:
-                found = sorted(p.name for p in self.output_dir.glob("*")) if self.output_dir.exists() else []
-                raise AssertionError(f"job {job_id} not printed to {target}; found {found}")
+                raise AssertionError(f"job {job_id} not printed into {self.output_dir}")
             time.sleep(0.1)
-        return target.read_bytes()
+        return found[0].read_bytes()
 
 
 def start_apache(root: Path, venv: Path, credentials: Credentials) -> Deployment:
@@ -222,9 +230,11 @@ def gunicorn_process(deployment: Deployment, log: Path, env: Mapping[str, str],
     return ManagedProcess(argv, log, env=full_env)
 
 
-def start_gunicorn(root: Path, credentials: Credentials | None, *, activate_socket: bool = False) -> Deployment:
+def start_gunicorn(root: Path, credentials: Credentials | None, *,
+                   activate_socket: bool = False) -> Deployment:
     """gunicorn alone: TLS (ipps) on its port when ``credentials`` are given, else plain IPP."""
-    deployment = Deployment(root, free_port(), None)
+    port = free_port()
+    deployment = Deployment(root, port, port if credentials is not None else None)
     env = {"IPP_WSGI_BIND": f"{LOOPBACK}:{deployment.port}"}
     if credentials is not None:
         env |= {"IPP_WSGI_CERTFILE": str(credentials.cert), "IPP_WSGI_KEYFILE": str(credentials.key)}
@@ -289,6 +299,51 @@ def wait_for(ready: Callable[[], bool], what: str, timeout: float = 30.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not ready after {timeout}s")
         time.sleep(0.1)
+
+
+ADMIN_TEST = """{
+	NAME "Pause-Printer at /admin"
+	OPERATION Pause-Printer
+	RESOURCE /admin
+	GROUP operation-attributes-tag
+	ATTR charset attributes-charset utf-8
+	ATTR naturalLanguage attributes-natural-language en
+	ATTR uri printer-uri $uri
+	ATTR name requesting-user-name $user
+	STATUS successful-ok
+}
+{
+	NAME "Get-Printer-Attributes: paused"
+	OPERATION Get-Printer-Attributes
+	GROUP operation-attributes-tag
+	ATTR charset attributes-charset utf-8
+	ATTR naturalLanguage attributes-natural-language en
+	ATTR uri printer-uri $uri
+	STATUS successful-ok
+	EXPECT printer-state OF-TYPE enum WITH-VALUE 5
+}
+{
+	NAME "Resume-Printer at /admin"
+	OPERATION Resume-Printer
+	RESOURCE /admin
+	GROUP operation-attributes-tag
+	ATTR charset attributes-charset utf-8
+	ATTR naturalLanguage attributes-natural-language en
+	ATTR uri printer-uri $uri
+	ATTR name requesting-user-name $user
+	STATUS successful-ok
+}
+"""
+"""Pause and resume the printer through /admin. Only with valid credentials in the URI: ipptool 2.4
+retries a 401 forever once it has no (more) password to offer."""
+
+
+def admin_test_file(directory: Path) -> Path:
+    """:data:`ADMIN_TEST` written to ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "admin-pause-resume.test"
+    path.write_text(ADMIN_TEST)
+    return path
 
 
 # -- clients ----------------------------------------------------------------------------------------
@@ -360,8 +415,8 @@ def lp_print(document: Path, port: int, *, home: Path, encryption: str | None = 
 
 
 # -- fixtures ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def system_venv() -> Iterator[Path]:
+@pytest.fixture(scope="session", name="system_venv")
+def system_venv_fixture() -> Iterator[Path]:
     """A venv made with /usr/bin/python3 (mod_wsgi's Python) with this project pip-installed."""
     require(Path(SYSTEM_PYTHON).exists(), f"{SYSTEM_PYTHON} is missing")
     root = shared_dir("ipp-wsgi-venv-")
@@ -378,8 +433,8 @@ def system_venv() -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def credentials() -> Iterator[Credentials]:
+@pytest.fixture(scope="session", name="credentials")
+def credentials_fixture() -> Iterator[Credentials]:
     """A self-signed certificate and an htpasswd file, in a directory the servers' workers can read."""
     root = shared_dir("ipp-wsgi-tls-")
     try:
@@ -390,6 +445,7 @@ def credentials() -> Iterator[Credentials]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@contextmanager
 def running(request: pytest.FixtureRequest, prefix: str,
             start: Callable[[Path], Deployment]) -> Iterator[Deployment]:
     """Start a deployment in a fresh shared dir, attach its logs, stop it and remove the dir after."""
@@ -404,3 +460,57 @@ def running(request: pytest.FixtureRequest, prefix: str,
         if deployment is not None:
             deployment.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+# -- checks shared by the deployment tests ----------------------------------------------------------
+def check_ipps_uris(deployment: Deployment) -> None:
+    """Over TLS, printer-uri-supported names the TLS port with ipps://."""
+    assert deployment.tls_port is not None
+    message = ipp_request(operations.GET_PRINTER_ATTRIBUTES, deployment.uri(tls=True))
+    answer = post_ipp(deployment.tls_port, "/ipp/print", message, tls=True)
+    assert answer.status == 200 and answer.ipp is not None and answer.ipp.printer is not None
+    assert answer.ipp.printer["printer-uri-supported"].values == [deployment.uri(tls=True)]
+
+
+def check_chunked_print_job(deployment: Deployment, ipptool: Ipptool, document: Path, *, tls: bool) -> None:
+    """print-job.test sends ``document`` chunked (-C); the printer writes exactly its bytes."""
+    before = set(deployment.output_dir.glob("*")) if deployment.output_dir.exists() else set()
+    result = ipptool.run(deployment.uri(tls=tls), "print-job.test", file=document, options=["-C"])
+    assert_ipptool_passed(result)
+    expected = document.read_bytes()
+
+    def printed_it() -> bool:
+        new = set(deployment.output_dir.glob("*")) - before if deployment.output_dir.exists() else set()
+        return any(path.read_bytes() == expected for path in new)
+
+    wait_for(printed_it, f"a printed copy of {document.name}", JOB_TIMEOUT)
+
+
+def check_lp_over_tls(deployment: Deployment, document: Path, home: Path) -> None:
+    """``lp`` with CUPS_ENCRYPTION=Always to the TLS port: the job prints the document's bytes."""
+    assert deployment.tls_port is not None
+    home.mkdir(parents=True, exist_ok=True)
+    job_id = lp_print(document, deployment.tls_port, home=home, encryption="Always")
+    assert deployment.printed(job_id) == document.read_bytes()
+
+
+def check_admin_with_credentials(deployment: Deployment, ipptool: Ipptool, work: Path) -> None:
+    """ipptool, authenticated as the administrator, pauses and resumes the printer through /admin."""
+    uri = deployment.uri(tls=True, userinfo=f"{ADMIN}:{ADMIN_PASSWORD}")
+    assert_ipptool_passed(ipptool.run(uri, admin_test_file(work)))
+
+
+def check_admin_refused(deployment: Deployment) -> None:
+    """Pause-Printer: 401 at /admin without (valid) credentials, not-authorized for a non-admin,
+    not-authenticated where the web server does not authenticate; the printer stays idle."""
+    assert pause_printer(deployment, "/admin").status == 401
+    assert pause_printer(deployment, "/admin", auth=(ADMIN, "wrong")).status == 401
+    as_user = pause_printer(deployment, "/admin", auth=(USER, USER_PASSWORD))
+    assert as_user.ipp is not None and as_user.ipp.code == status.CLIENT_ERROR_NOT_AUTHORIZED
+    unauthenticated = pause_printer(deployment, "/ipp/print")
+    assert unauthenticated.ipp is not None
+    assert unauthenticated.ipp.code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+    message = ipp_request(operations.GET_PRINTER_ATTRIBUTES, deployment.uri(tls=True))
+    answer = post_ipp(deployment.tls_port or deployment.port, "/ipp/print", message, tls=True)
+    assert answer.ipp is not None and answer.ipp.printer is not None
+    assert answer.ipp.printer["printer-state"].values == [3]  # idle

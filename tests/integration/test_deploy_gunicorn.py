@@ -1,0 +1,85 @@
+"""deploy/gunicorn and deploy/systemd: gunicorn with the shipped gunicorn.conf.py serving ipps:// with
+its own certificate, and started by socket activation as ipp-wsgi.socket does; the units verified."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from deploy_servers import (
+    DEPLOY,
+    Credentials,
+    Deployment,
+    check_chunked_print_job,
+    check_ipps_uris,
+    check_lp_over_tls,
+    credentials_fixture,  # noqa: F401 (fixture "credentials")
+    pause_printer,
+    replace_all,
+    running,
+    start_gunicorn,
+)
+from harness import Ipptool, SampleDocuments, require_tool
+from harness.ipptool import assert_ipptool_passed
+
+from ipp_wsgi.codec import status
+
+
+@pytest.fixture(scope="module")
+def gunicorn_tls(request: pytest.FixtureRequest, credentials: Credentials) -> Iterator[Deployment]:
+    """gunicorn -c deploy/gunicorn/gunicorn.conf.py with IPP_WSGI_CERTFILE/KEYFILE: TLS only."""
+    with running(request, "ipp-wsgi-gunicorn-", lambda root: start_gunicorn(root, credentials)) as deployment:
+        yield deployment
+
+
+@pytest.mark.parametrize("test_file", ["get-printer-attributes.test", "ipp-1.1.test"])
+def test_stock_ipptool_file_passes_over_tls(gunicorn_tls: Deployment, ipptool: Ipptool,
+                                            test_file: str) -> None:
+    assert_ipptool_passed(ipptool.run(gunicorn_tls.uri(tls=True), test_file))
+
+
+def test_printer_uris_are_ipps(gunicorn_tls: Deployment) -> None:
+    check_ipps_uris(gunicorn_tls)
+
+
+def test_chunked_print_job_prints_the_document(gunicorn_tls: Deployment, ipptool: Ipptool,
+                                                sample_documents: SampleDocuments) -> None:
+    check_chunked_print_job(gunicorn_tls, ipptool, sample_documents.path("document-a4.pdf"), tls=True)
+
+
+def test_lp_prints_over_tls(gunicorn_tls: Deployment, sample_documents: SampleDocuments,
+                            tmp_path: Path) -> None:
+    check_lp_over_tls(gunicorn_tls, sample_documents.path("testfile.txt"), tmp_path / "home")
+
+
+def test_admin_operation_needs_an_authenticating_server(gunicorn_tls: Deployment) -> None:
+    """gunicorn alone authenticates nobody, and a client's Authorization header is no identity."""
+    for auth in (None, ("admin", "anything")):
+        answer = pause_printer(gunicorn_tls, "/admin", auth=auth)
+        assert answer.ipp is not None and answer.ipp.code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+
+
+def test_socket_activation_serves_ipp(request: pytest.FixtureRequest, ipptool: Ipptool) -> None:
+    """As ipp-wsgi.socket does: the port is opened by systemd-socket-activate and passed to gunicorn."""
+    with running(request, "ipp-wsgi-socket-",
+                              lambda root: start_gunicorn(root, None, activate_socket=True)) as deployment:
+        assert_ipptool_passed(ipptool.run(deployment.uri(), "get-printer-attributes.test"))
+
+
+def test_systemd_units_verify(tmp_path: Path) -> None:
+    """systemd-analyze verify accepts both units, with ExecStart pointing at a real gunicorn."""
+    analyze = require_tool("systemd-analyze")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    service = replace_all((DEPLOY / "systemd" / "ipp-wsgi.service").read_text(),
+                          {"ExecStart=/opt/ipp-wsgi/bin/gunicorn": f"ExecStart={gunicorn}"})
+    (tmp_path / "ipp-wsgi.service").write_text(service)
+    shutil.copy(DEPLOY / "systemd" / "ipp-wsgi.socket", tmp_path / "ipp-wsgi.socket")
+    done = subprocess.run([analyze, "verify", "--man=no", str(tmp_path / "ipp-wsgi.socket"),
+                           str(tmp_path / "ipp-wsgi.service")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ipp-wsgi" not in done.stderr, done.stderr
