@@ -24,6 +24,7 @@ from ipp_wsgi.ops.service import PrinterConfig
 __all__ = ["Config", "ConfigError", "PrinterConfig", "default_spool_dir", "load_config"]
 
 SPOOL_DIR_ENV = "IPP_WSGI_SPOOL_DIR"
+MIN_EVENT_LIFE = 15
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,126}")
 _T = TypeVar("_T")
 
@@ -45,6 +46,8 @@ class Config:
     history_seconds: int = 86400
     history_jobs: int = 1000
     spooler_workers: int = 1
+    event_life: int = 300
+    """ippget-event-life: seconds events stay fetchable by Get-Notifications."""
 
 
 def default_spool_dir() -> Path:
@@ -209,7 +212,7 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
     top = _Table(data, "")
     spool = top.get("spool_dir", str, "")
     max_doc = top.get("max_document_bytes", int, 0)
-    history, spooler = top.table("history"), top.table("spooler")
+    history, spooler, notifications = top.table("history"), top.table("spooler"), top.table("notifications")
     config = Config(
         spool_dir=_path(spool, base_dir) if spool else default_spool_dir(),
         printers=tuple(_printer(raw, i, base_dir) for i, raw in enumerate(top.get("printers", list, []))),
@@ -219,12 +222,15 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
         history_seconds=history.get("seconds", int, 86400),
         history_jobs=history.get("jobs", int, 1000),
         spooler_workers=spooler.get("workers", int, 1),
+        event_life=notifications.get("event-life", int, 300),
     )
-    for table in (history, spooler, top):
+    for table in (history, spooler, notifications, top):
         table.done()
     _check_unique(config.printers)
     if config.spooler_workers < 0 or config.history_seconds < 0 or config.history_jobs < 0:
         raise ConfigError("history and spooler values must not be negative")
+    if config.event_life < MIN_EVENT_LIFE:
+        raise ConfigError(f"notifications: event-life must be at least {MIN_EVENT_LIFE} seconds (RFC 3996)")
     return config
 
 

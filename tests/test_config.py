@@ -113,6 +113,7 @@ authenticated = ["Print-Job"]
     ('[policy]\npreset = "open"\n' + PRINTER, "unknown preset"),
     ('[[policy.location]]\npath = "/"\nadmin = ["Make-Coffee"]\n' + PRINTER, "unknown operation"),
     ("[limits]\nmax_depth = 0\n" + PRINTER, "positive"),
+    ("[notifications]\nevent-life = 5\n" + PRINTER, "at least 15"),
     ("this is not toml", "ipp-wsgi.toml"),
 ])
 def test_bad_configs_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
@@ -123,3 +124,17 @@ def test_bad_configs_say_what_is_wrong(tmp_path: Path, text: str, message: str) 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_event_life_reaches_the_printer(tmp_path: Path) -> None:
+    from ipp_wsgi.ops import Service
+
+    config = load_config(_write(tmp_path, "[notifications]\nevent-life = 120\n" + PRINTER),
+                         spool_dir=tmp_path / "spool")
+    assert config.event_life == 120
+    service = Service.from_config(config)
+    try:
+        printer = service.printers[0]
+        assert printer.backend.printer_attributes(printer.name).value("ippget-event-life") == 120
+    finally:
+        service.close()

@@ -92,6 +92,8 @@ class JobRequest:
     origin_host: str = ""
     attributes: AttributeGroup = field(default_factory=AttributeGroup)
     """Job template attributes to keep with the job (copies, media, sides, job-hold-until, ...)."""
+    subscriptions: list[SubscriptionRequest] = field(default_factory=list)
+    """Job subscriptions to create with the job (``job_id`` is filled in), before its job-created event."""
 
 
 @dataclass(slots=True)
@@ -100,6 +102,73 @@ class Document:
 
     format: str = "application/octet-stream"
     name: str = ""
+    attributes: AttributeGroup = field(default_factory=AttributeGroup)
+
+
+@dataclass(slots=True)
+class StoredDocument:
+    """One document of a job as the spooler keeps it (PWG 5100.5 document object)."""
+
+    job_id: int
+    number: int
+    """document-number: 1 for the first document of the job."""
+    format: str
+    name: str
+    k_octets: int
+    attributes: AttributeGroup = field(default_factory=AttributeGroup)
+
+
+@dataclass(slots=True)
+class SubscriptionRequest:
+    """What a Create-*-Subscriptions request (or a job-creation request's subscription group) asks for,
+    after the operation layer checked it: only the ``ippget`` pull method reaches a backend."""
+
+    owner: str
+    events: list[str]
+    job_id: int | None = None
+    """The job of a job subscription; None for a printer subscription."""
+    lease_duration: int = 0
+    """Seconds until a printer subscription expires (0: never); job subscriptions last as long as the job."""
+    time_interval: int = 0
+    attributes: AttributeGroup = field(default_factory=AttributeGroup)
+    """Further notify-* attributes to keep and report (notify-user-data, notify-charset, ...)."""
+
+
+@dataclass(slots=True)
+class Subscription:
+    """A subscription object (RFC 3995) as the spooler keeps it."""
+
+    subscription_id: int
+    printer: str
+    owner: str
+    events: list[str]
+    job_id: int | None
+    lease_duration: int
+    expires: float | None
+    """Unix time the lease ends (None: no lease, as for job subscriptions)."""
+    time_interval: int
+    sequence: int
+    """notify-sequence-number of the newest event of this subscription (0: none yet)."""
+    ended: bool
+    """True once no further event can come (its job ended); it is kept for ippget-event-life."""
+    attributes: AttributeGroup = field(default_factory=AttributeGroup)
+
+
+@dataclass(slots=True)
+class Event:
+    """One event notification of one subscription: the event and what its object looked like then.
+
+    ``attributes`` holds the object's state at the time (job-state, job-state-reasons, job-name for job
+    events; printer-state, printer-state-reasons, printer-is-accepting-jobs for every event).
+    """
+
+    subscription_id: int
+    sequence: int
+    event: str
+    time: float
+    printer: str
+    job_id: int | None
+    text: str
     attributes: AttributeGroup = field(default_factory=AttributeGroup)
 
 
@@ -151,6 +220,14 @@ class Backend:
 
     def identify_printer(self, printer: str, actions: Sequence[str], message: str) -> None:
         """Make the printer show itself (``actions``: display, flash, sound, speak)."""
+        raise not_supported()
+
+    def hold_new_jobs(self, printer: str) -> None:
+        """Hold jobs created from now on until :meth:`release_held_new_jobs` (RFC 3998)."""
+        raise not_supported()
+
+    def release_held_new_jobs(self, printer: str) -> None:
+        """Stop holding new jobs and release the jobs held so far."""
         raise not_supported()
 
     # -- jobs
@@ -208,10 +285,55 @@ class Backend:
         """Print an ended job again from its retained documents."""
         raise not_supported()
 
+    def documents(self, printer: str | None, job_id: int) -> list[StoredDocument]:
+        """The documents of a job in document-number order."""
+        raise not_supported()
+
+    def set_document_attributes(self, printer: str | None, job_id: int, number: int,
+                                attributes: AttributeGroup) -> StoredDocument:
+        """Change a waiting job's document ``number``: ``document-name`` and template attributes."""
+        raise not_supported()
+
+    def copy_job(self, printer: str | None, job_id: int, owner: str, attributes: AttributeGroup) -> Job:
+        """A new job (new job-id, owned by ``owner``) printing the retained documents of an ended job, its
+        template attributes changed by ``attributes`` (Reprocess-Job, Resubmit-Job of PWG 5100.11)."""
+        raise not_supported()
+
     def set_job_attributes(self, printer: str | None, job_id: int, attributes: AttributeGroup) -> Job:
         """Change a job's template attributes (and job-name) before it prints."""
         raise not_supported()
 
+    def promote_job(self, printer: str | None, job_id: int) -> Job:
+        """Make a waiting job the next one to print (PWG 5100.11 Promote-Job)."""
+        raise not_supported()
+
     def move_job(self, printer: str | None, job_id: int, destination: str) -> Job:
         """Move a pending job to another printer of this backend."""
+        raise not_supported()
+
+    # -- subscriptions (RFC 3995, ippget pull delivery of RFC 3996)
+    def create_subscription(self, printer: str, request: SubscriptionRequest) -> Subscription:
+        """A new subscription of ``printer`` (of one of its jobs when ``request.job_id`` is set)."""
+        raise not_supported()
+
+    def get_subscription(self, printer: str, subscription_id: int) -> Subscription:
+        """Subscription ``subscription_id`` of ``printer``. Unknown or expired: client-error-not-found."""
+        raise not_supported()
+
+    def subscriptions(self, printer: str, job_id: int | None = None, owner: str | None = None,
+                      limit: int | None = None) -> list[Subscription]:
+        """Subscriptions of ``printer`` by ascending id: printer subscriptions, or those of job ``job_id``
+        when given (ended ones included while kept); only ``owner``'s when given."""
+        raise not_supported()
+
+    def renew_subscription(self, printer: str, subscription_id: int, lease_duration: int) -> Subscription:
+        """Restart a printer subscription's lease (client-error-not-possible for a job subscription)."""
+        raise not_supported()
+
+    def cancel_subscription(self, printer: str, subscription_id: int) -> None:
+        """Delete a subscription and its pending events."""
+        raise not_supported()
+
+    def events(self, printer: str, subscription_id: int, first_sequence: int = 1) -> list[Event]:
+        """The kept events of a subscription from sequence number ``first_sequence`` on, oldest first."""
         raise not_supported()

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ipp_wsgi.ops import job_ops, printer_ops, submit
+from ipp_wsgi.ops import document_ops, job_ops, printer_ops, submit, subscriptions
 from ipp_wsgi.ops.context import RequestContext
 from ipp_wsgi.ops.dispatcher import dispatch
 from ipp_wsgi.ops.documents import DocumentTooLarge
@@ -25,8 +25,10 @@ __all__ = [
     "RequestContext",
     "Service",
     "dispatch",
+    "document_ops",
     "error_response",
     "job_ops",
     "printer_ops",
     "submit",
+    "subscriptions",
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ipp_wsgi.backends import Job
-from ipp_wsgi.codec import AttributeGroup, Message, NameWithLanguage, TextWithLanguage, status
+from ipp_wsgi.codec import AttributeGroup, Message, NameWithLanguage, TextWithLanguage, status, tags
 from ipp_wsgi.ops.context import RequestContext
 from ipp_wsgi.ops.reply import OpError, Reply
 from ipp_wsgi.ops.requested import Requested, parse_requested
@@ -50,6 +50,8 @@ class Call:
     def requested(self, default: tuple[str, ...] = ("all",)) -> Requested:
         """The requested-attributes of the request."""
         attr = self.operation.get("requested-attributes")
+        if attr is not None and any(tag != tags.KEYWORD for tag in attr.tags):
+            raise OpError(status.CLIENT_ERROR_BAD_REQUEST, "requested-attributes must be keywords")
         return parse_requested(list(attr.values) if attr is not None else None, default)
 
     @property

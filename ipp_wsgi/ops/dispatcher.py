@@ -63,18 +63,26 @@ def _validate(request: Message, document: BinaryIO, context: RequestContext, ser
         raise OpError(status.CLIENT_ERROR_BAD_REQUEST, "request-id must be greater than zero")
     _check_operation_group(request)
     operation = OPERATIONS.get(request.code)
-    printer, job = resolve_target(request, context, service,
-                                   operation.target if operation else Target.PRINTER)
+    try:
+        printer, job = resolve_target(request, context, service,
+                                       operation.target if operation else Target.PRINTER)
+    except OpError:
+        _authorize(request.code, context, service)  # a caller who may not run it learns nothing of targets
+        raise
     _check_offered(request.code, operation, printer, context, service)
-    denied = service.policy.authorize(request.code, context.path, context.remote_user)
-    if denied is not None:
-        raise OpError(denied, f"{op_name(request.code)} is not allowed for this user")
+    _authorize(request.code, context, service)
     user = str(context.remote_user or plain(request.operation.value("requesting-user-name")) or "anonymous")
     if job is not None and request.code in JOB_OWNER_OPERATIONS:
         denied = service.policy.may_manage_job(job.owner, user, context.remote_user)
         if denied is not None:
             raise OpError(denied, f"job {job.job_id} belongs to another user")
     return Call(request, context, service, reply, document, user, printer, job)
+
+
+def _authorize(code: int, context: RequestContext, service: Service) -> None:
+    denied = service.policy.authorize(code, context.path, context.remote_user)
+    if denied is not None:
+        raise OpError(denied, f"{op_name(code)} is not allowed for this user")
 
 
 def _check_operation_group(request: Message) -> None:

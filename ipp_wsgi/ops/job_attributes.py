@@ -12,7 +12,7 @@ from ipp_wsgi.ops.requested import JOB, Requested, select
 from ipp_wsgi.ops.service import PrinterEntry
 
 
-def _add_time(group: AttributeGroup, event: str, when: float | None) -> None:
+def add_time(group: AttributeGroup, event: str, when: float | None) -> None:
     # Seconds since the epoch, as CUPS does: printer-up-time is the current time, so both agree.
     if when is None:
         group.add(f"time-at-{event}", NO_VALUE, tags.NO_VALUE)
@@ -36,9 +36,9 @@ def job_attributes(call: Call, printer: PrinterEntry, job: Job) -> AttributeGrou
     if job.origin_host:
         g.add("job-originating-host-name", job.origin_host, tags.NAME_WITHOUT_LANGUAGE)
     g.add("job-printer-up-time", int(time.time()), tags.INTEGER)
-    _add_time(g, "creation", job.created)
-    _add_time(g, "processing", job.processing)
-    _add_time(g, "completed", job.completed)
+    add_time(g, "creation", job.created)
+    add_time(g, "processing", job.processing)
+    add_time(g, "completed", job.completed)
     g.add("job-k-octets", job.k_octets, tags.INTEGER)
     g.add("number-of-documents", job.documents, tags.INTEGER)
     for attr in job.attributes.attributes():

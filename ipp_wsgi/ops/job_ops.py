@@ -6,10 +6,11 @@ from collections.abc import Iterable
 
 from ipp_wsgi.backends import Job
 from ipp_wsgi.backends.base import TERMINAL_JOB_STATES
+from ipp_wsgi.codec import AttributeGroup, status, tags
 from ipp_wsgi.codec import operations as ops
-from ipp_wsgi.codec import status, tags
 from ipp_wsgi.ops.call import Call
-from ipp_wsgi.ops.job_attributes import job_group
+from ipp_wsgi.ops.job_attributes import add_job_reply, job_group
+from ipp_wsgi.ops.policy import PROMOTE_JOB, REPROCESS_JOB
 from ipp_wsgi.ops.printer_description import JOB_TEMPLATE, WHICH_JOBS
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
@@ -156,3 +157,43 @@ def cups_move_job(call: Call) -> None:
     if destination is None or destination.backend is not call.target_printer.backend:
         raise OpError(status.CLIENT_ERROR_NOT_FOUND, f"cannot move a job to {destination_uri}")
     call.target_printer.backend.move_job(call.target_printer.name, call.target_job.job_id, destination.name)
+
+
+@operation(ops.CANCEL_CURRENT_JOB, Target.PRINTER, "jobs", "cancel_job")
+def cancel_current_job(call: Call) -> None:
+    """Cancel the job the printer is printing (RFC 3998); ``job-id``, when given, must name it."""
+    printer = call.target_printer
+    current = printer.backend.jobs(printer.name, "processing")
+    wanted = _positive(call, "job-id", None)
+    if wanted is not None:
+        current = [job for job in current if job.job_id == wanted]
+    if not current:
+        raise OpError(status.CLIENT_ERROR_NOT_POSSIBLE, "no such job is printing")
+    printer.backend.cancel_job(printer.name, current[0].job_id, "job-canceled-by-operator")
+
+
+@operation(PROMOTE_JOB, Target.JOB, "promote_job")
+def promote_job(call: Call) -> None:
+    """Make a waiting job the next to print (PWG 5100.11)."""
+    call.target_printer.backend.promote_job(call.target_printer.name, call.target_job.job_id)
+
+
+@operation(REPROCESS_JOB, Target.JOB, "copy_job")
+def reprocess_job(call: Call) -> None:
+    """Print a copy of an ended job under a new job-id (PWG 5100.11; an operator's operation)."""
+    printer, job = call.target_printer, call.target_job
+    copied = printer.backend.copy_job(printer.name, job.job_id, job.owner, AttributeGroup())
+    add_job_reply(call, printer, copied)
+
+
+@operation(ops.RESUBMIT_JOB, Target.JOB, "copy_job")
+def resubmit_job(call: Call) -> None:
+    """Print a copy of one's ended job under a new job-id, with changed template attributes (PWG 5100.11):
+    all of the changes or none."""
+    printer, job = call.target_printer, call.target_job
+    accepted, unsupported = check_template(call.request.job, printer.description, _SETTABLE)
+    if unsupported:
+        for attr in unsupported:
+            call.reply.add_unsupported(attr)
+        raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED, "unsupported job attributes")
+    add_job_reply(call, printer, printer.backend.copy_job(printer.name, job.job_id, call.user, accepted))

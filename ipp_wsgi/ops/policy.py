@@ -22,15 +22,22 @@ from dataclasses import dataclass
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.codec import status
 
+PAUSE_PRINTER_AFTER_CURRENT_JOB = 0x0024
+REPROCESS_JOB = 0x002C
+PROMOTE_JOB = 0x0030
+"""Operation-ids (RFC 3998, PWG 5100.11) that :mod:`ipp_wsgi.codec.operations` does not name."""
+
 ADMIN_OPERATIONS = frozenset({
     ops.PAUSE_PRINTER, ops.RESUME_PRINTER, ops.PURGE_JOBS, ops.SET_PRINTER_ATTRIBUTES, ops.ENABLE_PRINTER,
-    ops.DISABLE_PRINTER, ops.CUPS_ACCEPT_JOBS, ops.CUPS_REJECT_JOBS,
+    ops.DISABLE_PRINTER, ops.CUPS_ACCEPT_JOBS, ops.CUPS_REJECT_JOBS, ops.GET_PRINTER_SUPPORTED_VALUES,
+    ops.HOLD_NEW_JOBS, ops.RELEASE_HELD_NEW_JOBS, ops.CANCEL_CURRENT_JOB,
+    PAUSE_PRINTER_AFTER_CURRENT_JOB, PROMOTE_JOB, REPROCESS_JOB,
 })
 """Printer administration: needs an authenticated administrator by default."""
 
 JOB_OWNER_OPERATIONS = frozenset({
     ops.SEND_DOCUMENT, ops.CLOSE_JOB, ops.CANCEL_JOB, ops.HOLD_JOB, ops.RELEASE_JOB, ops.RESTART_JOB,
-    ops.SET_JOB_ATTRIBUTES, ops.CUPS_MOVE_JOB,
+    ops.SET_JOB_ATTRIBUTES, ops.CUPS_MOVE_JOB, ops.RESUBMIT_JOB, ops.SET_DOCUMENT_ATTRIBUTES,
 })
 """Operations on one job: only its owner or an administrator may run them (checked per job)."""
 

@@ -71,6 +71,7 @@ SETTABLE_PRINTER_ATTRIBUTES = {
     "printer-organization": _T.TEXT_WITHOUT_LANGUAGE,
     "printer-organizational-unit": _T.TEXT_WITHOUT_LANGUAGE,
     "printer-geo-location": _T.URI,
+    "printer-message-from-operator": _T.TEXT_WITHOUT_LANGUAGE,
 }
 """What Set-Printer-Attributes may change (printer-settable-attributes-supported), with value tags."""
 
@@ -81,6 +82,9 @@ JOB_TEMPLATE = (
     "print-scaling", "printer-resolution", "sides",
 )
 """The job template attributes the server accepts (job-creation-attributes-supported)."""
+
+DOCUMENT_SETTABLE = frozenset({*JOB_TEMPLATE, "document-name"})
+"""What Set-Document-Attributes may change (document-settable-attributes-supported)."""
 
 
 def media_size(name: str) -> tuple[int, int]:
@@ -174,6 +178,7 @@ def _add_identity(g: AttributeGroup, name: str, d: PrinterDescription) -> None:
         g.add("printer-geo-location", d.geo_location, _T.URI)
     else:
         g.add("printer-geo-location", UNKNOWN, _T.UNKNOWN)
+    g.add("printer-message-from-operator", "", _T.TEXT_WITHOUT_LANGUAGE)
     g.add("printer-kind", ["document"], _T.KEYWORD)
     g.add("color-supported", d.color, _T.BOOLEAN)
     g.add("pages-per-minute", d.pages_per_minute, _T.INTEGER)
@@ -190,7 +195,7 @@ def _add_protocol(g: AttributeGroup, d: PrinterDescription) -> None:
     g.add("charset-supported", ["utf-8", "us-ascii"], _T.CHARSET)
     g.add("natural-language-configured", "en", _T.NATURAL_LANGUAGE)
     g.add("generated-natural-language-supported", ["en"], _T.NATURAL_LANGUAGE)
-    g.add("ipp-versions-supported", ["1.0", "1.1", "2.0"], _T.KEYWORD)
+    g.add("ipp-versions-supported", ["1.0", "1.1", "2.0", "2.1"], _T.KEYWORD)
     g.add("ipp-features-supported", ["ipp-everywhere"], _T.KEYWORD)
     g.add("document-format-supported", list(d.document_formats), _T.MIME_MEDIA_TYPE)
     g.add("document-format-default", d.document_format_default, _T.MIME_MEDIA_TYPE)
@@ -208,6 +213,7 @@ def _add_protocol(g: AttributeGroup, d: PrinterDescription) -> None:
     g.add("job-creation-attributes-supported", list(JOB_TEMPLATE), _T.KEYWORD)
     g.add("job-settable-attributes-supported", [*JOB_TEMPLATE, "job-name"], _T.KEYWORD)
     g.add("printer-settable-attributes-supported", list(SETTABLE_PRINTER_ATTRIBUTES), _T.KEYWORD)
+    g.add("document-settable-attributes-supported", sorted(DOCUMENT_SETTABLE), _T.KEYWORD)
     g.add("job-k-octets-supported", Range(0, 2**31 - 1), _T.RANGE_OF_INTEGER)
     # ipp-everywhere.test looks for "document-number", ipp-2.2.test for "document-numbers".
     g.add("overrides-supported", ["document-number", "document-numbers", "pages"], _T.KEYWORD)
@@ -252,8 +258,8 @@ def _add_job_template(g: AttributeGroup, d: PrinterDescription) -> None:
 
 
 WHICH_JOBS = ("completed", "not-completed", "all", "aborted", "canceled", "pending", "pending-held",
-              "processing", "processing-stopped")
-"""The which-jobs values Get-Jobs accepts."""
+              "processing", "processing-stopped", "proof-print")
+"""The which-jobs values Get-Jobs accepts (``proof-print`` selects none: no job here is a proof print)."""
 
 
 def printer_uuid(name: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ipp_wsgi.codec import UNSUPPORTED, Attribute, AttributeGroup, status, tags
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call
+from ipp_wsgi.ops.policy import PAUSE_PRINTER_AFTER_CURRENT_JOB
 from ipp_wsgi.ops.printer_attributes import printer_group
 from ipp_wsgi.ops.printer_description import SETTABLE_PRINTER_ATTRIBUTES
 from ipp_wsgi.ops.registry import Target, operation
@@ -40,6 +41,11 @@ _admin(ops.DISABLE_PRINTER, "disable_printer", "Stop accepting jobs (queued ones
 _admin(ops.CUPS_ACCEPT_JOBS, "enable_printer", "CUPS-Accept-Jobs: start accepting jobs.")
 _admin(ops.CUPS_REJECT_JOBS, "disable_printer", "CUPS-Reject-Jobs: stop accepting jobs.")
 _admin(ops.PURGE_JOBS, "purge_jobs", "Remove every job of the printer, history included.")
+_admin(PAUSE_PRINTER_AFTER_CURRENT_JOB, "pause_printer",
+       "Stop processing jobs once the job printing now is done (RFC 3998).")
+_admin(ops.HOLD_NEW_JOBS, "hold_new_jobs", "Hold every new job until Release-Held-New-Jobs (RFC 3998).")
+_admin(ops.RELEASE_HELD_NEW_JOBS, "release_held_new_jobs",
+       "Stop holding new jobs and release those held (RFC 3998).")
 
 
 @operation(ops.IDENTIFY_PRINTER, Target.PRINTER, "identify_printer")
@@ -57,13 +63,18 @@ def identify_printer(call: Call) -> None:
     printer.backend.identify_printer(printer.name, actions, str(call.arg("message", "")))
 
 
+_TEXT_LIMITS = {"printer-message-from-operator": 127}
+"""Maximum lengths below text(1023) (PWG 5100.12: printer-message-from-operator is text(127))."""
+
+
 @operation(ops.SET_PRINTER_ATTRIBUTES, Target.PRINTER, "set_printer_attributes")
 def set_printer_attributes(call: Call) -> None:
     """Change settable description attributes: all of them or none (RFC 3380)."""
     printer = call.target_printer
     changes = call.request.printer or AttributeGroup()
     refused = [a for a in changes.attributes()
-               if SETTABLE_PRINTER_ATTRIBUTES.get(a.name) not in (*a.tags,) or len(a) != 1]
+               if SETTABLE_PRINTER_ATTRIBUTES.get(a.name) not in (*a.tags,) or len(a) != 1
+               or len(str(a.value)) > _TEXT_LIMITS.get(a.name, 1023)]
     if refused or not len(changes):
         for attr in refused:
             known = attr.name in printer.description
@@ -96,3 +107,15 @@ def cups_get_printers(call: Call) -> None:
     requested = call.requested()
     for printer in printers:
         call.reply.add_group(tags.PRINTER_ATTRIBUTES, printer_group(call, printer, requested))
+
+
+@operation(ops.GET_PRINTER_SUPPORTED_VALUES, Target.PRINTER)
+def get_printer_supported_values(call: Call) -> None:
+    """The values Set-Printer-Attributes accepts for settable ``xxx-supported`` attributes (RFC 3380).
+
+    Every settable printer attribute here (printer-settable-attributes-supported) is a description
+    attribute, none is an ``xxx-supported``: the printer group is empty, truthfully.
+    """
+    settable = AttributeGroup(a for a in call.target_printer.description.attributes()
+                              if a.name.endswith("-supported") and a.name in SETTABLE_PRINTER_ATTRIBUTES)
+    call.reply.add_group(tags.PRINTER_ATTRIBUTES, settable)

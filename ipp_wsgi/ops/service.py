@@ -43,6 +43,8 @@ class ServiceConfig(Protocol):
     def history_jobs(self) -> int: ...
     @property
     def spooler_workers(self) -> int: ...
+    @property
+    def event_life(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -88,7 +90,7 @@ class Service:
         ]
         kwargs: dict[str, Any] = {
             "history_seconds": config.history_seconds, "history_jobs": config.history_jobs,
-            "workers": config.spooler_workers,
+            "workers": config.spooler_workers, "event_life": config.event_life,
             # One spooler for every printer: the shortest multiple-operation-time-out is the one it keeps.
             "incoming_timeout": min(p.description.multiple_operation_timeout for p in config.printers),
         }

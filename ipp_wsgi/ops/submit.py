@@ -6,13 +6,14 @@ from contextlib import suppress
 
 from ipp_wsgi.backends import BackendError, Document, Job, JobRequest
 from ipp_wsgi.codec import operations as ops
-from ipp_wsgi.codec import status
+from ipp_wsgi.codec import status, tags
 from ipp_wsgi.ops.call import Call
 from ipp_wsgi.ops.documents import COMPRESSIONS, open_document, peek_has_data
 from ipp_wsgi.ops.job_attributes import add_job_reply
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
 from ipp_wsgi.ops.service import PrinterEntry
+from ipp_wsgi.ops.subscriptions import add_job_subscriptions, subscription_requests
 from ipp_wsgi.ops.template import check_template
 
 
@@ -52,8 +53,25 @@ def job_request(call: Call, printer: PrinterEntry) -> JobRequest:
         raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED,
                       "unsupported job attributes with ipp-attribute-fidelity")
     name = call.arg("job-name") or call.arg("document-name") or "Untitled"
+    subscriptions = subscription_requests(call, printer, None) if _subscribes(call, printer) else []
     return JobRequest(owner=call.user, name=str(name), origin_host=call.context.remote_addr,
-                      attributes=accepted)
+                      attributes=accepted, subscriptions=[r for r, _ in subscriptions if r is not None])
+
+
+def _subscribes(call: Call, printer: PrinterEntry) -> bool:
+    """True when the request carries subscription templates and the backend keeps subscriptions."""
+    if not call.request.groups_of(tags.SUBSCRIPTION_ATTRIBUTES):
+        return False
+    if not printer.backend.supports("create_subscription"):
+        raise OpError(status.SERVER_ERROR_OPERATION_NOT_SUPPORTED, "this printer keeps no subscriptions")
+    return True
+
+
+def _reply(call: Call, printer: PrinterEntry, job: Job) -> None:
+    """The job group of a job-creation response, then a subscription group per subscription template."""
+    add_job_reply(call, printer, job)
+    if _subscribes(call, printer):
+        add_job_subscriptions(call, printer, job.job_id, subscription_requests(call, printer, job.job_id))
 
 
 def _document(call: Call, fmt: str) -> Document:
@@ -79,7 +97,7 @@ def print_job(call: Call) -> None:
     except BaseException:
         _abandon(printer, job)
         raise
-    add_job_reply(call, printer, job)
+    _reply(call, printer, job)
 
 
 @operation(ops.VALIDATE_JOB, Target.PRINTER)
@@ -98,7 +116,7 @@ def create_job(call: Call) -> None:
     """Create a job that will receive its documents through Send-Document."""
     printer = call.target_printer
     job = printer.backend.create_job(printer.name, job_request(call, printer))
-    add_job_reply(call, printer, job)
+    _reply(call, printer, job)
 
 
 @operation(ops.SEND_DOCUMENT, Target.JOB, "add_document", "close_job")

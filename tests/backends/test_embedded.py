@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ipp_wsgi.backends.base import (
     BackendError,
     Document,
     JobRequest,
+    SubscriptionRequest,
 )
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.codec import DELETE_ATTRIBUTE, AttributeGroup, status, tags
@@ -389,3 +391,91 @@ def test_upload_for_an_ended_job_is_refused_before_reading(spooler: EmbeddedSpoo
     with pytest.raises(BackendError):
         spooler.add_document("print", job.job_id, stream, Document(), last=True)
     assert stream.tell() == 0
+
+
+# -- subscriptions and events
+
+def _printer_subscription(spooler: EmbeddedSpooler, lease: int = 0, events: tuple[str, ...] = (
+        "printer-state-changed",)) -> int:
+    request = SubscriptionRequest("alice", list(events), lease_duration=lease)
+    return spooler.create_subscription("print", request).subscription_id
+
+
+def test_events_are_shared_by_every_process_and_survive_a_restart(spool_dir: Path) -> None:
+    first = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
+    second = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)  # another gunicorn worker
+    try:
+        subscription_id = _printer_subscription(first)
+        second.pause_printer("print")
+        assert [e.event for e in first.events("print", subscription_id)] == ["printer-stopped"]
+    finally:
+        first.close()
+        second.close()
+    restarted = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
+    try:
+        restarted.resume_printer("print")
+        found = restarted.events("print", subscription_id)
+        expected = [(1, "printer-stopped"), (2, "printer-state-changed")]
+        assert [(e.sequence, e.event) for e in found] == expected
+        assert restarted.get_subscription("print", subscription_id).sequence == 2
+    finally:
+        restarted.close()
+
+
+def test_job_events_follow_the_job_state_machine(spooler: EmbeddedSpooler) -> None:
+    subscription_id = _printer_subscription(spooler, events=("job-state-changed", "job-config-changed"))
+    job = spooler.create_job("print", JobRequest("alice", "report", attributes=hold_until("indefinite")))
+    spooler.set_job_attributes("print", job.job_id, hold_until("no-hold"))
+    spooler.cancel_job("print", job.job_id)
+    found = [(e.event, e.attributes.value("job-state")) for e in spooler.events("print", subscription_id)]
+    assert found == [("job-created", JOB_PENDING_HELD), ("job-state-changed", JOB_PENDING),
+                     ("job-config-changed", JOB_PENDING), ("job-completed", JOB_CANCELED)]
+
+
+def test_job_subscription_ends_with_its_job(spooler: EmbeddedSpooler) -> None:
+    job = spooler.create_job("print", JobRequest("alice", "report"))
+    made = spooler.create_subscription("print", SubscriptionRequest("alice", ["job-completed"], job.job_id))
+    assert not made.ended and made.expires is None
+    spooler.cancel_job("print", job.job_id)
+    assert spooler.get_subscription("print", made.subscription_id).ended
+    with pytest.raises(BackendError) as excinfo:
+        spooler.create_subscription("print", SubscriptionRequest("alice", ["job-completed"], job.job_id))
+    assert error_status(excinfo) == status.CLIENT_ERROR_NOT_POSSIBLE
+    with pytest.raises(BackendError) as excinfo:
+        spooler.renew_subscription("print", made.subscription_id, 60)
+    assert error_status(excinfo) == status.CLIENT_ERROR_NOT_POSSIBLE
+
+
+def test_leases_and_event_life_are_enforced(spool_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spooler = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False, event_life=60)
+    try:
+        leased = _printer_subscription(spooler, lease=100)
+        forever = _printer_subscription(spooler)
+        spooler.pause_printer("print")
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 61)
+        spooler.housekeeping()
+        assert spooler.events("print", forever) == []  # aged out
+        assert spooler.get_subscription("print", leased).subscription_id == leased
+        monkeypatch.setattr(time, "time", lambda: now + 101)
+        with pytest.raises(BackendError) as excinfo:
+            spooler.get_subscription("print", leased)
+        assert error_status(excinfo) == status.CLIENT_ERROR_NOT_FOUND
+        assert [s.subscription_id for s in spooler.subscriptions("print")] == [forever]
+    finally:
+        spooler.close()
+
+
+def test_device_status_shows_in_printer_state(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+    from ipp_wsgi.backends.embedded.device_status import ensure_table, set_device_status
+    from ipp_wsgi.backends.embedded.store import Store
+
+    worker = Store(spool_dir / "jobs.sqlite3")  # what a network output's processing thread records
+    with worker.write() as db:
+        ensure_table(db)
+        set_device_status(db, "print", ["offline-report"], "The device does not answer.")
+    worker.close()
+    attributes = spooler.printer_attributes("print")
+    assert attributes["printer-state-reasons"].values == ["offline-report"]
+    assert attributes.value("printer-state-message") == "The device does not answer."
+    assert len(attributes["printer-alert"]) == len(attributes["printer-alert-description"]) == 1

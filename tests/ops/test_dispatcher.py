@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ops_helpers import PRINTER_URI, Call, make_request, operation_group
 
-from ipp_wsgi.codec import AttributeGroup, Message, operations, status, tags
+from ipp_wsgi.codec import AttributeGroup, Collection, Message, operations, status, tags
 from ipp_wsgi.ops import error_response
 from ipp_wsgi.ops import registry as op_registry
 from ipp_wsgi.ops.registry import Target
@@ -142,3 +142,9 @@ def test_error_response_shape() -> None:
     assert response.operation.names() == names
     assert response.operation["attributes-charset"].tag == tags.CHARSET
     assert response.operation.value("status-message") == "gone"
+
+
+def test_requested_attributes_that_are_not_keywords_are_a_bad_request(call: Call) -> None:
+    group = operation_group()
+    group.add("requested-attributes", Collection(), tags.BEG_COLLECTION)
+    assert call(make_request(operations.GET_JOBS, group)).code == status.CLIENT_ERROR_BAD_REQUEST

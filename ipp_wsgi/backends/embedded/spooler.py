@@ -5,7 +5,8 @@ Jobs and printer state live in SQLite (:mod:`.store`), document data in the spoo
 (:mod:`.processor`). Several processes (gunicorn workers) may share one spool directory.
 
 Get-Jobs order (:meth:`EmbeddedSpooler.jobs`): ended jobs (``completed``, ``canceled``, ``aborted``) most
-recent first (descending job-id); every other selection, ``all`` included, in queue order (ascending job-id).
+recent first (descending job-id); every other selection, ``all`` included, in queue order: the order jobs
+print in (highest priority first, Promote-Job above all, then ascending job-id).
 
 Times (``created``, ``processing``, ``completed`` and the ``printer-*-time`` attributes) are Unix times, as
 in CUPS: ``printer-up-time`` is the current Unix time so that every ``*-time`` attribute shares its clock.
@@ -33,18 +34,21 @@ from ipp_wsgi.backends.base import (
     JOB_PENDING_HELD,
     JOB_PROCESSING,
     JOB_PROCESSING_STOPPED,
-    PRINTER_IDLE,
-    PRINTER_PROCESSING,
-    PRINTER_STOPPED,
     TERMINAL_JOB_STATES,
     Backend,
     BackendError,
     Document,
+    Event,
     Job,
     JobRequest,
+    StoredDocument,
+    Subscription,
+    SubscriptionRequest,
 )
+from ipp_wsgi.backends.embedded import events as events_
 from ipp_wsgi.backends.embedded import store as db_
 from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
+from ipp_wsgi.backends.embedded.printer_status import ACTIVE_JOB_STATES, printer_status
 from ipp_wsgi.backends.embedded.processor import Processor, requeue_orphans
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
 from ipp_wsgi.backends.embedded.spool import Spool, SpoolWriteError, pid_alive
@@ -53,7 +57,6 @@ from ipp_wsgi.codec import DELETE_ATTRIBUTE, AttributeGroup, status, tags
 
 log = logging.getLogger(__name__)
 
-ACTIVE_JOB_STATES = (JOB_PENDING, JOB_PENDING_HELD, JOB_PROCESSING, JOB_PROCESSING_STOPPED)
 ENDED_JOB_STATES = (JOB_CANCELED, JOB_ABORTED, JOB_COMPLETED)
 WAITING_JOB_STATES = (JOB_PENDING, JOB_PENDING_HELD)
 
@@ -79,11 +82,14 @@ SETTABLE_PRINTER_ATTRIBUTES: dict[str, int] = {
     "printer-organization": tags.TEXT_WITHOUT_LANGUAGE,
     "printer-organizational-unit": tags.TEXT_WITHOUT_LANGUAGE,
     "printer-geo-location": tags.URI,
+    "printer-message-from-operator": tags.TEXT_WITHOUT_LANGUAGE,
 }
 """Printer attributes Set-Printer-Attributes may change, with their value tags."""
 
 DEFAULT_PRIORITY = 50
 INCOMING_TIMEOUT_SECONDS = 900.0
+EVENT_LIFE_SECONDS = 300
+"""ippget-event-life: how long events stay fetchable (RFC 3996 asks for at least 15 seconds)."""
 
 
 class EmbeddedSpooler(Backend):
@@ -92,16 +98,20 @@ class EmbeddedSpooler(Backend):
     Ended jobs stay queryable (and restartable) for ``history_seconds`` and while among the
     ``history_jobs`` most recent ended jobs. A job that waits for documents (Create-Job) longer than
     ``incoming_timeout`` without one is aborted, as is one whose document upload died with its process.
+    Events stay fetchable ``event_life`` seconds (:mod:`.events`).
     """
 
     def __init__(self, spool_dir: Path, printers: Sequence[EmbeddedPrinter], *,
                  history_seconds: float = 86400, history_jobs: int = 1000, workers: int = 1,
-                 start: bool = True, incoming_timeout: float = INCOMING_TIMEOUT_SECONDS) -> None:
+                 start: bool = True, incoming_timeout: float = INCOMING_TIMEOUT_SECONDS,
+                 event_life: int = EVENT_LIFE_SECONDS) -> None:
         spool_dir.mkdir(parents=True, exist_ok=True)
         self._printers = {p.name: p for p in printers}
         self._history_seconds = history_seconds
         self._history_jobs = history_jobs
         self._incoming_timeout = incoming_timeout
+        self.event_life = event_life
+        """ippget-event-life in seconds."""
         self._spool = Spool(spool_dir)
         self._store = Store(spool_dir / "jobs.sqlite3")
         now = time.time()
@@ -136,10 +146,12 @@ class EmbeddedSpooler(Backend):
         return count
 
     def housekeeping(self) -> None:
-        """Requeue jobs orphaned by dead processes, abort abandoned uploads, purge old history."""
+        """Requeue jobs orphaned by dead processes, abort abandoned uploads, purge old history and events."""
         requeue_orphans(self._store, self._processor.token)
         self._abort_abandoned_uploads()
         self.purge_history()
+        with self._store.write() as db:
+            events_.purge(db, self.event_life, time.time())
 
     def purge_history(self) -> None:
         """Delete ended jobs older than the history window or beyond the history count, with their files."""
@@ -166,23 +178,15 @@ class EmbeddedSpooler(Backend):
         config = self._printer(printer)
         with self._store.read() as db:
             row = db_.printer_row(db, printer)
-            counts = dict(db.execute(
-                "SELECT state, COUNT(*) FROM jobs"
-                f" WHERE printer = ? AND state IN ({_marks(ACTIVE_JOB_STATES)}) GROUP BY state",
-                (printer, *ACTIVE_JOB_STATES)).fetchall())
+            current = printer_status(db, printer)
         assert row is not None
         group = copy.deepcopy(config.description)
         for attribute in db_.printer_overrides(row).attributes():
             group.append(attribute)
-        paused, processing = bool(row["paused"]), counts.get(JOB_PROCESSING, 0) > 0
-        state = PRINTER_PROCESSING if processing else PRINTER_STOPPED if paused else PRINTER_IDLE
-        reasons = ["moving-to-paused" if processing else "paused"] if paused else ["none"]
-        message = "Printing." if processing else "Paused." if paused else "Ready."
-        group.add("printer-state", state, tag=tags.ENUM)
-        group.add("printer-state-reasons", reasons, tag=tags.KEYWORD)
-        group.add("printer-state-message", message, tag=tags.TEXT_WITHOUT_LANGUAGE)
-        group.add("printer-is-accepting-jobs", bool(row["accepting"]), tag=tags.BOOLEAN)
-        group.add("queued-job-count", sum(counts.values()), tag=tags.INTEGER)
+        current.add_to(group)
+        group.add("queued-job-count", current.queued, tag=tags.INTEGER)
+        for attribute in events_.capabilities(self.event_life).attributes():
+            group.append(attribute)
         group.add("printer-state-change-time", int(row["state_change"]), tag=tags.INTEGER)
         group.add("printer-config-change-time", int(row["config_change"]), tag=tags.INTEGER)
         group.add("printer-up-time", int(time.time()), tag=tags.INTEGER)
@@ -254,15 +258,20 @@ class EmbeddedSpooler(Backend):
     def create_job(self, printer: str, request: JobRequest) -> Job:
         """A new job, pending (or pending-held for a ``job-hold-until``) with job-incoming until closed."""
         attributes = copy.deepcopy(request.attributes)
-        held = _hold_requested(attributes)
         now = time.time()
         with self._store.write() as db:
             self._check_accepting(db, printer)
+            printer_row = db_.printer_row(db, printer)
+            held_new = bool(printer_row and printer_row["hold_new"]) and not _hold_requested(attributes)
             job_id = db_.insert_job(
-                db, printer=printer, owner=request.owner, name=request.name,
-                state=JOB_PENDING_HELD if held else JOB_PENDING, reasons=_waiting_reasons(held, False),
-                created=now, touched=now, origin_host=request.origin_host,
+                db, printer=printer, owner=request.owner, name=request.name, held_new=int(held_new),
+                **_hold_state(attributes, held_new, False), created=now, touched=now,
+                origin_host=request.origin_host,
                 priority=attributes.value("job-priority", DEFAULT_PRIORITY), attributes=attributes)
+            for subscription in request.subscriptions:
+                subscription.job_id = job_id
+                events_.create(db, printer, subscription, now)
+            events_.record(db, "job-created", printer, job_id, f"Job {job_id} created.", now)
             return db_.row_to_job(self._job_row(db, printer, job_id))
 
     def add_document(self, printer: str, job_id: int, data: BinaryIO, document: Document, last: bool) -> Job:
@@ -302,7 +311,8 @@ class EmbeddedSpooler(Backend):
             if not row["closed"]:
                 if row["documents"]:
                     db_.update_job(db, job_id, closed=1,
-                                   reasons=_waiting_reasons(row["state"] == JOB_PENDING_HELD, True))
+                                   reasons=_waiting_reasons(row["state"] == JOB_PENDING_HELD, True,
+                                                            bool(row["held_new"])))
                 else:
                     db_.update_job(db, job_id, closed=1, state=JOB_ABORTED, reasons=["job-data-insufficient"],
                                    message="The job has no documents.", completed=time.time())
@@ -333,7 +343,7 @@ class EmbeddedSpooler(Backend):
         if owner is not None:
             where.append("owner = ?")
             params.append(owner)
-        order = "DESC" if set(states) <= set(ENDED_JOB_STATES) else "ASC"
+        order = "DESC" if set(states) <= set(ENDED_JOB_STATES) else "QUEUE"
         with self._store.read() as db:
             rows = db_.select_jobs(db, where, params, order, limit if limit and limit > 0 else None,
                                    max(first_index, 1) - 1)
@@ -375,6 +385,85 @@ class EmbeddedSpooler(Backend):
         self._processor.wake()
         return job
 
+    def documents(self, printer: str | None, job_id: int) -> list[StoredDocument]:
+        """The job's documents, received so far, in order."""
+        with self._store.read() as db:
+            self._job_row(db, printer, job_id)
+            rows = db_.document_rows(db, job_id)
+        return [StoredDocument(job_id=job_id, number=row["number"], format=row["format"], name=row["name"],
+                               k_octets=(row["octets"] + 1023) // 1024,
+                               attributes=loads_group(row["attributes"])) for row in rows]
+
+    def set_document_attributes(self, printer: str | None, job_id: int, number: int,
+                                attributes: AttributeGroup) -> StoredDocument:
+        """Change a document of a waiting job (``delete-attribute`` removes one); a job-config-changed."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] not in WAITING_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job is no longer waiting")
+            found = [d for d in db_.document_rows(db, job_id) if d["number"] == number]
+            if not found:
+                raise BackendError(status.CLIENT_ERROR_NOT_FOUND, f"job {job_id} has no document {number}")
+            stored, name = loads_group(found[0]["attributes"]), found[0]["name"]
+            for attribute in attributes.attributes():
+                if attribute.name == "document-name":
+                    name = attribute.value
+                elif attribute.value is DELETE_ATTRIBUTE:
+                    stored.pop(attribute.name)
+                else:
+                    stored.append(copy.deepcopy(attribute))
+            db_.update_document(db, job_id, number, name, stored)
+            events_.record(db, "job-config-changed", row["printer"], job_id,
+                           f"Document {number} of job {job_id} was changed.")
+        return next(d for d in self.documents(printer, job_id) if d.number == number)
+
+    def copy_job(self, printer: str | None, job_id: int, owner: str, attributes: AttributeGroup) -> Job:
+        """Queue a copy of an ended job whose documents are still kept (else client-error-not-possible)."""
+        with self._store.read() as db:
+            row = self._job_row(db, printer, job_id)
+            documents = db_.document_rows(db, job_id)
+        if row["state"] not in TERMINAL_JOB_STATES:
+            raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "only an ended job can be reprocessed")
+        temps: list[Path] = []
+        try:
+            for document in documents:
+                try:
+                    with open(self._spool.document_path(job_id, document["number"]), "rb") as data:
+                        temps.append(self._spool.receive(data)[0])
+                except FileNotFoundError as exc:
+                    raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE,
+                                       "the job's documents are no longer kept") from exc
+            if not documents:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job has no documents")
+            job = self._insert_copy(row, documents, temps, owner, attributes)
+        except BaseException:
+            for temp in temps:
+                self._spool.discard(temp)
+            raise
+        self._processor.wake()
+        return job
+
+    def _insert_copy(self, row: sqlite3.Row, documents: list[sqlite3.Row], temps: list[Path], owner: str,
+                     changes: AttributeGroup) -> Job:
+        attributes = loads_group(row["attributes"])
+        for attribute in changes.attributes():
+            attributes.append(copy.deepcopy(attribute))
+        now = time.time()
+        with self._store.write() as db:
+            self._check_accepting(db, row["printer"])
+            name = changes.value("job-name", row["name"])
+            job_id = db_.insert_job(
+                db, printer=row["printer"], owner=owner, name=name, **_hold_state(attributes, False, True),
+                created=now, touched=now, origin_host=row["origin_host"], closed=1, documents=len(documents),
+                octets=row["octets"], priority=attributes.value("job-priority", DEFAULT_PRIORITY),
+                attributes=attributes)
+            for document, temp in zip(documents, temps, strict=True):
+                db_.insert_document(db, job_id, document["number"], document["format"], document["name"],
+                                    document["octets"], loads_group(document["attributes"]))
+                self._spool.keep(temp, job_id, document["number"])
+            events_.record(db, "job-created", row["printer"], job_id, f"Job {job_id} created.", now)
+            return db_.row_to_job(self._job_row(db, None, job_id))
+
     def set_job_attributes(self, printer: str | None, job_id: int, attributes: AttributeGroup) -> Job:
         """Change a waiting job's attributes: ``job-name``, ``job-priority``, ``job-hold-until`` (which
         holds or releases it) and any template attribute; ``delete-attribute`` removes one.
@@ -393,11 +482,11 @@ class EmbeddedSpooler(Backend):
                     stored.pop(attribute.name)
                 else:
                     stored.append(copy.deepcopy(attribute))
-            held = _hold_requested(stored)
+            held_new = bool(row["held_new"]) and "job-hold-until" not in attributes
             changes.update(attributes=stored, priority=stored.value("job-priority", DEFAULT_PRIORITY),
-                           state=JOB_PENDING_HELD if held else JOB_PENDING,
-                           reasons=_waiting_reasons(held, bool(row["closed"])))
+                           held_new=int(held_new), **_hold_state(stored, held_new, bool(row["closed"])))
             db_.update_job(db, job_id, **changes)
+            events_.record(db, "job-config-changed", row["printer"], job_id, f"Job {job_id} was changed.")
             job = db_.row_to_job(self._job_row(db, printer, job_id))
         self._processor.wake()
         return job
@@ -414,7 +503,100 @@ class EmbeddedSpooler(Backend):
         self._processor.wake()
         return job
 
+    def hold_new_jobs(self, printer: str) -> None:
+        """Hold every job created from now on (job-held-for-release) until Release-Held-New-Jobs."""
+        self._set_printer_flag(printer, hold_new=1)
+
+    def release_held_new_jobs(self, printer: str) -> None:
+        """Stop holding new jobs and release those held so far."""
+        self._printer(printer)
+        with self._store.write() as db:
+            rows = db.execute("SELECT job_id, closed FROM jobs"
+                              " WHERE printer = ? AND held_new = 1 AND state = ?",
+                              (printer, JOB_PENDING_HELD)).fetchall()
+            for row in rows:
+                db_.update_job(db, row["job_id"], held_new=0,
+                               **_hold_state(AttributeGroup(), False, bool(row["closed"])))
+            db_.update_printer(db, printer, hold_new=0, state_change=time.time())
+        self._processor.wake()
+
+    def promote_job(self, printer: str | None, job_id: int) -> Job:
+        """Make a waiting job the next to print (ahead of every priority), a printer-queue-order-changed."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] not in WAITING_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "only a waiting job can be promoted")
+            top = db.execute("SELECT MAX(priority) FROM jobs WHERE printer = ?"
+                             f" AND state IN ({_marks(WAITING_JOB_STATES)})",
+                             (row["printer"], *WAITING_JOB_STATES)).fetchone()
+            db_.update_job(db, job_id, priority=max(top[0], row["priority"]) + 1)
+            events_.record(db, "printer-queue-order-changed", row["printer"], job_id,
+                           f"Job {job_id} was promoted.")
+            return db_.row_to_job(self._job_row(db, printer, job_id))
+
+    # -- subscriptions
+
+    def create_subscription(self, printer: str, request: SubscriptionRequest) -> Subscription:
+        """A printer subscription, or a subscription of a job of ``printer`` that has not ended."""
+        self._printer(printer)
+        now = time.time()
+        with self._store.write() as db:
+            if request.job_id is not None:
+                row = self._job_row(db, printer, request.job_id)
+                if row["state"] in TERMINAL_JOB_STATES:
+                    raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job has ended")
+            subscription_id = events_.create(db, printer, request, now)
+            return self._subscription(db, printer, subscription_id, now)
+
+    def get_subscription(self, printer: str, subscription_id: int) -> Subscription:
+        """The subscription (client-error-not-found once deleted, expired or aged out)."""
+        self._printer(printer)
+        now = time.time()
+        with self._store.read() as db:
+            return self._subscription(db, printer, subscription_id, now)
+
+    def subscriptions(self, printer: str, job_id: int | None = None, owner: str | None = None,
+                      limit: int | None = None) -> list[Subscription]:
+        """Subscriptions of the printer, or of job ``job_id``, by ascending id."""
+        self._printer(printer)
+        with self._store.read() as db:
+            if job_id is not None:
+                self._job_row(db, printer, job_id)
+            return events_.select(db, printer, job_id, owner, limit, time.time())
+
+    def renew_subscription(self, printer: str, subscription_id: int, lease_duration: int) -> Subscription:
+        """Restart a printer subscription's lease from now."""
+        self._printer(printer)
+        now = time.time()
+        with self._store.write() as db:
+            current = self._subscription(db, printer, subscription_id, now)
+            if current.job_id is not None:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "a job subscription has no lease")
+            events_.renew(db, subscription_id, lease_duration, now)
+            return self._subscription(db, printer, subscription_id, now)
+
+    def cancel_subscription(self, printer: str, subscription_id: int) -> None:
+        """Delete the subscription and its events."""
+        self._printer(printer)
+        with self._store.write() as db:
+            self._subscription(db, printer, subscription_id, time.time())
+            events_.delete(db, [subscription_id])
+
+    def events(self, printer: str, subscription_id: int, first_sequence: int = 1) -> list[Event]:
+        """The subscription's kept events from ``first_sequence`` on."""
+        self._printer(printer)
+        with self._store.read() as db:
+            self._subscription(db, printer, subscription_id, time.time())
+            return events_.events(db, subscription_id, first_sequence)
+
     # -- helpers
+
+    def _subscription(self, db: sqlite3.Connection, printer: str, subscription_id: int,
+                      now: float) -> Subscription:
+        found = events_.get(db, printer, subscription_id, now)
+        if found is None:
+            raise BackendError(status.CLIENT_ERROR_NOT_FOUND, f"no subscription {subscription_id}")
+        return found
 
     def _printer(self, name: str) -> EmbeddedPrinter:
         printer = self._printers.get(name)
@@ -448,7 +630,8 @@ class EmbeddedSpooler(Backend):
             db_.insert_document(db, job_id, number, document.format, document.name, size, document.attributes)
             db_.update_job(db, job_id, documents=number, octets=row["octets"] + size, touched=time.time(),
                            receiver_pid=None, closed=int(last),
-                           reasons=_waiting_reasons(row["state"] == JOB_PENDING_HELD, last))
+                           reasons=_waiting_reasons(row["state"] == JOB_PENDING_HELD, last,
+                                                    bool(row["held_new"])))
             try:
                 self._spool.keep(temp, job_id, number)  # last, so only a failed COMMIT can orphan the file
             except OSError as exc:
@@ -469,9 +652,8 @@ class EmbeddedSpooler(Backend):
                 raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job cannot be held or released now")
             attributes = loads_group(row["attributes"])
             attributes.add("job-hold-until", until, tag=tags.KEYWORD)
-            held = _hold_requested(attributes)
-            db_.update_job(db, job_id, attributes=attributes, state=JOB_PENDING_HELD if held else JOB_PENDING,
-                           reasons=_waiting_reasons(held, bool(row["closed"])))
+            db_.update_job(db, job_id, attributes=attributes, held_new=0,
+                           **_hold_state(attributes, False, bool(row["closed"])))
             job = db_.row_to_job(self._job_row(db, printer, job_id))
         self._processor.wake()
         return job
@@ -512,11 +694,18 @@ def _hold_requested(attributes: AttributeGroup) -> bool:
     return until is not None and until != "no-hold"
 
 
-def _waiting_reasons(held: bool, closed: bool) -> list[str]:
-    """job-state-reasons of a job that waits to print."""
+def _hold_state(attributes: AttributeGroup, held_new: bool, closed: bool) -> dict[str, object]:
+    """job-state and job-state-reasons of a waiting job: held for its job-hold-until or by Hold-New-Jobs."""
+    held = held_new or _hold_requested(attributes)
+    return {"state": JOB_PENDING_HELD if held else JOB_PENDING,
+            "reasons": _waiting_reasons(held, closed, held_new)}
+
+
+def _waiting_reasons(held: bool, closed: bool, for_release: bool = False) -> list[str]:
+    """job-state-reasons of a job that waits to print (``for_release``: held by Hold-New-Jobs)."""
     reasons = [] if closed else ["job-incoming"]
     if held:
-        reasons.append("job-hold-until-specified")
+        reasons.append("job-held-for-release" if for_release else "job-hold-until-specified")
     elif closed:
         reasons.append("job-queued")
     return reasons

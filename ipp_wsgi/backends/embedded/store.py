@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ipp_wsgi.backends.base import Job
+from ipp_wsgi.backends.base import PRINTER_STOPPED, Job
+from ipp_wsgi.backends.embedded import events
+from ipp_wsgi.backends.embedded.printer_status import printer_status
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
 from ipp_wsgi.codec import AttributeGroup
 
@@ -31,7 +34,8 @@ CREATE TABLE IF NOT EXISTS printers (
     config_change REAL NOT NULL,
     overrides TEXT NOT NULL DEFAULT '[]',
     identified REAL,
-    identify_message TEXT NOT NULL DEFAULT ''
+    identify_message TEXT NOT NULL DEFAULT '',
+    hold_new INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS jobs (
     job_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,7 +58,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     worker_pid INTEGER,
     worker_token TEXT,
     lease REAL,
-    receiver_pid INTEGER
+    receiver_pid INTEGER,
+    held_new INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, job_id);
 CREATE INDEX IF NOT EXISTS jobs_by_printer_state ON jobs (printer, state, job_id);
@@ -74,9 +79,13 @@ CREATE TABLE IF NOT EXISTS documents (
 _JOB_COLUMNS = frozenset({
     "printer", "name", "state", "reasons", "message", "processing", "completed", "octets", "documents",
     "closed", "priority", "attributes", "touched", "worker_pid", "worker_token", "lease", "receiver_pid",
+    "held_new",
 })
 _PRINTER_COLUMNS = frozenset({"paused", "accepting", "state_change", "config_change", "overrides",
-                              "identified", "identify_message"})
+                              "identified", "identify_message", "hold_new"})
+_ADDED_COLUMNS = {"printers": {"hold_new": "INTEGER NOT NULL DEFAULT 0"},
+                  "jobs": {"held_new": "INTEGER NOT NULL DEFAULT 0"}}
+"""Columns added since the first release: added to an older database when it is opened."""
 
 
 class Store:
@@ -88,9 +97,14 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         with self.write() as db:
-            for statement in _SCHEMA.split(";"):
+            for statement in (_SCHEMA + events.SCHEMA).split(";"):
                 if statement.strip():
                     db.execute(statement)
+            for table, columns in _ADDED_COLUMNS.items():
+                present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                for name, definition in columns.items():
+                    if name not in present:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""
@@ -153,8 +167,15 @@ def printer_row(db: sqlite3.Connection, name: str) -> sqlite3.Row | None:
 
 
 def update_printer(db: sqlite3.Connection, name: str, **values: Any) -> None:
-    """Set columns of printer ``name``'s row."""
+    """Set columns of printer ``name``'s row; a new ``state_change`` or ``config_change`` time records the
+    printer-state-changed (or printer-stopped) or printer-config-changed event."""
     _update(db, "printers", "name", name, _PRINTER_COLUMNS, values)
+    if "state_change" in values:
+        stopped = printer_status(db, name).state == PRINTER_STOPPED
+        events.printer_changed(db, name, stopped, values["state_change"])
+    if "config_change" in values:
+        events.record(db, "printer-config-changed", name, None, f"Printer {name} was configured.",
+                      values["config_change"])
 
 
 def printer_overrides(row: sqlite3.Row) -> AttributeGroup:
@@ -182,16 +203,23 @@ def job_row(db: sqlite3.Connection, job_id: int) -> sqlite3.Row | None:
 
 
 def update_job(db: sqlite3.Connection, job_id: int, **values: Any) -> None:
-    """Set columns of job ``job_id``'s row (``reasons`` as a list, ``attributes`` as a group)."""
+    """Set columns of job ``job_id``'s row (``reasons`` as a list, ``attributes`` as a group); a change of
+    ``state`` records the job's job-state-changed (or job-completed) event."""
+    before = job_row(db, job_id) if "state" in values else None
     _update(db, "jobs", "job_id", job_id, _JOB_COLUMNS, _encoded(values))
+    if before is not None and before["state"] != values["state"]:
+        row = job_row(db, job_id)
+        assert row is not None
+        events.job_state_changed(db, job_id, row["printer"], values["state"], time.time())
 
 
 def select_jobs(db: sqlite3.Connection, where: Sequence[str], params: Sequence[Any], order: str,
                 limit: int | None, offset: int) -> list[sqlite3.Row]:
-    """Job rows matching every condition of ``where``, ordered by ``order`` (``ASC``/``DESC`` job-id)."""
-    assert order in ("ASC", "DESC")
+    """Job rows matching every condition of ``where``, ordered by ``order``: ``ASC``/``DESC`` job-id, or
+    ``QUEUE`` (the printing order: priority, then job-id)."""
+    orders = {"ASC": "job_id ASC", "DESC": "job_id DESC", "QUEUE": "priority DESC, job_id ASC"}
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    sql = f"SELECT * FROM jobs {clause} ORDER BY job_id {order} LIMIT ? OFFSET ?"
+    sql = f"SELECT * FROM jobs {clause} ORDER BY {orders[order]} LIMIT ? OFFSET ?"
     return list(db.execute(sql, [*params, -1 if limit is None else limit, offset]))
 
 
@@ -216,6 +244,13 @@ def insert_document(db: sqlite3.Connection, job_id: int, number: int, format_: s
 def document_rows(db: sqlite3.Connection, job_id: int) -> list[sqlite3.Row]:
     """A job's document rows in document order."""
     return list(db.execute("SELECT * FROM documents WHERE job_id = ? ORDER BY number", (job_id,)))
+
+
+def update_document(db: sqlite3.Connection, job_id: int, number: int, name: str,
+                    attributes: AttributeGroup) -> None:
+    """Set the name and attributes of document ``number`` of a job."""
+    db.execute("UPDATE documents SET name = ?, attributes = ? WHERE job_id = ? AND number = ?",
+               (name, dumps_group(attributes), job_id, number))
 
 
 def delete_jobs(db: sqlite3.Connection, job_ids: Iterable[int]) -> None:

@@ -1,0 +1,185 @@
+"""Printer and job administration of RFC 3998 / PWG 5100.11: what each changes in what clients then see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ops_helpers import ADMIN, Call, job_id_of, make_request, operation_group
+
+from ipp_wsgi.backends.base import (
+    JOB_CANCELED,
+    JOB_PENDING,
+    JOB_PENDING_HELD,
+    JOB_PROCESSING,
+    PRINTER_STOPPED,
+)
+from ipp_wsgi.backends.embedded import EmbeddedSpooler
+from ipp_wsgi.backends.embedded.store import Store, update_job
+from ipp_wsgi.codec import AttributeGroup, Message, operations, status, tags
+from ipp_wsgi.ops.policy import PAUSE_PRINTER_AFTER_CURRENT_JOB, PROMOTE_JOB, REPROCESS_JOB
+
+
+def _printer(call: Call) -> AttributeGroup:
+    printer = call(make_request(operations.GET_PRINTER_ATTRIBUTES)).printer
+    assert printer is not None
+    return printer
+
+
+def _job(call: Call, job_id: int) -> AttributeGroup:
+    job = call(make_request(operations.GET_JOB_ATTRIBUTES, operation_group(job_id=job_id))).job
+    assert job is not None
+    return job
+
+
+def _print(call: Call) -> int:
+    request = make_request(operations.PRINT_JOB, operation_group(requesting_user_name="alice"))
+    return job_id_of(call(request, b"data"))
+
+
+def _admin(call: Call, code: int, user: str | None = ADMIN, **attrs: Any) -> Message:
+    return call(make_request(code, operation_group(**attrs)), user=user)
+
+
+def test_administration_operations_need_an_administrator(call: Call) -> None:
+    for code in (operations.HOLD_NEW_JOBS, operations.RELEASE_HELD_NEW_JOBS, PAUSE_PRINTER_AFTER_CURRENT_JOB,
+                 operations.CANCEL_CURRENT_JOB, operations.GET_PRINTER_SUPPORTED_VALUES):
+        assert _admin(call, code, user=None).code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+        assert _admin(call, code, user="alice").code == status.CLIENT_ERROR_NOT_AUTHORIZED
+
+
+def test_hold_new_jobs_then_release_them(call: Call) -> None:
+    before = _print(call)
+    assert _admin(call, operations.HOLD_NEW_JOBS).code == status.SUCCESSFUL_OK
+    assert "hold-new-jobs" in _printer(call)["printer-state-reasons"].values
+    held = _print(call)
+    job = _job(call, held)
+    assert job.value("job-state") == JOB_PENDING_HELD
+    assert job["job-state-reasons"].values == ["job-held-for-release"]
+    assert _job(call, before).value("job-state") == JOB_PENDING
+
+    assert _admin(call, operations.RELEASE_HELD_NEW_JOBS).code == status.SUCCESSFUL_OK
+    assert _printer(call)["printer-state-reasons"].values == ["none"]
+    assert (_job(call, held).value("job-state"), _job(call, held)["job-state-reasons"].values) == \
+        (JOB_PENDING, ["job-queued"])
+    assert _job(call, _print(call)).value("job-state") == JOB_PENDING
+
+
+def test_held_new_job_stays_held_when_modified(call: Call) -> None:
+    _admin(call, operations.HOLD_NEW_JOBS)
+    held = _print(call)
+    change = AttributeGroup()
+    change.add("copies", 2, tags.INTEGER)
+    request = make_request(operations.SET_JOB_ATTRIBUTES,
+                           operation_group(job_id=held, requesting_user_name="alice"), change)
+    assert call(request).code == status.SUCCESSFUL_OK
+    assert _job(call, held)["job-state-reasons"].values == ["job-held-for-release"]
+
+
+def test_pause_printer_after_current_job(call: Call) -> None:
+    assert _admin(call, PAUSE_PRINTER_AFTER_CURRENT_JOB).code == status.SUCCESSFUL_OK
+    printer = _printer(call)
+    assert printer.value("printer-state") == PRINTER_STOPPED
+    assert printer["printer-state-reasons"].values == ["paused"]
+    assert PAUSE_PRINTER_AFTER_CURRENT_JOB in printer["operations-supported"].values
+
+
+def test_promote_job_prints_it_next(call: Call, spooler: EmbeddedSpooler) -> None:
+    _admin(call, operations.PAUSE_PRINTER)
+    first, second = _print(call), _print(call)
+    assert _admin(call, PROMOTE_JOB, job_id=second).code == status.SUCCESSFUL_OK
+    # Get-Jobs lists waiting jobs in the order they will print
+    response = call(make_request(operations.GET_JOBS, operation_group(which_jobs="not-completed")))
+    assert [g.value("job-id") for g in response.groups_of(tags.JOB_ATTRIBUTES)] == [second, first]
+    _admin(call, operations.RESUME_PRINTER)
+    subscribe = AttributeGroup()
+    subscribe.add("notify-pull-method", "ippget", tags.KEYWORD)
+    subscribe.add("notify-events", "job-state-changed", tags.KEYWORD)
+    request = make_request(operations.CREATE_PRINTER_SUBSCRIPTIONS)
+    request.groups.append((tags.SUBSCRIPTION_ATTRIBUTES, subscribe))
+    response = call(request)
+    subscription_id = response.groups_of(tags.SUBSCRIPTION_ATTRIBUTES)[0].value("notify-subscription-id")
+    assert spooler.process_pending() == 2
+    started = [e.job_id for e in spooler.events("print", subscription_id)
+               if e.attributes.value("job-state") == JOB_PROCESSING]
+    assert started == [second, first]
+
+
+def test_promote_job_refuses_an_ended_job(call: Call, spooler: EmbeddedSpooler) -> None:
+    job_id = _print(call)
+    spooler.process_pending()
+    assert _admin(call, PROMOTE_JOB, job_id=job_id).code == status.CLIENT_ERROR_NOT_POSSIBLE
+
+
+def test_cancel_current_job_without_a_printing_job(call: Call) -> None:
+    _print(call)
+    assert _admin(call, operations.CANCEL_CURRENT_JOB).code == status.CLIENT_ERROR_NOT_POSSIBLE
+
+
+def test_cancel_current_job_cancels_the_printing_job(call: Call, spool_dir: Path) -> None:
+    waiting, printing = _print(call), _print(call)
+    other_process = Store(spool_dir / "jobs.sqlite3")  # as a printing worker of another process would
+    with other_process.write() as db:
+        update_job(db, printing, state=JOB_PROCESSING, reasons=["job-printing"])
+    other_process.close()
+    not_current = _admin(call, operations.CANCEL_CURRENT_JOB, job_id=waiting)
+    assert not_current.code == status.CLIENT_ERROR_NOT_POSSIBLE
+    assert _admin(call, operations.CANCEL_CURRENT_JOB).code == status.SUCCESSFUL_OK
+    job = _job(call, printing)
+    assert job.value("job-state") == JOB_CANCELED
+    assert job["job-state-reasons"].values == ["job-canceled-by-operator"]
+    assert _job(call, waiting).value("job-state") == JOB_PENDING
+
+
+def test_get_printer_supported_values(call: Call) -> None:
+    response = _admin(call, operations.GET_PRINTER_SUPPORTED_VALUES)
+    assert response.code == status.SUCCESSFUL_OK
+    assert response.printer is not None and len(response.printer) == 0
+
+
+def test_reprocess_job_prints_a_copy(call: Call, spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+    original = _print(call)
+    assert _admin(call, REPROCESS_JOB, job_id=original).code == status.CLIENT_ERROR_NOT_POSSIBLE  # not ended
+    spooler.process_pending()
+    response = _admin(call, REPROCESS_JOB, job_id=original)
+    assert response.code == status.SUCCESSFUL_OK
+    copy_id = job_id_of(response)
+    assert copy_id > original
+    copied = _job(call, copy_id)
+    assert (copied.value("job-state"), copied.value("job-originating-user-name")) == (JOB_PENDING, "alice")
+    assert spooler.process_pending() == 1
+    outputs = sorted(p.name for p in (spool_dir / "output" / "print").iterdir())
+    assert len(outputs) == 2 and all(p.startswith((f"{original}-", f"{copy_id}-")) for p in outputs)
+
+
+def _resubmit(job_id: int, user: str, job: AttributeGroup | None) -> Message:
+    group = operation_group(job_id=job_id, requesting_user_name=user)
+    return make_request(operations.RESUBMIT_JOB, group, job)
+
+
+def test_resubmit_job_changes_the_copy_only(call: Call, spooler: EmbeddedSpooler) -> None:
+    original = _print(call)
+    spooler.process_pending()
+    change = AttributeGroup()
+    change.add("copies", 3, tags.INTEGER)
+    response = call(_resubmit(original, "alice", change))
+    assert response.code == status.SUCCESSFUL_OK
+    assert _job(call, job_id_of(response)).value("copies") == 3
+    assert "copies" not in _job(call, original)
+    assert call(_resubmit(original, "bob", None)).code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+    bad = AttributeGroup()
+    bad.add("copies", 0, tags.INTEGER)
+    refused = call(_resubmit(original, "alice", bad))
+    assert refused.code == status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED
+
+
+def test_message_from_operator_is_settable_up_to_127_characters(call: Call) -> None:
+    assert _printer(call).value("printer-message-from-operator") == ""
+    for text, expected in (("Toner arrives Monday.", status.SUCCESSFUL_OK),
+                           ("x" * 128, status.CLIENT_ERROR_ATTRIBUTES_NOT_SETTABLE)):
+        change = AttributeGroup()
+        change.add("printer-message-from-operator", text, tags.TEXT_WITHOUT_LANGUAGE)
+        request = make_request(operations.SET_PRINTER_ATTRIBUTES)
+        request.groups.append((tags.PRINTER_ATTRIBUTES, change))
+        assert call(request, user=ADMIN).code == expected
+    assert _printer(call).value("printer-message-from-operator") == "Toner arrives Monday."
