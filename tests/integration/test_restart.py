@@ -7,20 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness import IppServer
+from harness.processes import group_members
 from test_cups_clients import GatedPrinter, listed_jobs, lp, wait_for
-
-
-def process_group(pgid: int) -> list[int]:
-    """PIDs of the live (not zombie) processes in process group ``pgid`` (gunicorn master and workers)."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":  # after the name: state, ppid, pgrp, ...
-            members.append(int(stat.parent.name))
-    return members
 
 
 def test_accepted_jobs_survive_kill_9(ipp_server_factory: Callable[..., IppServer], tmp_path: Path) -> None:
@@ -33,11 +21,11 @@ def test_accepted_jobs_survive_kill_9(ipp_server_factory: Callable[..., IppServe
         documents.append(path)
     jobs = {lp(server, path): path for path in documents}
     wait_for("a job to start printing", lambda: gated.commands_running() > 0)
-    processes = process_group(server.pid)
+    processes = group_members(server.pid)
     assert len(processes) >= 2  # master and workers
 
     server.kill9()
-    assert process_group(server.pid) == []
+    assert group_members(server.pid) == []
     wait_for("the dead server's commands to exit", lambda: gated.commands_running() == 0)
 
     server.start()
