@@ -14,7 +14,7 @@ from ipp_wsgi.ops.job_attributes import add_time
 from ipp_wsgi.ops.printer_description import DOCUMENT_SETTABLE
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
-from ipp_wsgi.ops.requested import Requested
+from ipp_wsgi.ops.requested import DOCUMENT, select
 from ipp_wsgi.ops.service import PrinterEntry
 from ipp_wsgi.ops.template import check_template
 
@@ -48,12 +48,6 @@ def document_attributes(call: Call, printer: PrinterEntry, job: Job,
     return g
 
 
-def _select(group: AttributeGroup, requested: Requested) -> AttributeGroup:
-    if requested.everything or "document-description" in requested.names or \
-            "document-status" in requested.names:
-        return group
-    return AttributeGroup(a for a in group.attributes() if a.name in requested.names)
-
 
 @operation(ops.GET_DOCUMENTS, Target.JOB, "documents")
 def get_documents(call: Call) -> None:
@@ -66,7 +60,7 @@ def get_documents(call: Call) -> None:
         documents = documents[:limit]
     for document in documents:
         call.reply.add_group(tags.DOCUMENT_ATTRIBUTES,
-                             _select(document_attributes(call, printer, job, document), requested))
+                             select(document_attributes(call, printer, job, document), requested, DOCUMENT))
 
 
 def _document_number(call: Call) -> int:
@@ -86,8 +80,8 @@ def get_document_attributes(call: Call) -> None:
     found = [d for d in printer.backend.documents(printer.name, job.job_id) if d.number == number]
     if not found:
         raise OpError(status.CLIENT_ERROR_NOT_FOUND, f"job {job.job_id} has no document {number}")
-    call.reply.add_group(tags.DOCUMENT_ATTRIBUTES,
-                         _select(document_attributes(call, printer, job, found[0]), call.requested()))
+    attributes = document_attributes(call, printer, job, found[0])
+    call.reply.add_group(tags.DOCUMENT_ATTRIBUTES, select(attributes, call.requested(), DOCUMENT))
 
 
 @operation(ops.SET_DOCUMENT_ATTRIBUTES, Target.JOB, "set_document_attributes")

@@ -10,6 +10,8 @@ from ipp_wsgi.ops.printer_description import JOB_TEMPLATE
 
 PRINTER = "printer"
 JOB = "job"
+DOCUMENT = "document"
+SUBSCRIPTION = "subscription"
 
 _JOB_TEMPLATE = frozenset(JOB_TEMPLATE)
 _CAPABILITY_SUFFIXES = ("-default", "-supported", "-ready", "-database")
@@ -33,7 +35,8 @@ class Requested:
     everything: bool = False
 
     def wants(self, name: str, kind: str) -> bool:
-        """True when attribute ``name`` of a ``kind`` (PRINTER or JOB) object was asked for."""
+        """True when attribute ``name`` of a ``kind`` (PRINTER, JOB, DOCUMENT, SUBSCRIPTION) object was
+        asked for."""
         if name in self.names:
             return True
         if name in _ONLY_BY_NAME:
@@ -41,7 +44,17 @@ class Requested:
         return self.everything or bool(self.groups & _groups_of(name, kind))
 
 
+# Document and subscription objects: either group keyword of the kind selects every attribute.
+_WHOLE_OBJECT_GROUPS = {
+    DOCUMENT: frozenset({"document-description", "document-status"}),
+    SUBSCRIPTION: frozenset({"subscription-template", "subscription-description"}),
+}
+
+
 def _groups_of(name: str, kind: str) -> frozenset[str]:
+    whole = _WHOLE_OBJECT_GROUPS.get(kind)
+    if whole is not None:
+        return whole
     if kind == PRINTER:
         base = next((name[: -len(s)] for s in _CAPABILITY_SUFFIXES if name.endswith(s)), name)
         template = base in _JOB_TEMPLATE and base != name
@@ -53,7 +66,8 @@ def _groups_of(name: str, kind: str) -> frozenset[str]:
     return frozenset({"job-description"})
 
 
-_GROUP_KEYWORDS = frozenset({"job-template", "job-description", "job-status", "printer-description"})
+_GROUP_KEYWORDS = frozenset({"job-template", "job-description", "job-status", "printer-description"}).union(
+    *_WHOLE_OBJECT_GROUPS.values())
 
 
 def parse_requested(values: Iterable[str] | None, default: Iterable[str] = ("all",)) -> Requested:

@@ -17,7 +17,7 @@ from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
-from ipp_wsgi.ops.requested import Requested
+from ipp_wsgi.ops.requested import SUBSCRIPTION, select
 from ipp_wsgi.ops.service import PrinterEntry
 
 EVENTS_COMPLETE = status.status_code("successful-ok-events-complete") or 0x0007
@@ -211,12 +211,6 @@ def subscription_attributes(call: Call, printer: PrinterEntry, subscription: Sub
     return g
 
 
-def _select(group: AttributeGroup, requested: Requested) -> AttributeGroup:
-    if requested.everything or "subscription-template" in requested.names or \
-            "subscription-description" in requested.names:
-        return group
-    return AttributeGroup(a for a in group.attributes() if a.name in requested.names)
-
 
 def _owned(call: Call, subscription: Subscription) -> None:
     denied = call.service.policy.may_manage_job(subscription.owner, call.user, call.context.remote_user)
@@ -229,8 +223,8 @@ def get_subscription_attributes(call: Call) -> None:
     """The attributes of subscription ``notify-subscription-id``."""
     printer = call.target_printer
     found = printer.backend.get_subscription(printer.name, _integer_arg(call, "notify-subscription-id"))
-    call.reply.add_group(tags.SUBSCRIPTION_ATTRIBUTES,
-                         _select(subscription_attributes(call, printer, found), call.requested()))
+    attributes = subscription_attributes(call, printer, found)
+    call.reply.add_group(tags.SUBSCRIPTION_ATTRIBUTES, select(attributes, call.requested(), SUBSCRIPTION))
 
 
 @operation(ops.GET_SUBSCRIPTIONS, Target.PRINTER, "subscriptions")
@@ -243,7 +237,7 @@ def get_subscriptions(call: Call) -> None:
     requested = call.requested()
     for found in printer.backend.subscriptions(printer.name, job_id, owner, limit):
         call.reply.add_group(tags.SUBSCRIPTION_ATTRIBUTES,
-                             _select(subscription_attributes(call, printer, found), requested))
+                             select(subscription_attributes(call, printer, found), requested, SUBSCRIPTION))
 
 
 @operation(ops.RENEW_SUBSCRIPTION, Target.PRINTER, "get_subscription", "renew_subscription")
