@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from harness import IppServer
+from harness.processes import group_members
 from test_app import ipp_request
 from test_cups_clients import output_of, wait_for
-from test_restart import process_group
 
 from ipp_wsgi.codec import decode, encode, operations, status
 
@@ -78,7 +78,7 @@ def test_large_document_streams_with_flat_memory(ipp_server: IppServer, chunked:
     # Every worker imports and allocates what a job needs before the baseline is taken.
     warm_up = print_job(ipp_server, [b"warm up"], 7)
     wait_for("the warm-up job's output", lambda: output_of(ipp_server, warm_up) is not None)
-    pids = process_group(ipp_server.pid)
+    pids = group_members(ipp_server.pid)
     sampler = PeakRss(pids)
     baseline = sampler.peak
     sampler.start()
