@@ -189,7 +189,8 @@ class Backend:
 
     def printer_attributes(self, printer: str) -> AttributeGroup:
         """Description and status attributes of ``printer`` (printer-state, printer-state-reasons,
-        printer-is-accepting-jobs, queued-job-count, ...), without URIs, as a new group the caller may change.
+        printer-is-accepting-jobs, queued-job-count, ...), without URIs, as a new group the caller may change
+        (add, replace or remove attributes; the Attribute objects may be shared, never change them in place).
         Unknown printer: client-error-not-found.
         """
         raise not_supported()

@@ -180,7 +180,8 @@ class EmbeddedSpooler(Backend):
             row = db_.printer_row(db, printer)
             current = printer_status(db, printer)
         assert row is not None
-        group = copy.deepcopy(config.description)
+        # A new group over the shared, never-modified description attributes: no per-request deep copy.
+        group = AttributeGroup(config.description.attributes())
         for attribute in db_.printer_overrides(row).attributes():
             group.append(attribute)
         current.add_to(group)
