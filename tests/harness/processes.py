@@ -42,6 +42,16 @@ def port_answers(port: int, host: str = LOOPBACK) -> bool:
         return False
 
 
+def wait_port_closed(port: int, timeout: float, host: str = LOOPBACK) -> None:
+    """Wait until nothing accepts connections on *host*:*port* (the kernel may close a dead process's
+    listening socket a moment after the process is gone); AssertionError after *timeout* seconds."""
+    deadline = time.monotonic() + timeout
+    while port_answers(port, host):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"port {port} still answers {timeout}s after its server was stopped")
+        time.sleep(0.05)
+
+
 def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     """The last *lines* lines of the text file *path* ("" when it does not exist)."""
     try:

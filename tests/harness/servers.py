@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .processes import LOOPBACK, ManagedProcess, free_port
+from .processes import LOOPBACK, STOP_TIMEOUT, ManagedProcess, free_port, wait_port_closed
 
 
 def ipp_wsgi_command() -> list[str]:
@@ -66,8 +66,10 @@ class IppServer:
         self.process.wait_for_port(self.port)
 
     def stop(self) -> int | None:
-        """Stop the server (SIGTERM, SIGKILL after a timeout); its exit code."""
-        return self.process.stop()
+        """Stop the server (SIGTERM, SIGKILL after a timeout), wait until its port closes; its exit code."""
+        code = self.process.stop()
+        wait_port_closed(self.port, STOP_TIMEOUT)
+        return code
 
     def restart(self) -> None:
         """Stop the server gracefully and start it again on the same port and spool directory."""
@@ -75,5 +77,7 @@ class IppServer:
         self.start()
 
     def kill9(self) -> None:
-        """Kill the server and its workers with SIGKILL (a crash); call :meth:`start` to bring it back."""
+        """Kill the server and its workers with SIGKILL (a crash) and wait until its port is closed; call
+        :meth:`start` to bring it back."""
         self.process.kill9()
+        wait_port_closed(self.port, STOP_TIMEOUT)
