@@ -2,43 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from spooler_helpers import make_printer
 
-from ipp_wsgi.backends.base import Document, Job, JobRequest
-from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
-from ipp_wsgi.codec import AttributeGroup, tags
-
-DEADLINE_SECONDS = 20.0
-
-
-def make_printer(name: str, **options: object) -> EmbeddedPrinter:
-    """A printer with a one-attribute description."""
-    description = AttributeGroup()
-    description.add("printer-make-and-model", f"Test {name}", tag=tags.TEXT_WITHOUT_LANGUAGE)
-    return EmbeddedPrinter(name, description, **options)  # type: ignore[arg-type]
-
-
-def submit(spooler: EmbeddedSpooler, *documents: bytes, printer: str = "print", owner: str = "alice",
-           attributes: AttributeGroup | None = None) -> Job:
-    """Create a job on ``printer`` and send ``documents``, the last one closing it."""
-    job = spooler.create_job(printer, JobRequest(owner, "a job", "127.0.0.1", attributes or AttributeGroup()))
-    for index, data in enumerate(documents):
-        job = spooler.add_document(printer, job.job_id, io.BytesIO(data), Document("application/pdf"),
-                                   last=index == len(documents) - 1)
-    return job
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    """Poll ``condition`` until true; fail after a generous deadline (this is no timing assertion)."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, "condition never became true"
-        time.sleep(0.02)
+from ipp_wsgi.backends.embedded import EmbeddedSpooler
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import make_printer, submit
+from spooler_helpers import make_printer, submit
 
 from ipp_wsgi.backends.base import (
     JOB_ABORTED,

@@ -15,7 +15,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
-from conftest import make_printer, submit, wait_until
+from spooler_helpers import make_printer, submit, wait_until
 
 from ipp_wsgi.backends.base import (
     JOB_ABORTED,

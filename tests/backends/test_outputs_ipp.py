@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_printer, submit, wait_until
 from harness import Ippeveprinter
 from recording_listener import free_port
+from spooler_helpers import make_printer, submit, wait_until
 from werkzeug.serving import make_server
 
 from ipp_wsgi.app import IppApplication

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import make_printer, submit, wait_until
 from recording_listener import Handler, Listener, free_port
+from spooler_helpers import make_printer, submit, wait_until
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED
 from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_printer, submit, wait_until
 from recording_listener import (
     Listener,
     first_then,
@@ -19,6 +18,7 @@ from recording_listener import (
     record_and_stay,
     reset_after,
 )
+from spooler_helpers import make_printer, submit, wait_until
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_CANCELED, JOB_COMPLETED
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
