@@ -10,15 +10,26 @@ IPP requests (``POST`` with ``Content-Type: application/ipp`` to an IPP path) go
 The IPP paths are, by default, ``/`` (where CUPS clients post), ``/admin`` (``cancel -a``) and every
 configured printer path; a path matches itself and everything below it (``/ipp/print/5``), except ``/``
 which matches only itself. Pass ``paths`` to choose others.
+
+PasteDeploy (Pyramid, Paste) loads it as a filter, from the ``paste.filter_factory`` entry point::
+
+    [filter:ipp]
+    use = egg:ipp-wsgi
+    # Both optional: without them, the embedded defaults and the default IPP paths.
+    config = /etc/ipp-wsgi.toml
+    paths = / /admin /ipp/print
+
+    [pipeline:main]
+    pipeline = ipp mysite
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ipp_wsgi.app import IppApplication, is_ipp_request
-from ipp_wsgi.config import Config
+from ipp_wsgi.config import Config, load_config
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -57,3 +68,26 @@ class IppMiddleware:
         if is_ipp_request(environ) and self.is_ipp_path(environ.get("PATH_INFO", "")):
             return self.ipp_app(environ, start_response)
         return self.app(environ, start_response)
+
+
+FILTER_OPTIONS = frozenset({"config", "paths"})
+"""The keys :func:`filter_factory` reads from a PasteDeploy ``[filter:...]`` section."""
+
+
+def filter_factory(
+    global_conf: Mapping[str, str], **local_conf: str
+) -> Callable[[WSGIApplication], IppMiddleware]:
+    """PasteDeploy's ``paste.filter_factory``: ``config`` is the path of a TOML configuration (the
+    embedded defaults when absent), ``paths`` the IPP paths, separated by whitespace (the defaults when
+    absent). The configuration is read at once, so a bad file fails when the .ini is loaded.
+    """
+    unknown = set(local_conf) - FILTER_OPTIONS
+    if unknown:
+        raise ValueError(f"ipp-wsgi filter: unknown option(s) {', '.join(sorted(unknown))}")
+    config = load_config(local_conf.get("config") or None)
+    paths = local_conf["paths"].split() if "paths" in local_conf else None
+
+    def ipp_filter(app: WSGIApplication) -> IppMiddleware:
+        return IppMiddleware(app, config, paths)
+
+    return ipp_filter

@@ -42,11 +42,17 @@ from ipp_wsgi.codec import Message, decode, encode, operations, status, tags
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 PROJECT = DEPLOY.parent
+APACHE_MODULES = "/usr/lib/apache2/modules"
+"""Debian's Apache modules (the shipped config's IPP_WSGI_MODULES)."""
 SYSTEM_PYTHON = "/usr/bin/python3"
 """The Python Debian's libapache2-mod-wsgi-py3 embeds: its venv must be made from it."""
 ADMIN, ADMIN_PASSWORD = "admin", "s3cret-admin"
 USER, USER_PASSWORD = "alice", "s3cret-alice"
 JOB_TIMEOUT = 60.0
+CONFORMANCE_FILES = ["get-printer-attributes.test", "ipp-1.1.test", "ipp-2.0.test"]
+"""The stock ipptool files every deployment passes."""
+CONFORMANCE_DOCUMENT = "testfile.pdf"
+"""Named explicitly: ipp-2.0.test uses ``$filename`` only through INCLUDE."""
 
 
 # -- files ------------------------------------------------------------------------------------------
@@ -178,16 +184,8 @@ class Deployment:
 
 def start_apache(root: Path, venv: Path, credentials: Credentials) -> Deployment:
     """``apache2 -DFOREGROUND`` from deploy/apache/ipp-wsgi.conf: a plain (upgradable) port and a TLS port."""
-    apache2 = require_tool("apache2")
-    require(Path("/usr/lib/apache2/modules/mod_wsgi.so").exists(),
-            "mod_wsgi is not installed (Debian package libapache2-mod-wsgi-py3)")
     deployment = Deployment(root, free_port(), free_port())
-    etc, run, log = root / "etc", root / "run", root / "log"
-    for directory in (etc, run, log):
-        directory.mkdir()
-        directory.chmod(0o755)
-    shutil.copy(DEPLOY / "apache" / "ipp-wsgi.wsgi", etc / "ipp-wsgi.wsgi")
-    shutil.copy(deployment.config, etc / "ipp-wsgi.toml")
+    etc, run, log = apache_dirs(deployment)
     user, group = service_user()
     conf = set_apache_defines((DEPLOY / "apache" / "ipp-wsgi.conf").read_text(), {
         "IPP_WSGI_ADDRESS": LOOPBACK,
@@ -203,12 +201,97 @@ def start_apache(root: Path, venv: Path, credentials: Credentials) -> Deployment
         "IPP_WSGI_RUN_DIR": str(run),
         "IPP_WSGI_LOG_DIR": str(log),
     })
+    run_apache(deployment, conf)
+    return deployment
+
+
+def apache_dirs(deployment: Deployment) -> tuple[Path, Path, Path]:
+    """etc (with ipp-wsgi.wsgi and the deployment's ipp-wsgi.toml), run and log dirs for Apache."""
+    require(Path(APACHE_MODULES, "mod_wsgi.so").exists(),
+            "mod_wsgi is not installed (Debian package libapache2-mod-wsgi-py3)")
+    etc, run, log = (deployment.root / name for name in ("etc", "run", "log"))
+    for directory in (etc, run, log):
+        directory.mkdir()
+        directory.chmod(0o755)
+    shutil.copy(DEPLOY / "apache" / "ipp-wsgi.wsgi", etc / "ipp-wsgi.wsgi")
+    shutil.copy(deployment.config, etc / "ipp-wsgi.toml")
+    return etc, run, log
+
+
+def run_apache(deployment: Deployment, conf: str) -> None:
+    """Write ``conf`` as etc/apache.conf and start ``apache2 -DFOREGROUND`` with it."""
+    etc, log = deployment.root / "etc", deployment.root / "log"
     (etc / "apache.conf").write_text(conf)
     deployment.logs = {"apache error.log": log / "error.log", "apache access.log": log / "access.log",
                        "apache stdout": log / "apache.out"}
-    process = ManagedProcess([apache2, "-f", str(etc / "apache.conf"), "-DFOREGROUND"], log / "apache.out",
-                             env={"PATH": os.environ.get("PATH", os.defpath), "LANG": "C"})
-    deployment.start(process, deployment.port, deployment.tls_port)
+    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C"}
+    process = ManagedProcess([require_tool("apache2"), "-f", str(etc / "apache.conf"), "-DFOREGROUND"],
+                             log / "apache.out", env=env)
+    deployment.start(process, *{deployment.port, deployment.tls_port})
+
+
+_APACHE_SITE = """# An existing site (static pages over TLS) that includes deploy/apache/ipp-wsgi-vhost.conf.
+ServerRoot {run}
+PidFile {run}/apache.pid
+Mutex file:{run} default
+ServerName localhost
+User {user}
+Group {group}
+LoadModule mpm_event_module       {modules}/mod_mpm_event.so
+LoadModule authz_core_module      {modules}/mod_authz_core.so
+LoadModule authz_user_module      {modules}/mod_authz_user.so
+LoadModule authn_core_module      {modules}/mod_authn_core.so
+LoadModule authn_file_module      {modules}/mod_authn_file.so
+LoadModule auth_basic_module      {modules}/mod_auth_basic.so
+LoadModule socache_shmcb_module   {modules}/mod_socache_shmcb.so
+LoadModule ssl_module             {modules}/mod_ssl.so
+LoadModule wsgi_module            {modules}/mod_wsgi.so
+ErrorLog {log}/error.log
+LogLevel warn
+CustomLog {log}/access.log common
+WSGISocketPrefix {run}/wsgi
+SSLSessionCache shmcb:{run}/ssl_scache(512000)
+Listen {address}:{port}
+<Directory />
+    Require all denied
+    AllowOverride None
+</Directory>
+<VirtualHost {address}:{port}>
+    SSLEngine on
+    SSLCertificateFile {cert}
+    SSLCertificateKeyFile {key}
+    DocumentRoot {docroot}
+    <Directory {docroot}>
+        Require all granted
+    </Directory>
+    Include {etc}/ipp-wsgi-vhost.conf
+</VirtualHost>
+"""
+SITE_PREFIX = "/ipp"
+"""Where the site test mounts ipp-wsgi (the shipped snippet's default)."""
+SITE_PAGE = b"<!doctype html><title>The site</title><p>Pages of the existing site.</p>\n"
+
+
+def start_apache_site(root: Path, venv: Path, credentials: Credentials) -> Deployment:
+    """An existing Apache TLS site (a static page) with deploy/apache/ipp-wsgi-vhost.conf included in its
+    virtual host: ipp-wsgi under :data:`SITE_PREFIX`, ipps:// only."""
+    port = free_port()
+    deployment = Deployment(root, port, port)
+    etc, run, log = apache_dirs(deployment)
+    docroot = root / "htdocs"
+    docroot.mkdir()
+    docroot.chmod(0o755)
+    (docroot / "index.html").write_bytes(SITE_PAGE)
+    user, group = service_user()
+    snippet = set_apache_defines((DEPLOY / "apache" / "ipp-wsgi-vhost.conf").read_text(), {
+        "IPP_WSGI_PREFIX": SITE_PREFIX, "IPP_WSGI_USER": user, "IPP_WSGI_GROUP": group,
+        "IPP_WSGI_VENV": str(venv), "IPP_WSGI_ETC": str(etc), "IPP_WSGI_HTPASSWD": str(credentials.htpasswd),
+    })
+    (etc / "ipp-wsgi-vhost.conf").write_text(snippet)
+    run_apache(deployment, _APACHE_SITE.format(
+        run=run, log=log, etc=etc, docroot=docroot, user=user, group=group, modules=APACHE_MODULES,
+        address=LOOPBACK, port=port, cert=credentials.cert, key=credentials.key,
+    ))
     return deployment
 
 
@@ -367,8 +450,9 @@ def ipp_request(operation: int, printer_uri: str, user: str = USER) -> Message:
 
 
 def post_ipp(port: int, path: str, message: Message, *, tls: bool, auth: tuple[str, str] | None = None,
-             headers: Mapping[str, str] | None = None) -> HttpAnswer:
-    """POST ``message`` to 127.0.0.1:``port``/``path`` (TLS without certificate checks when ``tls``)."""
+             headers: Mapping[str, str] | None = None, document: bytes = b"") -> HttpAnswer:
+    """POST ``message`` (then ``document``) to 127.0.0.1:``port``/``path`` (TLS without certificate
+    checks when ``tls``)."""
     connection: http.client.HTTPConnection
     if tls:
         context = ssl.create_default_context()
@@ -381,7 +465,7 @@ def post_ipp(port: int, path: str, message: Message, *, tls: bool, auth: tuple[s
     if auth is not None:
         send["Authorization"] = "Basic " + b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
     try:
-        connection.request("POST", path, encode(message), send)
+        connection.request("POST", path, encode(message) + document, send)
         response = connection.getresponse()
         body = response.read()
     finally:
@@ -514,3 +598,46 @@ def check_admin_refused(deployment: Deployment) -> None:
     answer = post_ipp(deployment.tls_port or deployment.port, "/ipp/print", message, tls=True)
     assert answer.ipp is not None and answer.ipp.printer is not None
     assert answer.ipp.printer["printer-state"].values == [3]  # idle
+
+
+def ipp_call(deployment: Deployment, message: Message, path: str, *, tls: bool,
+             auth: tuple[str, str] | None = None, document: bytes = b"") -> Message:
+    """``message`` POSTed to ``path`` of the deployment (its TLS port when ``tls``); the IPP answer."""
+    port = deployment.tls_port if tls else deployment.port
+    assert port is not None
+    answer = post_ipp(port, path, message, tls=tls, auth=auth, document=document)
+    assert answer.status == 200 and answer.ipp is not None, f"HTTP {answer.status}"
+    return answer.ipp
+
+
+def job_request(operation: int, deployment: Deployment, job_id: int, user: str, *, tls: bool,
+                path: str = "/ipp/print") -> Message:
+    """``operation`` on job ``job_id`` of the printer at ``path``, as ``user`` (requesting-user-name)."""
+    message = ipp_request(operation, deployment.uri(path, tls=tls), user)
+    message.operation.add("job-id", job_id, tags.INTEGER)
+    return message
+
+
+def check_cancel_of_anothers_job_refused(deployment: Deployment, *, tls: bool,
+                                         authenticate_at: str | None = None) -> None:
+    """``bob`` submits a held job; ``mallory`` (anonymous, naming herself) cannot cancel it, nor can
+    :data:`USER` authenticated by the web server at ``authenticate_at`` (when given); the job stays
+    held, and bob cancels it himself."""
+    owner = "bob"
+    submit = ipp_request(operations.PRINT_JOB, deployment.uri(tls=tls), owner)
+    submit.add_group(tags.JOB_ATTRIBUTES).add("job-hold-until", "indefinite", tags.KEYWORD)
+    submitted = ipp_call(deployment, submit, "/ipp/print", tls=tls, document=b"bob's document\n")
+    assert submitted.code == status.SUCCESSFUL_OK and submitted.job is not None, submitted
+    job_id: int = submitted.job.value("job-id")
+
+    def cancel(user: str, path: str = "/ipp/print", auth: tuple[str, str] | None = None) -> int:
+        return ipp_call(deployment, job_request(operations.CANCEL_JOB, deployment, job_id, user, tls=tls),
+                        path, tls=tls, auth=auth).code
+
+    assert cancel("mallory") == status.CLIENT_ERROR_NOT_AUTHENTICATED
+    if authenticate_at is not None:
+        assert cancel(USER, authenticate_at, (USER, USER_PASSWORD)) == status.CLIENT_ERROR_NOT_AUTHORIZED
+    state = ipp_call(deployment, job_request(operations.GET_JOB_ATTRIBUTES, deployment, job_id, owner,
+                                             tls=tls), "/ipp/print", tls=tls)
+    assert state.job is not None and state.job.value("job-state") == 4  # pending-held
+    assert cancel(owner) == status.SUCCESSFUL_OK

@@ -3,27 +3,46 @@ embedding /usr/bin/python3) with a venv made from that Python; plain IPP and ipp
 
 from __future__ import annotations
 
+import hashlib
+import http.client
+import itertools
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from deploy_servers import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    CONFORMANCE_DOCUMENT,
+    CONFORMANCE_FILES,
+    SITE_PAGE,
+    SITE_PREFIX,
     Credentials,
     Deployment,
     check_admin_refused,
     check_admin_with_credentials,
+    check_cancel_of_anothers_job_refused,
     check_chunked_print_job,
     check_ipps_uris,
     check_lp_over_tls,
     credentials_fixture,  # noqa: F401 (fixture "credentials")
+    ipp_call,
+    ipp_request,
     lp_print,
     pause_printer,
     running,
     start_apache,
+    start_apache_site,
     system_venv_fixture,  # noqa: F401 (fixture "system_venv")
+    wait_for,
 )
 from harness import Ipptool, SampleDocuments
 from harness.ipptool import assert_ipptool_passed
+from harness.processes import LOOPBACK, group_members
+from test_streaming import DOCUMENT_BYTES, MAX_GROWTH_BYTES, PeakRss, document_blocks
+
+from ipp_wsgi.codec import decode, encode, operations, status
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +56,10 @@ def apache(request: pytest.FixtureRequest, system_venv: Path,
         yield deployment
 
 
-@pytest.mark.parametrize("test_file", ["get-printer-attributes.test", "ipp-1.1.test"])
+@pytest.mark.parametrize("test_file", CONFORMANCE_FILES)
 @pytest.mark.parametrize("tls", [False, True], ids=["ipp", "ipps"])
 def test_stock_ipptool_file_passes(apache: Deployment, ipptool: Ipptool, test_file: str, tls: bool) -> None:
-    assert_ipptool_passed(ipptool.run(apache.uri(tls=tls), test_file))
+    assert_ipptool_passed(ipptool.run(apache.uri(tls=tls), test_file, file=CONFORMANCE_DOCUMENT))
 
 
 def test_printer_uris_are_ipps_over_tls(apache: Deployment) -> None:
@@ -75,3 +94,137 @@ def test_admin_operation_refused_without_credentials(apache: Deployment) -> None
 def test_admin_needs_tls(apache: Deployment) -> None:
     """Basic credentials are never asked for on the plain port: /admin there is refused outright."""
     assert pause_printer(apache, "/admin", tls=False).status == 403
+
+
+@pytest.mark.parametrize(("tls", "authenticate_at"), [(False, None), (True, "/admin")], ids=["ipp", "ipps"])
+def test_cancelling_anothers_job_is_refused(apache: Deployment, tls: bool,
+                                            authenticate_at: str | None) -> None:
+    check_cancel_of_anothers_job_refused(apache, tls=tls, authenticate_at=authenticate_at)
+
+
+# -- a 200 MB chunked Print-Job through Apache ----------------------------------------------------
+def wsgi_daemons(apache: Deployment) -> list[int]:
+    """The PIDs of the mod_wsgi daemon processes (display-name=ipp-wsgi) of ``apache``."""
+    (process,) = apache.processes
+    return [pid for pid in group_members(process.pid)
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ipp-wsgi")]
+
+
+def chunked_print_job(apache: Deployment, blocks: Iterator[bytes]) -> int:
+    """Print-Job with ``blocks`` as a chunked body to the plain port; the job-id."""
+    request = encode(ipp_request(operations.PRINT_JOB, apache.uri()))
+    connection = http.client.HTTPConnection(LOOPBACK, apache.port, timeout=300)
+    try:
+        connection.request("POST", "/ipp/print", body=itertools.chain([request], blocks),
+                           headers={"Content-Type": "application/ipp"}, encode_chunked=True)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 200, body
+    answer = decode(body)
+    assert answer.code == status.SUCCESSFUL_OK and answer.job is not None, answer
+    job_id: int = answer.job.value("job-id")
+    return job_id
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def test_200mb_chunked_print_job_streams_with_flat_memory(apache: Deployment) -> None:
+    daemons = wsgi_daemons(apache)
+    assert len(daemons) == 2, daemons  # processes=2 in the shipped config
+    # Both daemons run a job (and import what printing needs) before the baseline is taken.
+    for index in range(4):
+        warm_up = chunked_print_job(apache, iter([b"warm up %d" % index]))
+        apache.printed(warm_up)
+    sampler = PeakRss(daemons)
+    baseline = sampler.peak
+    sampler.start()
+    digest = hashlib.sha256()
+
+    def hashed() -> Iterator[bytes]:
+        for block in document_blocks():
+            digest.update(block)
+            yield block
+
+    try:
+        job_id = chunked_print_job(apache, hashed())
+
+        def printed_whole() -> bool:
+            found = sorted(apache.output_dir.glob(f"{job_id}-1.*"))
+            return bool(found) and found[0].stat().st_size == DOCUMENT_BYTES
+
+        wait_for(printed_whole, f"job {job_id} printed whole", timeout=300)
+    finally:
+        sampler.done.set()
+        sampler.join()
+    (output,) = apache.output_dir.glob(f"{job_id}-1.*")
+    assert file_sha256(output) == digest.hexdigest()
+    growth = sampler.peak - baseline
+    assert growth < MAX_GROWTH_BYTES, f"the mod_wsgi daemons' RSS grew by {growth >> 20} MiB"
+
+
+# -- deploy/apache/ipp-wsgi-vhost.conf in an existing site ----------------------------------------
+@pytest.fixture(scope="module")
+def apache_site(request: pytest.FixtureRequest, system_venv: Path,
+                credentials: Credentials) -> Iterator[Deployment]:
+    """An existing Apache TLS site including deploy/apache/ipp-wsgi-vhost.conf (ipp-wsgi under /ipp)."""
+    def start(root: Path) -> Deployment:
+        return start_apache_site(root, system_venv, credentials)
+
+    with running(request, "ipp-wsgi-apache-site-", start) as deployment:
+        yield deployment
+
+
+PREFIXED_PRINTER = f"{SITE_PREFIX}/ipp/print"
+
+
+def test_site_pages_are_served_beside_ipp(apache_site: Deployment) -> None:
+    assert apache_site.tls_port is not None
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    connection = http.client.HTTPSConnection(LOOPBACK, apache_site.tls_port, timeout=60, context=context)
+    try:
+        connection.request("GET", "/index.html")
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (200, SITE_PAGE)
+    finally:
+        connection.close()
+
+
+def test_prefixed_printer_passes_get_printer_attributes(apache_site: Deployment, ipptool: Ipptool) -> None:
+    uri = apache_site.uri(PREFIXED_PRINTER, tls=True)
+    assert_ipptool_passed(ipptool.run(uri, "get-printer-attributes.test"))
+
+
+def test_uris_in_responses_carry_the_prefix(apache_site: Deployment) -> None:
+    uri = apache_site.uri(PREFIXED_PRINTER, tls=True)
+    printer = ipp_call(apache_site, ipp_request(operations.GET_PRINTER_ATTRIBUTES, uri), PREFIXED_PRINTER,
+                       tls=True).printer
+    assert printer is not None
+    assert printer["printer-uri-supported"].values == [uri]
+    https = f"https://{LOOPBACK}:{apache_site.tls_port}{PREFIXED_PRINTER}/"
+    assert all(icon.startswith(https) for icon in printer["printer-icons"].values)
+    submitted = ipp_call(apache_site, ipp_request(operations.PRINT_JOB, uri), PREFIXED_PRINTER, tls=True,
+                         document=b"printed through the site\n")
+    assert submitted.code == status.SUCCESSFUL_OK and submitted.job is not None
+    job_id = submitted.job.value("job-id")
+    assert submitted.job.value("job-uri") == f"{uri}/{job_id}"
+    assert apache_site.printed(job_id) == b"printed through the site\n"
+
+
+def test_prefixed_admin_needs_credentials(apache_site: Deployment) -> None:
+    admin = f"{SITE_PREFIX}/admin"
+    uri = apache_site.uri(PREFIXED_PRINTER, tls=True)
+    assert pause_printer(apache_site, admin).status == 401
+    for operation in (operations.PAUSE_PRINTER, operations.RESUME_PRINTER):
+        answer = ipp_call(apache_site, ipp_request(operation, uri), admin, tls=True,
+                          auth=(ADMIN, ADMIN_PASSWORD))
+        assert answer.code == status.SUCCESSFUL_OK, answer

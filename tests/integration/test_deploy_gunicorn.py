@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 from deploy_servers import (
+    CONFORMANCE_DOCUMENT,
+    CONFORMANCE_FILES,
     DEPLOY,
     Credentials,
     Deployment,
+    check_cancel_of_anothers_job_refused,
     check_chunked_print_job,
     check_ipps_uris,
     check_lp_over_tls,
@@ -36,10 +39,10 @@ def gunicorn_tls(request: pytest.FixtureRequest, credentials: Credentials) -> It
         yield deployment
 
 
-@pytest.mark.parametrize("test_file", ["get-printer-attributes.test", "ipp-1.1.test"])
+@pytest.mark.parametrize("test_file", CONFORMANCE_FILES)
 def test_stock_ipptool_file_passes_over_tls(gunicorn_tls: Deployment, ipptool: Ipptool,
                                             test_file: str) -> None:
-    assert_ipptool_passed(ipptool.run(gunicorn_tls.uri(tls=True), test_file))
+    assert_ipptool_passed(ipptool.run(gunicorn_tls.uri(tls=True), test_file, file=CONFORMANCE_DOCUMENT))
 
 
 def test_printer_uris_are_ipps(gunicorn_tls: Deployment) -> None:
@@ -61,6 +64,10 @@ def test_admin_operation_needs_an_authenticating_server(gunicorn_tls: Deployment
     for auth in (None, ("admin", "anything")):
         answer = pause_printer(gunicorn_tls, "/admin", auth=auth)
         assert answer.ipp is not None and answer.ipp.code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+
+
+def test_cancelling_anothers_job_is_refused(gunicorn_tls: Deployment) -> None:
+    check_cancel_of_anothers_job_refused(gunicorn_tls, tls=True)
 
 
 def test_socket_activation_serves_ipp(request: pytest.FixtureRequest, ipptool: Ipptool) -> None:

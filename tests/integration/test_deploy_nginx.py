@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from deploy_servers import (
     ADMIN,
+    CONFORMANCE_DOCUMENT,
+    CONFORMANCE_FILES,
     Credentials,
     Deployment,
     check_admin_refused,
     check_admin_with_credentials,
+    check_cancel_of_anothers_job_refused,
     check_chunked_print_job,
     check_ipps_uris,
     check_lp_over_tls,
@@ -34,9 +37,9 @@ def nginx(request: pytest.FixtureRequest, credentials: Credentials) -> Iterator[
         yield deployment
 
 
-@pytest.mark.parametrize("test_file", ["get-printer-attributes.test", "ipp-1.1.test"])
+@pytest.mark.parametrize("test_file", CONFORMANCE_FILES)
 def test_stock_ipptool_file_passes_over_tls(nginx: Deployment, ipptool: Ipptool, test_file: str) -> None:
-    assert_ipptool_passed(ipptool.run(nginx.uri(tls=True), test_file))
+    assert_ipptool_passed(ipptool.run(nginx.uri(tls=True), test_file, file=CONFORMANCE_DOCUMENT))
 
 
 def test_printer_uris_are_ipps(nginx: Deployment) -> None:
@@ -74,3 +77,7 @@ def test_unchecked_basic_credentials_are_no_identity(nginx: Deployment) -> None:
     """Outside /admin nginx checks no password, so an Authorization header there must not name the user."""
     answer = pause_printer(nginx, "/ipp/print", auth=(ADMIN, "wrong"))
     assert answer.ipp is not None and answer.ipp.code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+
+
+def test_cancelling_anothers_job_is_refused(nginx: Deployment) -> None:
+    check_cancel_of_anothers_job_refused(nginx, tls=True, authenticate_at="/admin")
