@@ -20,14 +20,23 @@ _TEMP_SUFFIX = ".part"
 
 
 def pid_alive(pid: int) -> bool:
-    """True when a process ``pid`` exists on this machine."""
+    """True when a process ``pid`` runs on this machine (a zombie, dead but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux), or the process is gone
+        return False
+    # After "(comm)", which may itself hold spaces or parentheses, comes the state letter.
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
 
 
 def fsync_dir(path: Path) -> None:
