@@ -16,15 +16,25 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ipp_wsgi.backends.cups import CUPS_KEYS, CupsConnection
+from ipp_wsgi.backends.embedded.printer import (
+    DEVICE_KEYS,
+    DEVICE_SCHEMES,
+    OUTPUTS,
+    EmbeddedPrinter,
+    device_options,
+)
 from ipp_wsgi.codec import Limits
 from ipp_wsgi.ops.policy import Location, Policy, operation_code
 from ipp_wsgi.ops.printer_description import PrinterDescription, media_size
-from ipp_wsgi.ops.service import PrinterConfig
+from ipp_wsgi.ops.service import BACKENDS, PrinterConfig
 
 __all__ = ["Config", "ConfigError", "PrinterConfig", "default_spool_dir", "load_config"]
 
 SPOOL_DIR_ENV = "IPP_WSGI_SPOOL_DIR"
 MIN_EVENT_LIFE = 15
+LP_KEYS = ("lp_server", "lp_timeout")
+_EMBEDDED_KEYS = ("output", "output_dir", "command", *DEVICE_KEYS)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,126}")
 _T = TypeVar("_T")
 
@@ -80,6 +90,11 @@ class _Table:
         if not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{self.where}: {key} must be a list of strings")
         return tuple(value)
+
+    def present(self, keys: tuple[str, ...]) -> dict[str, Any]:
+        """The values of those of ``keys`` the table has."""
+        self._read.update(keys)
+        return {key: self.data[key] for key in keys if key in self.data}
 
     def table(self, key: str) -> _Table:
         return _Table(self.get(key, dict, {}), f"{self.where}.{key}" if self.where else key)
@@ -175,22 +190,80 @@ def _printer(raw: object, index: int, base_dir: Path | None) -> PrinterConfig:
     paths = table.strings("paths", (f"/ipp/{name}", f"/printers/{name}"))
     if not paths or not all(p.startswith("/") and p.rstrip("/") for p in paths):
         raise ConfigError(f"{table.where}: paths must be absolute paths below /")
+    backend = table.get("backend", str, "embedded")
+    if backend not in BACKENDS:
+        raise ConfigError(f"{table.where}: unknown backend {backend!r} ({', '.join(BACKENDS)})")
+    common: dict[str, Any] = {"name": name, "paths": tuple(p.rstrip("/") for p in paths), "backend": backend}
+    try:
+        if backend == "cups":
+            printer = _cups_printer(table, common)
+        elif backend == "lp":
+            printer = _lp_printer(table, common)
+        else:
+            printer = _embedded_printer(table, common, base_dir)
+    except ConfigError:
+        raise
+    except ValueError as exc:
+        raise ConfigError(f"{table.where}: {exc}") from None
+    table.done()
+    return printer
+
+
+def _refuse(table: _Table, keys: tuple[str, ...], why: str) -> None:
+    """Reject any of ``keys`` present in ``table``: they do not apply to this printer."""
+    given = sorted(table.present(keys))
+    if given:
+        raise ConfigError(f"{table.where}: {given[0]} {why}")
+
+
+def _cups_printer(table: _Table, common: dict[str, Any]) -> PrinterConfig:
+    """A ``backend = "cups"`` printer: the CUPS queue of the same name; CUPS describes it."""
+    _refuse(table, _EMBEDDED_KEYS, "is for embedded printers only")
+    _refuse(table, LP_KEYS, "is for lp printers only")
+    _refuse(table, (*_DESCRIPTION_KEYS, "attributes"), "is not used: CUPS describes its queues")
+    return PrinterConfig(**common, cups=CupsConnection.from_options(table.present(CUPS_KEYS)))
+
+
+def _lp_printer(table: _Table, common: dict[str, Any]) -> PrinterConfig:
+    """A ``backend = "lp"`` printer: the System V commands' destination of the same name."""
+    _refuse(table, _EMBEDDED_KEYS, "is for embedded printers only")
+    _refuse(table, CUPS_KEYS, "is for cups printers only")
+    server = table.get("lp_server", str, "")
+    timeout = table.get("lp_timeout", (int, float), 30.0)
+    if isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError(f"{table.where}: lp_timeout must be a positive number")
+    return PrinterConfig(**common, description=_description(table), lp_server=server or None,
+                         lp_timeout=float(timeout))
+
+
+def _embedded_printer(table: _Table, common: dict[str, Any], base_dir: Path | None) -> PrinterConfig:
+    """A ``backend = "embedded"`` printer: ipp-wsgi spools, ``output`` delivers."""
+    _refuse(table, CUPS_KEYS, "is for cups printers only")
+    _refuse(table, LP_KEYS, "is for lp printers only")
+    output = table.get("output", str, "directory")
+    if output not in OUTPUTS:
+        raise ConfigError(f"{table.where}: output must be one of {', '.join(OUTPUTS)}")
+    device = table.present(DEVICE_KEYS)
+    if device and output not in DEVICE_SCHEMES:
+        outputs = ", ".join(DEVICE_SCHEMES)
+        raise ConfigError(f"{table.where}: {sorted(device)[0]} is for outputs {outputs} only")
+    options = device_options(device)
     output_dir = table.get("output_dir", str, "")
     printer = PrinterConfig(
-        name=name,
-        paths=tuple(p.rstrip("/") for p in paths),
-        backend=table.get("backend", str, "embedded"),
-        output=table.get("output", str, "directory"),
+        **common,
+        output=output,
         output_dir=_path(output_dir, base_dir) if output_dir else None,
         command=table.strings("command", ()),
         description=_description(table),
+        device_uri=options["device_uri"],
+        device_timeout=options["device_timeout"],
+        retry=options["retry"],
     )
-    table.done()
-    if printer.backend != "embedded":
-        raise ConfigError(f"{table.where}: unknown backend {printer.backend!r} (embedded)")
-    if printer.output not in ("directory", "command") or (
-            printer.output == "command" and not printer.command):
-        raise ConfigError(f"{table.where}: output must be 'directory' or 'command' (with a command)")
+    try:  # the embedded printer checks output, command and device_uri together
+        EmbeddedPrinter(printer.name, output=printer.output, command=printer.command,
+                        device_uri=printer.device_uri)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None  # it names the printer
     return printer
 
 

@@ -18,6 +18,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 PRINTER = '[[printers]]\nname = "office"\n'
+SOCKET = PRINTER + 'output = "socket"\ndevice_uri = "socket://h"\n'
 
 
 def test_defaults_serve_one_printer_at_two_paths(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -103,8 +104,27 @@ authenticated = ["Print-Job"]
     (PRINTER + "colour = true\n", "unknown key 'colour'"),
     (PRINTER + 'media-default = "iso_a3_297x420mm"\n', "media-default must be one of media"),
     (PRINTER + 'media = ["letter"]\nmedia-default = "letter"\nmedia-ready = []\n', "self-describing"),
-    (PRINTER + 'output = "command"\n', "with a command"),
-    (PRINTER + 'backend = "cups"\n', "unknown backend"),
+    (PRINTER + 'output = "command"\n', "needs a command"),
+    (PRINTER + 'backend = "lpsched"\n', "unknown backend 'lpsched'"),
+    (PRINTER + 'output = "carrier-pigeon"\n', "output must be one of"),
+    (PRINTER + 'output = "socket"\n', "needs a device_uri socket://host"),
+    (PRINTER + 'output = "lpd"\ndevice_uri = "lpd://host"\n', "names its queue"),
+    (PRINTER + 'device_uri = "socket://host"\n', "device_uri is for outputs socket, lpd, ipp only"),
+    (SOCKET + "retries = -1\n", "retries must not be negative"),
+    (SOCKET + 'retry_delay = "5"\n', "retry_delay must be a number"),
+    (SOCKET + "device_timeout = 0\n", "device_timeout must be positive"),
+    (PRINTER + 'cups_server = "localhost"\n', "cups_server is for cups printers only"),
+    (PRINTER + 'backend = "cups"\noutput = "socket"\n', "output is for embedded printers only"),
+    (PRINTER + 'backend = "cups"\nmedia-default = "iso_a4_210x297mm"\n', "CUPS describes its queues"),
+    (PRINTER + 'backend = "cups"\ncups_server = "host:port"\n', "bad CUPS server"),
+    (PRINTER + 'backend = "cups"\ncups_tls = "yes"\n', "cups_tls has the wrong type"),
+    (PRINTER + 'backend = "cups"\ncups_password = "x"\n', "cups_password needs a cups_user"),
+    (PRINTER + 'backend = "cups"\ncups_timeout = 0\n', "cups_timeout must be positive"),
+    (PRINTER + 'backend = "lp"\noutput = "command"\n', "output is for embedded printers only"),
+    (PRINTER + 'backend = "lp"\ncups_server = "h"\n', "cups_server is for cups printers only"),
+    (PRINTER + 'backend = "lp"\nlp_timeout = -1\n', "lp_timeout must be a positive number"),
+    (PRINTER + 'lp_server = "h"\n', "lp_server is for lp printers only"),
+    (PRINTER + 'backend = "cups"\nlp_server = "h"\n', "lp_server is for lp printers only"),
     (PRINTER + 'name = "two"\n', "Cannot overwrite"),
     ('[[printers]]\nname = "../x"\n', "name must be"),
     (PRINTER + PRINTER, "printer name 'office' is used twice"),
@@ -138,3 +158,82 @@ def test_event_life_reaches_the_printer(tmp_path: Path) -> None:
         assert printer.backend.printer_attributes(printer.name).value("ippget-event-life") == 120
     finally:
         service.close()
+
+
+def test_network_output_keys_reach_the_printer_config(tmp_path: Path) -> None:
+    text = PRINTER + ('output = "lpd"\ndevice_uri = "lpd://printer.example:1515/raw"\ndevice_timeout = 7.5\n'
+                      "retries = 2\nretry_delay = 1\nretry_delay_max = 4.5\n")
+    printer = load_config(_write(tmp_path, text)).printers[0]
+    assert (printer.output, printer.device_uri, printer.device_timeout) == (
+        "lpd", "lpd://printer.example:1515/raw", 7.5)
+    assert (printer.retry.attempts, printer.retry.delay, printer.retry.max_delay) == (3, 1.0, 4.5)
+    assert printer.cups is None
+
+
+def test_cups_and_lp_printers_share_one_backend_per_connection(tmp_path: Path) -> None:
+    from ipp_wsgi.backends.cups import CupsBackend
+    from ipp_wsgi.backends.lp import LpBackend
+    from ipp_wsgi.ops import Service
+
+    cups = 'backend = "cups"\ncups_server = "127.0.0.1:8631"\ncups_user = "ops"\ncups_timeout = 3\n'
+    text = (PRINTER + cups + '[[printers]]\nname = "lab"\n' + cups
+            + '[[printers]]\nname = "far"\nbackend = "cups"\ncups_server = "/run/cups/cups.sock"\n'
+            + '[[printers]]\nname = "local"\n'
+            + '[[printers]]\nname = "sysv"\nbackend = "lp"\nlp_server = "127.0.0.1:8631"\nlp_timeout = 4\n'
+            + 'media-default = "iso_a4_210x297mm"\n'
+            + '[[printers]]\nname = "sysv2"\nbackend = "lp"\nlp_server = "127.0.0.1:8631"\nlp_timeout = 4\n')
+    config = load_config(_write(tmp_path, text), spool_dir=tmp_path / "spool")
+    office = config.printers[0]
+    assert office.cups is not None
+    connection = office.cups
+    assert (connection.server, connection.user, connection.password, connection.tls, connection.timeout) == (
+        "127.0.0.1:8631", "ops", None, False, 3.0)
+    service = Service.from_config(config)
+    try:
+        office_entry, lab, far, local, sysv, sysv2 = service.printers
+        assert office_entry.backend is lab.backend and far.backend is not lab.backend
+        assert isinstance(lab.backend, CupsBackend) and isinstance(far.backend, CupsBackend)
+        assert lab.backend.allowed == ("office", "lab") and far.backend.allowed == ("far",)
+        assert str(lab.backend.server) == "127.0.0.1:8631" and lab.backend.client.timeout == 3.0
+        assert office_entry.described_by_backend and not local.described_by_backend
+        assert "media-supported" in local.description
+        assert isinstance(sysv.backend, LpBackend) and sysv.backend is sysv2.backend
+        assert sysv.backend.allowed == ("sysv", "sysv2")
+        assert sysv.backend.commands.argv("lpstat", ["-a"]) == ["lpstat", "-h", "127.0.0.1:8631", "-a"]
+        assert sysv.backend.commands.timeout == 4.0
+        assert not sysv.described_by_backend and sysv.description.value("media-default") == "iso_a4_210x297mm"
+        assert len(service.backends) == 4
+    finally:
+        service.close()
+
+
+def test_socket_output_from_config_prints_through_the_app(tmp_path: Path) -> None:
+    import webtest
+    from backends.recording_listener import Listener, record
+    from backends.spooler_helpers import wait_until
+
+    from ipp_wsgi.app import IppApplication
+    from ipp_wsgi.backends.base import JOB_COMPLETED
+    from ipp_wsgi.codec import Message, decode, encode, tags
+
+    document = bytes(range(256)) * 300
+    with Listener(record) as listener:
+        text = PRINTER + (f'output = "socket"\ndevice_uri = "socket://127.0.0.1:{listener.port}"\n'
+                          "retries = 1\nretry_delay = 0\ndevice_timeout = 10\n")
+        application = IppApplication(load_config(_write(tmp_path, text), spool_dir=tmp_path / "spool"))
+        try:
+            request = Message(operations.PRINT_JOB, 1, (2, 0))
+            request.operation.add("attributes-charset", "utf-8", tags.CHARSET)
+            request.operation.add("attributes-natural-language", "en", tags.NATURAL_LANGUAGE)
+            request.operation.add("printer-uri", "ipp://localhost/ipp/office", tags.URI)
+            request.operation.add("requesting-user-name", "alice", tags.NAME_WITHOUT_LANGUAGE)
+            response = webtest.TestApp(application).post("/ipp/office", encode(request) + document,
+                                                          content_type="application/ipp")
+            answer = decode(response.body)
+            assert answer.code == 0 and answer.job is not None
+            job_id = answer.job.value("job-id")
+            printer = application.service.printers[0]
+            wait_until(lambda: printer.backend.get_job("office", job_id).state == JOB_COMPLETED)
+            assert listener.received == [document]
+        finally:
+            application.close()

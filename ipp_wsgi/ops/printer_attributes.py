@@ -18,8 +18,8 @@ ICON_SUFFIX = "/icon.png"
 
 def _status(entry: PrinterEntry) -> AttributeGroup:
     """The backend's view (state, reasons, accepting, queued jobs, settable description changes)."""
-    if not entry.backend.supports("printer_attributes"):
-        return AttributeGroup()
+    if entry.described_by_backend or not entry.backend.supports("printer_attributes"):
+        return AttributeGroup()  # a describing backend's status is already in entry.current()
     return entry.backend.printer_attributes(entry.name)
 
 
@@ -64,7 +64,7 @@ def _add_request_values(g: AttributeGroup, call: Call, entry: PrinterEntry) -> N
 
 def printer_attributes(call: Call, entry: PrinterEntry) -> AttributeGroup:
     """Every attribute of printer ``entry`` (backend values override the static description)."""
-    g = AttributeGroup(entry.description.attributes())
+    g = AttributeGroup(entry.current().attributes())
     for attr in _status(entry).attributes():
         g.append(attr)
     _add_defaults(g, call.service.started)

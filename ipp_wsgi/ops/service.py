@@ -9,23 +9,47 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ipp_wsgi.backends import Backend
-from ipp_wsgi.codec import AttributeGroup
+from ipp_wsgi.backends.cups import CupsConnection
+from ipp_wsgi.backends.embedded.printer import RetryPolicy
+from ipp_wsgi.codec import AttributeGroup, tags
+from ipp_wsgi.ops.documents import COMPRESSIONS
 from ipp_wsgi.ops.policy import Policy
 from ipp_wsgi.ops.printer_description import PrinterDescription, build_description
+
+BACKENDS = ("embedded", "cups", "lp")
+"""The ``backend`` values a printer may have."""
+
+DESCRIPTION_TTL = 2.0
+"""Seconds a backend-described printer's capabilities are reused before the backend is asked again."""
 
 
 @dataclass(frozen=True, slots=True)
 class PrinterConfig:
-    """One configured printer: its name, request paths (first = canonical), backend and description."""
+    """One configured printer: its name, request paths (first = canonical), backend and description.
+
+    ``backend`` is ``embedded`` (ipp-wsgi spools; ``output`` and the device fields say where the bytes go)
+    or ``cups`` (the CUPS queue of the same name on the server ``cups`` describes; its description comes
+    from CUPS) or ``lp`` (the destination of the same name of the System V commands, ``-h lp_server``).
+    """
 
     name: str
     paths: tuple[str, ...]
     backend: str = "embedded"
     output: str = "directory"
-    """Embedded spooler output: ``directory`` or ``command``."""
+    """Embedded spooler output: one of ``ipp_wsgi.backends.embedded.printer.OUTPUTS``."""
     output_dir: Path | None = None
     command: tuple[str, ...] = ()
     description: PrinterDescription = field(default_factory=PrinterDescription)
+    device_uri: str = ""
+    """Network outputs (socket, lpd, ipp): where the printer is."""
+    device_timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    cups: CupsConnection | None = None
+    """The CUPS server of a ``cups`` printer."""
+    lp_server: str | None = None
+    """The ``-h`` server of an ``lp`` printer (None: the system's default spooler)."""
+    lp_timeout: float = 30.0
+    """Seconds any one ``lp``/``lpstat``/``cancel``/``lpmove`` run may take."""
 
 
 class ServiceConfig(Protocol):
@@ -49,18 +73,45 @@ class ServiceConfig(Protocol):
 
 @dataclass(slots=True)
 class PrinterEntry:
-    """A printer as the operation layer sees it: name, paths, backend and cached static attributes."""
+    """A printer as the operation layer sees it: name, paths, backend and its description attributes.
+
+    The description is ``static`` (built once from the configuration, see :func:`build_description`), or,
+    when ``described_by_backend``, what the backend's :meth:`~Backend.printer_attributes` says (CUPS
+    knows its queue's capabilities), reused for :data:`DESCRIPTION_TTL` seconds.
+    """
 
     name: str
     paths: tuple[str, ...]
     backend: Backend
-    description: AttributeGroup
-    """The static printer attributes, built once (see :func:`build_description`)."""
+    static: AttributeGroup = field(default_factory=AttributeGroup)
+    described_by_backend: bool = False
+    _cached: tuple[float, AttributeGroup] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def path(self) -> str:
         """The canonical request path (``/ipp/print``): printer-uri-supported and job URIs use it."""
         return self.paths[0]
+
+    @property
+    def description(self) -> AttributeGroup:
+        """The printer's description and capability attributes (``*-supported``, ``*-default``, ...);
+        never change it in place."""
+        if not self.described_by_backend:
+            return self.static
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] < DESCRIPTION_TTL:
+            return cached[1]
+        return self.current()
+
+    def current(self) -> AttributeGroup:
+        """The description with the backend's status as it is now (asks a describing backend afresh)."""
+        if not self.described_by_backend:
+            return self.static
+        group = self.backend.printer_attributes(self.name)
+        # The operation layer decompresses documents before any backend sees them.
+        group.add("compression-supported", list(COMPRESSIONS), tags.KEYWORD)
+        self._cached = (time.monotonic(), group)
+        return group
 
 
 class Service:
@@ -76,26 +127,23 @@ class Service:
 
     @classmethod
     def from_config(cls, config: ServiceConfig) -> Service:
-        """Build the backends (the embedded spooler starts its worker threads) and the printer entries."""
-        from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
-
-        descriptions = {p.name: build_description(p.name, p.description) for p in config.printers}
-        unknown = [p for p in config.printers if p.backend != "embedded"]
+        """Build the backends (the embedded spooler starts its worker threads; one CUPS backend per distinct
+        CUPS connection) and the printer entries."""
+        unknown = [p for p in config.printers if p.backend not in BACKENDS]
         if unknown:
             raise ValueError(f"printer {unknown[0].name!r}: unknown backend {unknown[0].backend!r}")
-        embedded = [
-            EmbeddedPrinter(p.name, descriptions[p.name], output=p.output, output_dir=p.output_dir,
-                            command=p.command)
-            for p in config.printers
-        ]
-        kwargs: dict[str, Any] = {
-            "history_seconds": config.history_seconds, "history_jobs": config.history_jobs,
-            "workers": config.spooler_workers, "event_life": config.event_life,
-            # One spooler for every printer: the shortest multiple-operation-time-out is the one it keeps.
-            "incoming_timeout": min(p.description.multiple_operation_timeout for p in config.printers),
-        }
-        spooler = EmbeddedSpooler(config.spool_dir, embedded, **kwargs)
-        entries = [PrinterEntry(p.name, p.paths, spooler, descriptions[p.name]) for p in config.printers]
+        descriptions = {p.name: build_description(p.name, p.description)
+                        for p in config.printers if p.backend != "cups"}
+        backends: dict[str, Backend] = {}
+        embedded = [p for p in config.printers if p.backend == "embedded"]
+        if embedded:
+            spooler = _embedded_spooler(config, embedded, descriptions)
+            backends.update((p.name, spooler) for p in embedded)
+        for backend, names in _shared_backends(config.printers):
+            backends.update((name, backend) for name in names)
+        entries = [PrinterEntry(p.name, p.paths, backends[p.name], descriptions.get(p.name, AttributeGroup()),
+                                described_by_backend=p.name not in descriptions)
+                   for p in config.printers]
         return cls(entries, config.policy)
 
     def printer_for_path(self, path: str) -> PrinterEntry | None:
@@ -123,3 +171,42 @@ class Service:
         """Stop every backend's threads."""
         for backend in self.backends:
             backend.close()
+
+
+def _shared_backends(printers: Sequence[PrinterConfig]) -> list[tuple[Backend, list[str]]]:
+    """One backend per distinct CUPS connection and per distinct ``lp`` server, with its printers' names."""
+    from ipp_wsgi.backends.lp import LpBackend
+
+    groups: dict[tuple[str, Any], list[str]] = {}
+    for p in printers:
+        if p.backend == "cups":
+            groups.setdefault(("cups", p.cups or CupsConnection()), []).append(p.name)
+        elif p.backend == "lp":
+            groups.setdefault(("lp", (p.lp_server, p.lp_timeout)), []).append(p.name)
+    made: list[tuple[Backend, list[str]]] = []
+    for (kind, key), names in groups.items():
+        if kind == "cups":
+            made.append((key.backend(names), names))
+        else:
+            made.append((LpBackend(key[0], printers=names, timeout=key[1]), names))
+    return made
+
+
+def _embedded_spooler(config: ServiceConfig, printers: Sequence[PrinterConfig],
+                      descriptions: dict[str, AttributeGroup]) -> Backend:
+    """One embedded spooler for every embedded printer."""
+    from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
+
+    embedded = [
+        EmbeddedPrinter(p.name, descriptions[p.name], output=p.output, output_dir=p.output_dir,
+                        command=p.command, device_uri=p.device_uri, device_timeout=p.device_timeout,
+                        retry=p.retry)
+        for p in printers
+    ]
+    kwargs: dict[str, Any] = {
+        "history_seconds": config.history_seconds, "history_jobs": config.history_jobs,
+        "workers": config.spooler_workers, "event_life": config.event_life,
+        # One spooler for every printer: the shortest multiple-operation-time-out is the one it keeps.
+        "incoming_timeout": min(p.description.multiple_operation_timeout for p in printers),
+    }
+    return EmbeddedSpooler(config.spool_dir, embedded, **kwargs)

@@ -1,21 +1,16 @@
-"""The ``cups`` backend against a real private cupsd whose raw queues print to AppSocket recorders.
-
-(CUPS 2.4 writes nothing for a raw queue with a ``file:`` device, so the bytes go out by CUPS's own
-``socket`` backend to a listener of the test on a loopback port.)
-"""
+"""The ``cups`` backend against a real private cupsd whose raw queues print to AppSocket recorders
+(see ``cups_queues``)."""
 
 from __future__ import annotations
 
 import getpass
 import io
 import os
-import socketserver
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
+from cups_queues import Queues, raw_queues
 from harness import PrivateCupsd
 
 from ipp_wsgi.backends import BackendError, Document, Job, JobRequest
@@ -36,56 +31,10 @@ WAIT_SECONDS = 60.0
 """How long a job may take to print before the test gives up (a bound, never an assertion on speed)."""
 
 
-class _Recorder(socketserver.ThreadingTCPServer):
-    """An AppSocket printer on a free loopback port: records each connection's bytes, byte-exact."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _RecordOne)
-        self.received: list[bytes] = []
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def uri(self) -> str:
-        return f"socket://127.0.0.1:{self.server_address[1]}"
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        self.thread.join()
-
-
-class _RecordOne(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
-        assert isinstance(self.server, _Recorder)
-        self.server.received.append(self.rfile.read())
-
-
-@dataclass
-class Queues:
-    """A cupsd with raw queues ``out`` and ``other``, each printing to its own recorder."""
-
-    cupsd: PrivateCupsd
-    out: _Recorder
-    other: _Recorder
-
-    @property
-    def socket(self) -> str:
-        return str(self.cupsd.root / "run" / "cups.sock")
-
-
 @pytest.fixture
 def queues(cupsd: PrivateCupsd) -> Iterator[Queues]:
-    queues = Queues(cupsd, _Recorder(), _Recorder())
-    try:
-        cupsd.add_queue("out", queues.out.uri)
-        cupsd.add_queue("other", queues.other.uri)
-        yield queues
-    finally:
-        queues.out.stop()
-        queues.other.stop()
+    with raw_queues(cupsd) as made:
+        yield made
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipp_wsgi.backends.cups.backend import CupsBackend
+from ipp_wsgi.backends.cups.connection import CUPS_KEYS, CupsConnection
 from ipp_wsgi.backends.cups.transport import CupsServer
 
-__all__ = ["CupsBackend", "CupsServer"]
+__all__ = ["CUPS_KEYS", "CupsBackend", "CupsConnection", "CupsServer"]
