@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import struct
 from collections.abc import Iterable
 from importlib import resources
@@ -50,6 +51,9 @@ DRAIN_MAX_BYTES = 1024 * 1024
 DRAIN_MAX_SECONDS = 2.0
 
 _VERSIONS = frozenset({(1, 0), (1, 1), (2, 0), (2, 1), (2, 2)})
+_PORT = re.compile(r"[0-9]{1,5}")
+_HOST = re.compile(r"(?P<host>[A-Za-z0-9._~-]{1,253}|\[[0-9A-Fa-f:.]{2,45}(?:%25[A-Za-z0-9._~-]{1,32})?\])"
+                   r"(?::(?P<port>[0-9]{1,5}))?")
 _HEADER = struct.Struct(">BBHI")
 
 log = logging.getLogger(__name__)
@@ -63,8 +67,9 @@ def is_ipp_request(environ: WSGIEnvironment) -> bool:
     return media_type.lower() == IPP_MEDIA_TYPE
 
 
-def request_context(environ: WSGIEnvironment) -> RequestContext:
-    """What the operation layer may know of the request: caller, addresses, the URI base it used."""
+def request_context(environ: WSGIEnvironment, max_document_bytes: int | None = None) -> RequestContext:
+    """What the operation layer may know of the request: caller, addresses, the URI base it used, and the
+    most document bytes it may send (after decompression)."""
     secure = environ.get("wsgi.url_scheme") == "https"
     prefix = quote(environ.get("SCRIPT_NAME", ""))
     return RequestContext(
@@ -73,6 +78,7 @@ def request_context(environ: WSGIEnvironment) -> RequestContext:
         remote_user=environ.get("REMOTE_USER") or None,
         remote_addr=environ.get("REMOTE_ADDR", ""),
         secure=secure,
+        max_document_bytes=max_document_bytes,
     )
 
 
@@ -84,26 +90,21 @@ def _authority(environ: WSGIEnvironment) -> str:
         host = host or "localhost"
     if port is None:
         port = str(environ.get("SERVER_PORT", ""))
-    if not port.isdigit() or int(port) == DEFAULT_IPP_PORT:
+    if not _PORT.fullmatch(port) or int(port) == DEFAULT_IPP_PORT:
         return host
     return f"{host}:{port}"
 
 
 def _split_host(value: str) -> tuple[str, str | None]:
-    """("host", "port") or ("host", None) from "host[:port]" / "[v6][:port]"; ("", None) if malformed."""
-    value = value.strip()
-    if value.startswith("["):
-        end = value.find("]")
-        host, rest = value[: end + 1], value[end + 1 :]
-        if end < 0 or (rest and not rest.startswith(":")):
-            return "", None
-        port = rest[1:] if rest else None
-    else:
-        host, sep, port_text = value.partition(":")
-        port = port_text if sep else None
-    if not host or any(c in host for c in "/?#@ \\") or (port is not None and not port.isdigit()):
+    """("host", "port") or ("host", None) from "host[:port]" / "[v6][:port]"; ("", None) if malformed.
+
+    Only a host name, IPv4 or bracketed IPv6 address passes: the Host header is the client's to write, and
+    it goes into every URI of the answer.
+    """
+    found = _HOST.fullmatch(value.strip())
+    if found is None:
         return "", None
-    return host, port
+    return found["host"], found["port"]
 
 
 @functools.cache
@@ -168,7 +169,8 @@ class IppApplication:
         body.limit_document(self.config.max_document_bytes)
         version = _reply_version(request.version)
         try:
-            return dispatch(request, body, request_context(environ), self.service)
+            context = request_context(environ, self.config.max_document_bytes)
+            return dispatch(request, body, context, self.service)
         except DocumentTooLarge as exc:
             return error_response(request.request_id, status.CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE,
                                   str(exc), version)

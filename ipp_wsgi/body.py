@@ -13,7 +13,8 @@ The stream reads ``wsgi.input`` in fixed-size chunks (never the whole body at on
 whose ``read(n)`` returns fewer than ``n`` bytes, remembers the first bytes of the body (so a request that
 does not decode can still be answered with its request-id) and, once told where the document starts,
 raises :class:`~ipp_wsgi.ops.documents.DocumentTooLarge` as soon as more than ``max_document_bytes`` of
-document data arrive.
+document data arrive. (That bounds the bytes sent; what compressed data inflates to is bounded by
+:func:`ipp_wsgi.ops.documents.open_document`, given the same limit through the request context.)
 """
 
 from __future__ import annotations

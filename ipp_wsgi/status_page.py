@@ -72,13 +72,24 @@ def _job_cells(job: Job) -> tuple[str, str, str, str, str]:
 _JOB_HEADINGS = ("Job", "Name", "Owner", "State", "Size")
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (newlines, ESC, other controls, line and
+    paragraph separators) written as a Python escape: a client's names cannot forge lines or drive the
+    reader's terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def render_text(printers: list[PrinterStatus]) -> str:
-    """The page as plain text."""
+    """The page as plain text; client-supplied strings made :func:`printable`."""
     lines: list[str] = []
     for printer in printers:
         lines += [f"printer {printer.name}: {_state_line(printer)}", f"  uri: {printer.uri}"]
-        lines += [f"  job {' | '.join(_job_cells(job))}" for job in printer.jobs] or ["  no queued jobs"]
+        lines += [_job_line(job) for job in printer.jobs] or ["  no queued jobs"]
     return "\n".join(lines or ["no printers"]) + "\n"
+
+
+def _job_line(job: Job) -> str:
+    return f"  job {' | '.join(printable(cell) for cell in _job_cells(job))}"
 
 
 def render_html(printers: list[PrinterStatus]) -> str:

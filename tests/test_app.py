@@ -6,6 +6,7 @@ import dataclasses
 import io
 import struct
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -257,6 +258,14 @@ def test_status_page_shows_queued_jobs_escaped() -> None:
     assert "job 7 | <script>x</script> | bob | pending | 12 KiB" in text
 
 
+def test_text_status_page_escapes_what_is_not_printable() -> None:
+    job = Job(job_id=7, printer="print", owner="b\u2028ob", name="x\nprinter evil: idle\x1b[2J\u00e9",
+              state=3, state_reasons=["none"], created=0.0)
+    text = status_page.render_text([status_page.PrinterStatus("print", PRINTER_URI, "idle", (), True, [job])])
+    assert "job 7 | x\\nprinter evil: idle\\x1b[2J\u00e9 | b\\u2028ob | pending" in text
+    assert len(text.splitlines()) == 3
+
+
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_405(client: webtest.TestApp, method: str) -> None:
     response = getattr(client, method)("/ipp/print", status=405)
@@ -278,6 +287,18 @@ def test_post_that_is_not_ipp_is_400(client: webtest.TestApp) -> None:
         ({"SERVER_NAME": "server", "SERVER_PORT": "631"}, "ipp://server"),
         ({"HTTP_HOST": "bad host/x", "SERVER_NAME": "server", "SERVER_PORT": "80"}, "ipp://server:80"),
         ({"HTTP_HOST": "h:443", "wsgi.url_scheme": "https", "SCRIPT_NAME": "/a b"}, "ipps://h:443/a%20b"),
+        ({"HTTP_HOST": "[fe80::1%25eth0]:8631"}, "ipp://[fe80::1%25eth0]:8631"),
+        # Hostile Host headers: SERVER_NAME:SERVER_PORT instead
+        ({"HTTP_HOST": "a" * 40_000, "SERVER_NAME": "server", "SERVER_PORT": "8631"}, "ipp://server:8631"),
+        ({"HTTP_HOST": "h\x00st", "SERVER_NAME": "server", "SERVER_PORT": "8631"}, "ipp://server:8631"),
+        ({"HTTP_HOST": "print\x1b[2J", "SERVER_NAME": "server", "SERVER_PORT": "8631"}, "ipp://server:8631"),
+        ({"HTTP_HOST": "print[1", "SERVER_NAME": "server", "SERVER_PORT": "8631"}, "ipp://server:8631"),
+        ({"HTTP_HOST": "[::1", "SERVER_NAME": "server", "SERVER_PORT": "8631"}, "ipp://server:8631"),
+        ({"HTTP_HOST": "pr\u00efnt", "SERVER_NAME": "server", "SERVER_PORT": "8631"}, "ipp://server:8631"),
+        ({"HTTP_HOST": "h:99999999", "SERVER_NAME": "server", "SERVER_PORT": "8631"}, "ipp://server:8631"),
+        ({"HTTP_HOST": "h:\u0663", "SERVER_NAME": "server", "SERVER_PORT": "8631"}, "ipp://server:8631"),
+        ({"HTTP_HOST": "h", "SERVER_PORT": "\u0663"}, "ipp://h"),
+        ({"HTTP_HOST": "x y", "SERVER_NAME": "bad\nname"}, "ipp://localhost"),
     ],
 )
 def test_request_context_base_uri(environ: dict[str, str], base_uri: str) -> None:
@@ -291,6 +312,27 @@ def test_request_context_caller() -> None:
                                "REMOTE_ADDR": "10.0.0.1"})
     assert (context.path, context.remote_user, context.remote_addr) == ("/admin/", "root", "10.0.0.1")
     assert request_context({"HTTP_HOST": "h", "REMOTE_USER": ""}).remote_user is None
+    assert request_context({"HTTP_HOST": "h"}).max_document_bytes is None
+    assert request_context({"HTTP_HOST": "h"}, 1000).max_document_bytes == 1000
+
+
+@pytest.mark.parametrize("compression", ["gzip", "deflate"])
+def test_document_limit_counts_decompressed_bytes(config: Config, compression: str) -> None:
+    """A small compressed document that inflates past max_document_bytes is refused, leaving no job."""
+    wbits = 16 + zlib.MAX_WBITS if compression == "gzip" else -zlib.MAX_WBITS
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    bomb = packer.compress(b"\0" * 100_000) + packer.flush()
+    assert len(bomb) < 1000
+    application = IppApplication(dataclasses.replace(config, max_document_bytes=50_000))
+    try:
+        client = client_for(application)
+        answer = post(client, ipp_request(operations.PRINT_JOB, compression=compression), bomb)
+        jobs = post(client, ipp_request(operations.GET_JOBS, which_jobs="all"))
+    finally:
+        application.close()
+    assert answer.code == status.CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE
+    assert jobs.code == status.SUCCESSFUL_OK and jobs.groups_of(tags.JOB_ATTRIBUTES) == []
+    assert not list(config.spool_dir.glob("docs/*")) and not list(config.spool_dir.glob("tmp/*"))
 
 
 def test_printer_icons_uri_serves_a_png(client: webtest.TestApp) -> None:

@@ -23,6 +23,7 @@ A new backend is one module in this package plus its tests.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -81,6 +82,10 @@ class Job:
     origin_host: str = ""
     state_message: str = ""
     attributes: AttributeGroup = field(default_factory=AttributeGroup)
+    owner_authenticated: bool = False
+    """True when the web server had authenticated ``owner`` (REMOTE_USER) when the job was created: then
+    only that authenticated user (or an administrator) may manage it, never a caller merely claiming the
+    name in requesting-user-name."""
 
 
 @dataclass(slots=True)
@@ -92,6 +97,8 @@ class JobRequest:
     origin_host: str = ""
     attributes: AttributeGroup = field(default_factory=AttributeGroup)
     """Job template attributes to keep with the job (copies, media, sides, job-hold-until, ...)."""
+    owner_authenticated: bool = False
+    """True when ``owner`` is the authenticated REMOTE_USER (kept as :attr:`Job.owner_authenticated`)."""
     subscriptions: list[SubscriptionRequest] = field(default_factory=list)
     """Job subscriptions to create with the job (``job_id`` is filled in), before its job-created event."""
 
@@ -116,6 +123,8 @@ class StoredDocument:
     name: str
     k_octets: int
     attributes: AttributeGroup = field(default_factory=AttributeGroup)
+    canceled: bool = False
+    """True once Cancel-Document canceled it (document-state canceled): it is not printed."""
 
 
 @dataclass(slots=True)
@@ -172,12 +181,20 @@ class Event:
     attributes: AttributeGroup = field(default_factory=AttributeGroup)
 
 
+# Methods whose default implementation only calls other methods: supported when those are.
+_COMPOSED_DEFAULTS: dict[str, tuple[str, ...]] = {"submit_job": ("create_job", "add_document")}
+
+
 class Backend:
     """The base print service: every call answers server-error-operation-not-supported."""
 
     def supports(self, method: str) -> bool:
-        """True when this backend implements ``method`` (is overridden from :class:`Backend`)."""
-        return getattr(type(self), method, None) is not getattr(Backend, method, None)
+        """True when this backend implements ``method``: overrides it, or (for a method whose default is
+        composed of others, like :meth:`submit_job`) implements what the default calls."""
+        if getattr(type(self), method, None) is not getattr(Backend, method, None):
+            return True
+        composed_of = _COMPOSED_DEFAULTS.get(method)
+        return composed_of is not None and all(self.supports(part) for part in composed_of)
 
     def close(self) -> None:
         """Release what the backend holds (threads, connections). Safe to call more than once."""
@@ -231,6 +248,20 @@ class Backend:
         """Stop holding new jobs and release the jobs held so far."""
         raise not_supported()
 
+    def shutdown_printer(self, printer: str) -> None:
+        """Take the printer out of service (printer-state stopped, reason ``shutdown``, not accepting jobs)
+        until :meth:`startup_printer`; a job printing goes back to the queue (RFC 3998)."""
+        raise not_supported()
+
+    def startup_printer(self, printer: str) -> None:
+        """Bring a shut-down printer back into service (nothing to do when it is not shut down)."""
+        raise not_supported()
+
+    def restart_printer(self, printer: str) -> None:
+        """Re-initialise the printer: a job printing goes back to the queue and starts again; queued jobs
+        are kept. A shut-down printer: client-error-not-possible (only :meth:`startup_printer` helps)."""
+        raise not_supported()
+
     # -- jobs
     def validate_job(self, printer: str, request: JobRequest) -> None:
         """Check that a job could be created now, creating nothing."""
@@ -246,6 +277,23 @@ class Backend:
         Data is only committed once fully read: a failure leaves no partial document behind.
         """
         raise not_supported()
+
+    def submit_job(self, printer: str, request: JobRequest, data: BinaryIO, document: Document) -> Job:
+        """Create a closed job whose one document is read from ``data`` until EOF (Print-Job).
+
+        A half-received document never becomes a job: when reading ``data`` fails (the stream's own
+        exception is raised as it is) or the spooler refuses it, no job is left behind. The default is
+        :meth:`create_job` then :meth:`add_document`, cancelling the job (aborted-by-system) when the
+        document fails, so a backend that cannot do better leaves at most an aborted job; a backend that can
+        (the embedded spooler) overrides it to spool the document first and create job and document at once.
+        """
+        job = self.create_job(printer, request)
+        try:
+            return self.add_document(printer, job.job_id, data, document, True)
+        except BaseException:
+            with suppress(BackendError):  # the document's error is the answer
+                self.cancel_job(printer, job.job_id, "aborted-by-system")
+            raise
 
     def close_job(self, printer: str, job_id: int) -> Job:
         """Close a job without adding a document (Close-Job, or Send-Document with no data and last)."""
@@ -295,9 +343,11 @@ class Backend:
         """Change a waiting job's document ``number``: ``document-name`` and template attributes."""
         raise not_supported()
 
-    def copy_job(self, printer: str | None, job_id: int, owner: str, attributes: AttributeGroup) -> Job:
-        """A new job (new job-id, owned by ``owner``) printing the retained documents of an ended job, its
-        template attributes changed by ``attributes`` (Reprocess-Job, Resubmit-Job of PWG 5100.11)."""
+    def copy_job(self, printer: str | None, job_id: int, owner: str, attributes: AttributeGroup, *,
+                 owner_authenticated: bool = False) -> Job:
+        """A new job (new job-id, owned by ``owner``, authenticated or not) printing the retained documents
+        of an ended job, its template attributes changed by ``attributes`` (Reprocess-Job, Resubmit-Job of
+        PWG 5100.11)."""
         raise not_supported()
 
     def set_job_attributes(self, printer: str | None, job_id: int, attributes: AttributeGroup) -> Job:
@@ -306,6 +356,25 @@ class Backend:
 
     def promote_job(self, printer: str | None, job_id: int) -> Job:
         """Make a waiting job the next one to print (PWG 5100.11 Promote-Job)."""
+        raise not_supported()
+
+    def schedule_job_after(self, printer: str | None, job_id: int, predecessor: int | None) -> Job:
+        """Move a waiting job in the queue to print right after job ``predecessor`` (next when None or when
+        that job is printing) (RFC 3998 Schedule-Job-After)."""
+        raise not_supported()
+
+    def suspend_job(self, printer: str | None, job_id: int) -> Job:
+        """Stop printing a processing job: processing-stopped with ``job-suspended`` until :meth:`resume_job`
+        (RFC 3998 Suspend-Current-Job). Not processing: client-error-not-possible."""
+        raise not_supported()
+
+    def resume_job(self, printer: str | None, job_id: int) -> Job:
+        """Queue a suspended job again (RFC 3998 Resume-Job). Not suspended: client-error-not-possible."""
+        raise not_supported()
+
+    def cancel_document(self, printer: str | None, job_id: int, number: int) -> StoredDocument:
+        """Cancel document ``number`` of a job that has not ended: it is skipped when the job prints (stops
+        if it is printing); the job is canceled once all its documents are (PWG 5100.5 Cancel-Document)."""
         raise not_supported()
 
     def move_job(self, printer: str | None, job_id: int, destination: str) -> Job:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ipp_wsgi.ops import document_ops, job_ops, printer_ops, submit, subscriptions
+from ipp_wsgi.ops import admin_ops, document_ops, job_ops, printer_ops, submit, subscriptions
 from ipp_wsgi.ops.context import RequestContext
 from ipp_wsgi.ops.dispatcher import dispatch
 from ipp_wsgi.ops.documents import DocumentTooLarge
@@ -24,6 +24,7 @@ __all__ = [
     "PrinterEntry",
     "RequestContext",
     "Service",
+    "admin_ops",
     "dispatch",
     "document_ops",
     "error_response",

@@ -38,6 +38,16 @@ class Call:
     job: Job | None = None
     """The target job of a job operation."""
 
+    def owns(self, job: Job) -> bool:
+        """True when the caller is ``job``'s owner (authenticated, if the owner was when submitting)."""
+        return self.service.policy.owns_job(job.owner, self.user, self.context.remote_user,
+                                            job.owner_authenticated)
+
+    def may_manage(self, job: Job) -> int | None:
+        """None when the caller may act on ``job`` (its owner or an administrator), else the error status."""
+        return self.service.policy.may_manage_job(job.owner, self.user, self.context.remote_user,
+                                                  job.owner_authenticated)
+
     @property
     def operation(self) -> AttributeGroup:
         """The request's operation attributes."""

@@ -26,3 +26,5 @@ class RequestContext:
     """The client's address (``REMOTE_ADDR``): job-originating-host-name."""
     secure: bool = False
     """True when the request came over TLS."""
+    max_document_bytes: int | None = None
+    """The most document bytes a request may carry, after decompression (None: no limit)."""

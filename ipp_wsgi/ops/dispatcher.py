@@ -72,11 +72,12 @@ def _validate(request: Message, document: BinaryIO, context: RequestContext, ser
     _check_offered(request.code, operation, printer, context, service)
     _authorize(request.code, context, service)
     user = str(context.remote_user or plain(request.operation.value("requesting-user-name")) or "anonymous")
+    call = Call(request, context, service, reply, document, user, printer, job)
     if job is not None and request.code in JOB_OWNER_OPERATIONS:
-        denied = service.policy.may_manage_job(job.owner, user, context.remote_user)
+        denied = call.may_manage(job)
         if denied is not None:
             raise OpError(denied, f"job {job.job_id} belongs to another user")
-    return Call(request, context, service, reply, document, user, printer, job)
+    return call
 
 
 def _authorize(code: int, context: RequestContext, service: Service) -> None:

@@ -6,7 +6,7 @@ Every document of a job is delivered as part of the job, so a document's state i
 
 from __future__ import annotations
 
-from ipp_wsgi.backends.base import Job, StoredDocument
+from ipp_wsgi.backends.base import JOB_CANCELED, Job, StoredDocument
 from ipp_wsgi.codec import AttributeGroup, status, tags
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call, plain
@@ -33,8 +33,9 @@ def document_attributes(call: Call, printer: PrinterEntry, job: Job,
     g.add("document-printer-uri", call.printer_uri(printer), tags.URI)
     g.add("document-name", document.name or f"{job.name} {document.number}", tags.NAME_WITHOUT_LANGUAGE)
     g.add("document-format", document.format, tags.MIME_MEDIA_TYPE)
-    g.add("document-state", job.state, tags.ENUM)
-    reason = _DOCUMENT_STATE_REASONS.get(job.state, "none")
+    state = JOB_CANCELED if document.canceled else job.state  # Cancel-Document canceled it alone
+    g.add("document-state", state, tags.ENUM)
+    reason = _DOCUMENT_STATE_REASONS.get(state, "none")
     g.add("document-state-reasons", [reason], tags.KEYWORD)
     g.add("k-octets", document.k_octets, tags.INTEGER)
     g.add("last-document", document.number == job.documents and "job-incoming" not in job.state_reasons,

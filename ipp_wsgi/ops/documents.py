@@ -30,11 +30,12 @@ class CompressionError(BackendError):
 
 
 class _Inflater(io.RawIOBase):
-    """A readable stream of the decompressed bytes of ``source``."""
+    """A readable stream of the decompressed bytes of ``source``, at most ``max_bytes`` of them."""
 
-    def __init__(self, source: BinaryIO, compression: str) -> None:
+    def __init__(self, source: BinaryIO, compression: str, max_bytes: int | None = None) -> None:
         self._source = source
         self._compression = compression
+        self._left = max_bytes
         self._inflater: zlib._Decompress | None = None
         self._pending = b""
         self._eof = False
@@ -69,6 +70,14 @@ class _Inflater(io.RawIOBase):
                         raise CompressionError(f"truncated {self._compression} document")
             except zlib.error as exc:
                 raise CompressionError(f"corrupt {self._compression} document: {exc}") from exc
+            self._count(len(self._pending))
+
+    def _count(self, produced: int) -> None:
+        if self._left is None:
+            return
+        self._left -= produced
+        if self._left < 0:
+            raise DocumentTooLarge(f"decompressed document larger than the limit ({-self._left} bytes over)")
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         self._fill()
@@ -78,11 +87,15 @@ class _Inflater(io.RawIOBase):
         return count
 
 
-def open_document(source: BinaryIO, compression: str) -> BinaryIO:
-    """``source`` read through the decompressor ``compression`` names (``none`` returns it as is)."""
+def open_document(source: BinaryIO, compression: str, max_bytes: int | None = None) -> BinaryIO:
+    """``source`` read through the decompressor ``compression`` names (``none`` returns it as is).
+
+    Reading more than ``max_bytes`` decompressed bytes raises :class:`DocumentTooLarge` (the request body
+    bounds the compressed bytes; this bounds what they inflate to).
+    """
     if compression == "none":
         return source
-    return io.BufferedReader(_Inflater(source, compression), _CHUNK)
+    return io.BufferedReader(_Inflater(source, compression, max_bytes), _CHUNK)
 
 
 class _Prefixed(io.RawIOBase):

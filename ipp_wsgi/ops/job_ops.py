@@ -87,21 +87,29 @@ def _listed_jobs(call: Call, admin: bool) -> list[tuple[PrinterEntry, Job]] | No
     ids = call.operation.get("job-ids")
     if ids is None:
         return None
+    if any(tag != tags.INTEGER for tag in ids.tags):
+        raise OpError(status.CLIENT_ERROR_BAD_REQUEST, "job-ids must be integers")
     found = []
     for job_id in ids.values:
         entry = call.target_printer
         job = entry.backend.get_job(entry.name, int(job_id))
-        if not admin and job.owner != call.user:
-            raise OpError(status.CLIENT_ERROR_NOT_AUTHORIZED, f"job {job_id} belongs to another user")
+        if not admin and not call.owns(job):
+            raise OpError(call.service.policy.denied(call.context.remote_user),
+                          f"job {job_id} belongs to another user")
         found.append((entry, job))
     return found
+
+
+def _own_jobs(call: Call) -> list[tuple[PrinterEntry, Job]]:
+    """The caller's jobs not ended (an anonymous caller's exclude an authenticated namesake's)."""
+    return [(entry, job) for entry, job in _jobs(call, "not-completed", call.user) if call.owns(job)]
 
 
 @operation(ops.CANCEL_MY_JOBS, Target.PRINTER, "jobs", "cancel_job")
 def cancel_my_jobs(call: Call) -> None:
     """Cancel the caller's jobs (those listed in job-ids, else all not completed)."""
     listed = _listed_jobs(call, admin=False)
-    _cancel_each(call, listed if listed is not None else _jobs(call, "not-completed", call.user))
+    _cancel_each(call, listed if listed is not None else _own_jobs(call))
 
 
 @operation(ops.CANCEL_JOBS, Target.SERVER, "jobs", "cancel_job")
@@ -109,8 +117,9 @@ def cancel_jobs(call: Call) -> None:
     """Cancel jobs (what ``cancel -a`` sends): every job for an administrator, else the caller's own."""
     admin = call.service.policy.is_admin(call.context.remote_user)
     listed = _listed_jobs(call, admin) if call.printer is not None else None
-    owner = None if admin else call.user
-    _cancel_each(call, listed if listed is not None else _jobs(call, "not-completed", owner))
+    if listed is None:
+        listed = _jobs(call, "not-completed", None) if admin else _own_jobs(call)
+    _cancel_each(call, listed)
 
 
 @operation(ops.HOLD_JOB, Target.JOB, "hold_job")
@@ -182,7 +191,8 @@ def promote_job(call: Call) -> None:
 def reprocess_job(call: Call) -> None:
     """Print a copy of an ended job under a new job-id (PWG 5100.11; an operator's operation)."""
     printer, job = call.target_printer, call.target_job
-    copied = printer.backend.copy_job(printer.name, job.job_id, job.owner, AttributeGroup())
+    copied = printer.backend.copy_job(printer.name, job.job_id, job.owner, AttributeGroup(),
+                                      owner_authenticated=job.owner_authenticated)
     add_job_reply(call, printer, copied)
 
 
@@ -196,4 +206,6 @@ def resubmit_job(call: Call) -> None:
         for attr in unsupported:
             call.reply.add_unsupported(attr)
         raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED, "unsupported job attributes")
-    add_job_reply(call, printer, printer.backend.copy_job(printer.name, job.job_id, call.user, accepted))
+    copied = printer.backend.copy_job(printer.name, job.job_id, call.user, accepted,
+                                      owner_authenticated=call.context.remote_user is not None)
+    add_job_reply(call, printer, copied)

@@ -32,12 +32,15 @@ ADMIN_OPERATIONS = frozenset({
     ops.DISABLE_PRINTER, ops.CUPS_ACCEPT_JOBS, ops.CUPS_REJECT_JOBS, ops.GET_PRINTER_SUPPORTED_VALUES,
     ops.HOLD_NEW_JOBS, ops.RELEASE_HELD_NEW_JOBS, ops.CANCEL_CURRENT_JOB,
     PAUSE_PRINTER_AFTER_CURRENT_JOB, PROMOTE_JOB, REPROCESS_JOB,
+    ops.RESTART_PRINTER, ops.SHUTDOWN_PRINTER, ops.STARTUP_PRINTER, ops.SUSPEND_CURRENT_JOB,
+    ops.SCHEDULE_JOB_AFTER,
 })
 """Printer administration: needs an authenticated administrator by default."""
 
 JOB_OWNER_OPERATIONS = frozenset({
     ops.SEND_DOCUMENT, ops.CLOSE_JOB, ops.CANCEL_JOB, ops.HOLD_JOB, ops.RELEASE_JOB, ops.RESTART_JOB,
     ops.SET_JOB_ATTRIBUTES, ops.CUPS_MOVE_JOB, ops.RESUBMIT_JOB, ops.SET_DOCUMENT_ATTRIBUTES,
+    ops.RESUME_JOB, ops.CANCEL_DOCUMENT,
 })
 """Operations on one job: only its owner or an administrator may run them (checked per job)."""
 
@@ -135,8 +138,24 @@ class Policy:
             return status.CLIENT_ERROR_NOT_AUTHENTICATED
         return None
 
-    def may_manage_job(self, owner: str, user: str, remote_user: str | None) -> int | None:
-        """None when ``user`` (the caller's identity) may act on a job of ``owner``, else the error status."""
-        if owner == user or self.is_admin(remote_user):
+    def may_manage_job(self, owner: str, user: str, remote_user: str | None,
+                       owner_authenticated: bool = False) -> int | None:
+        """None when ``user`` (the caller's identity) may act on a job of ``owner``, else the error status.
+
+        A job an authenticated user submitted (``owner_authenticated``) is only that user's: an anonymous
+        caller naming them in requesting-user-name is not them (client-error-not-authenticated).
+        """
+        if self.is_admin(remote_user) or self.owns_job(owner, user, remote_user, owner_authenticated):
             return None
+        return self.denied(remote_user)
+
+    @staticmethod
+    def owns_job(owner: str, user: str, remote_user: str | None, owner_authenticated: bool = False) -> bool:
+        """True when the caller ``user`` is the job's owner (and authenticated if the owner was)."""
+        return owner == user and (remote_user is not None or not owner_authenticated)
+
+    @staticmethod
+    def denied(remote_user: str | None) -> int:
+        """The status refusing a caller someone else's job: not-authorized, or not-authenticated when
+        anonymous (logging in might help)."""
         return status.CLIENT_ERROR_NOT_AUTHORIZED if remote_user else status.CLIENT_ERROR_NOT_AUTHENTICATED

@@ -195,7 +195,7 @@ def _add_protocol(g: AttributeGroup, d: PrinterDescription) -> None:
     g.add("charset-supported", ["utf-8", "us-ascii"], _T.CHARSET)
     g.add("natural-language-configured", "en", _T.NATURAL_LANGUAGE)
     g.add("generated-natural-language-supported", ["en"], _T.NATURAL_LANGUAGE)
-    g.add("ipp-versions-supported", ["1.0", "1.1", "2.0", "2.1"], _T.KEYWORD)
+    g.add("ipp-versions-supported", ["1.0", "1.1", "2.0", "2.1", "2.2"], _T.KEYWORD)
     g.add("ipp-features-supported", ["ipp-everywhere"], _T.KEYWORD)
     g.add("document-format-supported", list(d.document_formats), _T.MIME_MEDIA_TYPE)
     g.add("document-format-default", d.document_format_default, _T.MIME_MEDIA_TYPE)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
+from typing import BinaryIO
 
-from ipp_wsgi.backends import BackendError, Document, Job, JobRequest
+from ipp_wsgi.backends import Document, Job, JobRequest
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.codec import status, tags
 from ipp_wsgi.ops.call import Call
@@ -55,7 +55,8 @@ def job_request(call: Call, printer: PrinterEntry) -> JobRequest:
     name = call.arg("job-name") or call.arg("document-name") or "Untitled"
     subscriptions = subscription_requests(call, printer, None) if _subscribes(call, printer) else []
     return JobRequest(owner=call.user, name=str(name), origin_host=call.context.remote_addr,
-                      attributes=accepted, subscriptions=[r for r, _ in subscriptions if r is not None])
+                      attributes=accepted, subscriptions=[r for r, _ in subscriptions if r is not None],
+                      owner_authenticated=call.context.remote_user is not None)
 
 
 def _subscribes(call: Call, printer: PrinterEntry) -> bool:
@@ -78,26 +79,19 @@ def _document(call: Call, fmt: str) -> Document:
     return Document(format=fmt, name=str(call.arg("document-name") or ""))
 
 
-def _abandon(printer: PrinterEntry, job: Job) -> None:
-    """Cancel a job whose only document could not be stored (best effort: the error is the answer)."""
-    with suppress(BackendError):
-        printer.backend.cancel_job(printer.name, job.job_id, "aborted-by-system")
+def _data(call: Call, source: BinaryIO, coding: str) -> BinaryIO:
+    """The document stream, decompressed and bounded by the configured maximum document size."""
+    return open_document(source, coding, call.context.max_document_bytes)
 
 
-@operation(ops.PRINT_JOB, Target.PRINTER, "create_job", "add_document")
+@operation(ops.PRINT_JOB, Target.PRINTER, "submit_job")
 def print_job(call: Call) -> None:
     """Create a job with one document read from the request body."""
     printer = call.target_printer
     fmt, coding = document_format(call, printer), compression(call)
     request = job_request(call, printer)
-    job = printer.backend.create_job(printer.name, request)
-    try:
-        data = open_document(call.document, coding)
-        job = printer.backend.add_document(printer.name, job.job_id, data, _document(call, fmt), True)
-    except BaseException:
-        _abandon(printer, job)
-        raise
-    _reply(call, printer, job)
+    data = _data(call, call.document, coding)
+    _reply(call, printer, printer.backend.submit_job(printer.name, request, data, _document(call, fmt)))
 
 
 @operation(ops.VALIDATE_JOB, Target.PRINTER)
@@ -131,7 +125,7 @@ def send_document(call: Call) -> None:
     if not has_data and last:
         job = printer.backend.close_job(printer.name, job.job_id)
     else:
-        data = open_document(raw, coding)
+        data = _data(call, raw, coding)
         job = printer.backend.add_document(printer.name, job.job_id, data, _document(call, fmt), last)
     add_job_reply(call, printer, job)
 

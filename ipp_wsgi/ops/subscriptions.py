@@ -175,7 +175,7 @@ def create_job_subscriptions(call: Call) -> None:
     job_id = _integer_arg(call, "notify-job-id")
     printer = call.target_printer
     job = printer.backend.get_job(printer.name, job_id)
-    denied = call.service.policy.may_manage_job(job.owner, call.user, call.context.remote_user)
+    denied = call.may_manage(job)
     if denied is not None:
         raise OpError(denied, f"job {job_id} belongs to another user")
     _create(call, job_id)

@@ -24,7 +24,10 @@ def uri_path(uri: object, context: RequestContext) -> str:
     """The path of ``uri`` below the mount prefix (``/ipp/print``, ``/jobs/3``, ``/``)."""
     if not isinstance(uri, str):
         raise OpError(status.CLIENT_ERROR_BAD_REQUEST, "bad target URI")
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError as exc:  # an unbalanced '[' or ']' in the host
+        raise OpError(status.CLIENT_ERROR_NOT_FOUND, "not a URI of this server") from exc
     if parts.scheme.lower() not in _URI_SCHEMES:
         raise OpError(status.CLIENT_ERROR_NOT_FOUND, f"{uri} is not a URI of this server")
     path = unquote(parts.path) or "/"

@@ -393,6 +393,67 @@ def test_upload_for_an_ended_job_is_refused_before_reading(spooler: EmbeddedSpoo
     assert stream.tell() == 0
 
 
+def _all_job_ids(spooler: EmbeddedSpooler) -> list[int]:
+    return sorted(job.job_id for job in spooler.jobs(None, "all"))
+
+
+def test_submit_job_creates_a_closed_job_with_its_document(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+    pdf = Document("application/pdf")
+    first = spooler.submit_job("print", JobRequest("alice", "one"), io.BytesIO(b"%PDF one"), pdf)
+    second = spooler.submit_job("print", JobRequest("bob", "two"), io.BytesIO(b"%PDF two"), pdf)
+    assert second.job_id > first.job_id
+    assert (first.state, first.state_reasons, first.documents) == (JOB_PENDING, ["job-queued"], 1)
+    assert spooler.process_pending() == 2
+    assert output_of(spool_dir, first.job_id) == b"%PDF one"
+
+
+def test_a_failed_submit_job_leaves_no_job_and_no_file(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+    """A half-received document never becomes a job; the next job still gets a greater job-id."""
+    before = submit(spooler, b"before").job_id
+    with pytest.raises(ConnectionResetError):
+        spooler.submit_job("print", JobRequest("alice", "x"), io.BufferedReader(FailingStream(200_000)),
+                           Document())
+    assert _all_job_ids(spooler) == [before]
+    assert list((spool_dir / "tmp").iterdir()) == []
+    assert len(list((spool_dir / "docs").iterdir())) == 1, "only the document of the job before"
+    after = spooler.submit_job("print", JobRequest("alice", "y"), io.BytesIO(b"ok"), Document())
+    assert after.job_id > before
+
+
+def test_submit_job_to_a_printer_not_accepting_reads_nothing(spooler: EmbeddedSpooler) -> None:
+    spooler.disable_printer("print")
+    stream = io.BytesIO(b"never read")
+    with pytest.raises(BackendError) as excinfo:
+        spooler.submit_job("print", JobRequest("alice", "x"), stream, Document())
+    assert error_status(excinfo) == status.SERVER_ERROR_NOT_ACCEPTING_JOBS
+    assert stream.tell() == 0 and _all_job_ids(spooler) == []
+
+
+def test_an_authenticated_owner_is_kept_and_copied(spooler: EmbeddedSpooler) -> None:
+    request = JobRequest("alice", "x", owner_authenticated=True)
+    job = spooler.submit_job("print", request, io.BytesIO(b"data"), Document())
+    created = spooler.create_job("print", JobRequest("alice", "y"))
+    assert spooler.get_job(None, job.job_id).owner_authenticated is True
+    assert spooler.get_job(None, created.job_id).owner_authenticated is False
+    spooler.process_pending()
+    copied = spooler.copy_job(None, job.job_id, "alice", AttributeGroup(), owner_authenticated=True)
+    anonymous = spooler.copy_job(None, job.job_id, "alice", AttributeGroup())
+    assert (copied.owner_authenticated, anonymous.owner_authenticated) == (True, False)
+
+
+def test_an_older_store_gains_the_owner_authenticated_column(spool_dir: Path) -> None:
+    old = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
+    job = submit(old, b"data")
+    with old._store.write() as db:  # the schema of a release without the column
+        db.execute("ALTER TABLE jobs DROP COLUMN owner_authenticated")
+    old.close()
+    reopened = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
+    try:
+        assert reopened.get_job(None, job.job_id).owner_authenticated is False
+    finally:
+        reopened.close()
+
+
 # -- subscriptions and events
 
 def _printer_subscription(spooler: EmbeddedSpooler, lease: int = 0, events: tuple[str, ...] = (

@@ -103,9 +103,6 @@ def test_authenticated_user_cannot_touch_another_users_job(client: webtest.TestA
     assert job_state(client, job_id) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an anonymous caller whose requesting-user-name claims the name "
-                   "of an authenticated user's job may cancel it (ops/policy.py may_manage_job compares "
-                   "names only; the job does not remember that its owner was authenticated)")
 def test_anonymous_cannot_claim_an_authenticated_users_job(client: webtest.TestApp) -> None:
     job_id = held_job(client, "alice", "alice")
     answer = as_caller(client, job_op(operations.CANCEL_JOB, job_id, "alice"), None)
@@ -211,9 +208,6 @@ FAILING_COMMAND = [sys.executable, "-c", "import sys; sys.exit('usage: ' + ' '.j
                  id="command that does not exist"),
     pytest.param(FAILING_COMMAND, id="command that fails echoing its argv"),
 ])
-@pytest.mark.xfail(strict=True, reason="bug: job-state-message of a job whose command failed carries the "
-                   "command path or its stderr (backends/embedded/outputs.py _to_command), so Get-Jobs shows "
-                   "any user the command line and what it printed")
 def test_a_failing_command_is_not_revealed(tmp_path: Path, command: list[str]) -> None:
     config = write_config(tmp_path, command=command)
     application = IppApplication(config)

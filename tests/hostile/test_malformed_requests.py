@@ -206,8 +206,6 @@ def _job_ids(client: webtest.TestApp, which: str) -> list[int]:
     return [int(job.value("job-id")) for job in answer.groups_of(tags.JOB_ATTRIBUTES)]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a Print-Job refused for its document (compression-error) "
-                   "leaves a canceled job the client never got an id for (ops/submit.py _abandon)")
 def test_refused_print_job_leaves_no_job_record(client: webtest.TestApp) -> None:
     answer = post_raw(client, NAMED["gzip body that is not gzip"].body())
     assert answer.code == status.CLIENT_ERROR_COMPRESSION_ERROR
@@ -229,9 +227,6 @@ def test_unsupported_values_are_reported_back(client: webtest.TestApp) -> None:
 @pytest.mark.parametrize("value", [wrong_tag("job-ids", tags.KEYWORD, "all"),
                                    wrong_tag("job-ids", tags.RANGE_OF_INTEGER, Range(1, 5))],
                          ids=["keyword", "range"])
-@pytest.mark.xfail(strict=True, reason="bug (found by the fuzz): job-ids with a non-integer value makes "
-                   "ops/job_ops.py _listed_jobs call int() on it: server-error-internal-error, logged as an "
-                   "exception, instead of client-error-bad-request")
 def test_job_ids_that_are_not_integers(client: webtest.TestApp, operation: int, value: Attribute) -> None:
     answer = post(client, ipp_request(operation, job_ids=value), extra_environ={"REMOTE_USER": ADMIN})
     assert answer.code == BAD
@@ -306,10 +301,6 @@ def test_printer_uri_at_another_host_is_answered_with_our_own_uris(client: webte
 
 @pytest.mark.parametrize("host", ["a" * 40_000, "h\x00st", "print\x1b", "print[1"],
                          ids=["40 kB", "NUL", "ESC", "bracket"])
-@pytest.mark.xfail(strict=True, reason="bug: the Host header goes unchecked into every URI of the answer "
-                   "(app.py _split_host): past 32767 octets encoding fails and a lone '[' makes urlsplit "
-                   "raise in ops/target.py (both server-error-internal-error); control characters make "
-                   "invalid URIs")
 def test_hostile_host_header(client: webtest.TestApp, host: str) -> None:
     answer = post(client, gpa(), extra_environ={"HTTP_HOST": host})
     assert answer.code == status.SUCCESSFUL_OK and answer.printer is not None
@@ -322,9 +313,6 @@ UNBALANCED = ["ipp://[bad/ipp/print", "ipp://h]/ipp/print"]
 
 @pytest.mark.parametrize("uri", UNBALANCED)
 @pytest.mark.parametrize("name", ["printer-uri", "job-uri"])
-@pytest.mark.xfail(strict=True, reason="bug (any anonymous client): a printer-uri or job-uri with an "
-                   "unbalanced '[' or ']' makes urlsplit raise ValueError in ops/target.py uri_path: "
-                   "server-error-internal-error and a logged traceback instead of client-error-bad-request")
 def test_uri_with_unbalanced_brackets(client: webtest.TestApp, name: str, uri: str) -> None:
     if name == "printer-uri":
         message = gpa(printer_uri=uri)

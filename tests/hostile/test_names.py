@@ -126,9 +126,6 @@ def test_printer_paths_from_uris_match_configured_paths_only(client: webtest.Tes
 FORGED = "x\nprinter evil: idle, accepting jobs\n  uri: ipp://evil.example.com/\x1b[2J"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the text status page (GET /?format=text, "
-                   "status_page.render_text) prints job-name and requesting-user-name raw: a client's "
-                   "newlines forge printer lines, its control characters (ESC) reach the reader")
 def test_names_cannot_forge_status_page_lines(client: webtest.TestApp) -> None:
     submit(client, user=FORGED, held=True, job_name=FORGED)
     page = client.get("/?format=text").text
@@ -144,9 +141,6 @@ def test_names_on_the_html_status_page_are_escaped(client: webtest.TestApp) -> N
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Identify-Printer's message (anyone may send it) is logged raw "
-                   "(backends/embedded/spooler.py identify_printer: log.info(..., message)): a client's "
-                   "newline forges log lines")
 def test_identify_message_cannot_forge_log_lines(client: webtest.TestApp,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="ipp_wsgi")

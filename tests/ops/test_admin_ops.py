@@ -9,14 +9,16 @@ from ops_helpers import ADMIN, Call, job_id_of, make_request, operation_group
 
 from ipp_wsgi.backends.base import (
     JOB_CANCELED,
+    JOB_COMPLETED,
     JOB_PENDING,
     JOB_PENDING_HELD,
     JOB_PROCESSING,
+    JOB_PROCESSING_STOPPED,
     PRINTER_STOPPED,
 )
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.backends.embedded.store import Store, update_job
-from ipp_wsgi.codec import AttributeGroup, Message, operations, status, tags
+from ipp_wsgi.codec import Attribute, AttributeGroup, Message, operations, status, tags
 from ipp_wsgi.ops.policy import PAUSE_PRINTER_AFTER_CURRENT_JOB, PROMOTE_JOB, REPROCESS_JOB
 
 
@@ -43,7 +45,9 @@ def _admin(call: Call, code: int, user: str | None = ADMIN, **attrs: Any) -> Mes
 
 def test_administration_operations_need_an_administrator(call: Call) -> None:
     for code in (operations.HOLD_NEW_JOBS, operations.RELEASE_HELD_NEW_JOBS, PAUSE_PRINTER_AFTER_CURRENT_JOB,
-                 operations.CANCEL_CURRENT_JOB, operations.GET_PRINTER_SUPPORTED_VALUES):
+                 operations.CANCEL_CURRENT_JOB, operations.GET_PRINTER_SUPPORTED_VALUES,
+                 operations.SHUTDOWN_PRINTER, operations.STARTUP_PRINTER, operations.RESTART_PRINTER,
+                 operations.SUSPEND_CURRENT_JOB, operations.SCHEDULE_JOB_AFTER):
         assert _admin(call, code, user=None).code == status.CLIENT_ERROR_NOT_AUTHENTICATED
         assert _admin(call, code, user="alice").code == status.CLIENT_ERROR_NOT_AUTHORIZED
 
@@ -183,3 +187,131 @@ def test_message_from_operator_is_settable_up_to_127_characters(call: Call) -> N
         request.groups.append((tags.PRINTER_ATTRIBUTES, change))
         assert call(request, user=ADMIN).code == expected
     assert _printer(call).value("printer-message-from-operator") == "Toner arrives Monday."
+
+
+def _printing(spool_dir: Path, job_id: int) -> None:
+    """Make ``job_id`` processing, as a printing worker of another process would."""
+    other_process = Store(spool_dir / "jobs.sqlite3")
+    with other_process.write() as db:
+        update_job(db, job_id, state=JOB_PROCESSING, reasons=["job-printing"])
+    other_process.close()
+
+
+def _subscribe(call: Call, *events: str) -> int:
+    subscribe = AttributeGroup()
+    subscribe.add("notify-pull-method", "ippget", tags.KEYWORD)
+    subscribe.add("notify-events", list(events), tags.KEYWORD)
+    request = make_request(operations.CREATE_PRINTER_SUBSCRIPTIONS)
+    request.groups.append((tags.SUBSCRIPTION_ATTRIBUTES, subscribe))
+    return int(call(request).groups_of(tags.SUBSCRIPTION_ATTRIBUTES)[0].value("notify-subscription-id"))
+
+
+def _notified(call: Call, subscription_id: int) -> list[str]:
+    """The events Get-Notifications returns, oldest first."""
+    request = make_request(operations.GET_NOTIFICATIONS,
+                           operation_group(notify_subscription_ids=subscription_id))
+    groups = call(request).groups_of(tags.EVENT_NOTIFICATION_ATTRIBUTES)
+    return [g.value("notify-subscribed-event") for g in groups]
+
+
+def test_the_rfc_3998_operations_are_supported(call: Call) -> None:
+    supported = set(_printer(call)["operations-supported"].values)
+    assert supported >= {operations.RESTART_PRINTER, operations.SHUTDOWN_PRINTER, operations.STARTUP_PRINTER,
+                         operations.SUSPEND_CURRENT_JOB, operations.RESUME_JOB, operations.SCHEDULE_JOB_AFTER,
+                         operations.CANCEL_DOCUMENT}
+    assert "2.2" in _printer(call)["ipp-versions-supported"].values
+
+
+def test_a_backend_without_them_does_not_offer_them() -> None:
+    from ipp_wsgi.backends import Backend
+    from ipp_wsgi.ops.registry import offered
+
+    assert not offered([Backend()]) & {operations.SHUTDOWN_PRINTER, operations.SUSPEND_CURRENT_JOB,
+                                       operations.SCHEDULE_JOB_AFTER, operations.CANCEL_DOCUMENT}
+
+
+def test_shutdown_until_startup(call: Call, spooler: EmbeddedSpooler) -> None:
+    waiting = _print(call)
+    watch = _subscribe(call, "printer-shutdown", "printer-state-changed")
+    assert _admin(call, operations.SHUTDOWN_PRINTER).code == status.SUCCESSFUL_OK
+    printer = _printer(call)
+    assert (printer.value("printer-state"), printer["printer-state-reasons"].values,
+            printer.value("printer-is-accepting-jobs")) == (PRINTER_STOPPED, ["shutdown"], False)
+    refused = call(make_request(operations.PRINT_JOB, operation_group(requesting_user_name="alice")), b"x")
+    assert refused.code == status.SERVER_ERROR_NOT_ACCEPTING_JOBS
+    assert _admin(call, operations.RESTART_PRINTER).code == status.CLIENT_ERROR_NOT_POSSIBLE
+    assert _admin(call, operations.RESUME_PRINTER).code == status.SUCCESSFUL_OK  # not out of shutdown
+    assert spooler.process_pending() == 0
+
+    assert _admin(call, operations.STARTUP_PRINTER).code == status.SUCCESSFUL_OK
+    printer = _printer(call)
+    assert (printer.value("printer-state"), printer.value("printer-is-accepting-jobs")) == (3, True)
+    assert spooler.process_pending() == 1
+    assert _job(call, waiting).value("job-state") == JOB_COMPLETED
+    # shut down, resumed (still stopped: shut down), started up, then printing
+    assert _notified(call, watch)[:4] == ["printer-stopped", "printer-shutdown", "printer-stopped",
+                                          "printer-state-changed"]
+
+
+def test_restart_printer_requeues_the_printing_job(call: Call, spooler: EmbeddedSpooler,
+                                                   spool_dir: Path) -> None:
+    job_id = _print(call)
+    _printing(spool_dir, job_id)
+    watch = _subscribe(call, "printer-restarted")
+    assert _admin(call, operations.RESTART_PRINTER).code == status.SUCCESSFUL_OK
+    job = _job(call, job_id)
+    assert (job.value("job-state"), job["job-state-reasons"].values) == (JOB_PENDING, ["job-queued"])
+    assert spooler.process_pending() == 1
+    assert _notified(call, watch) == ["printer-restarted"]
+
+
+def test_suspend_current_job_then_resume_it(call: Call, spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+    job_id, other = _print(call), _print(call)
+    assert _admin(call, operations.SUSPEND_CURRENT_JOB).code == status.CLIENT_ERROR_NOT_POSSIBLE  # idle
+    _printing(spool_dir, job_id)
+    wrong = _admin(call, operations.SUSPEND_CURRENT_JOB, job_id=other)
+    assert wrong.code == status.CLIENT_ERROR_NOT_POSSIBLE
+    assert _admin(call, operations.SUSPEND_CURRENT_JOB, job_id=job_id).code == status.SUCCESSFUL_OK
+    job = _job(call, job_id)
+    assert (job.value("job-state"), job["job-state-reasons"].values) == \
+        (JOB_PROCESSING_STOPPED, ["job-suspended"])
+    stopped = call(make_request(operations.GET_JOBS, operation_group(which_jobs="processing-stopped")))
+    assert [g.value("job-id") for g in stopped.groups_of(tags.JOB_ATTRIBUTES)] == [job_id]
+    assert spooler.process_pending() == 1  # the printer goes on with the next job, not the suspended one
+    assert _job(call, job_id).value("job-state") == JOB_PROCESSING_STOPPED
+
+    resume = make_request(operations.RESUME_JOB, operation_group(job_id=job_id, requesting_user_name="bob"))
+    assert call(resume).code == status.CLIENT_ERROR_NOT_AUTHENTICATED  # only its owner or an administrator
+    resume = make_request(operations.RESUME_JOB, operation_group(job_id=job_id, requesting_user_name="alice"))
+    assert call(resume).code == status.SUCCESSFUL_OK
+    assert _job(call, job_id)["job-state-reasons"].values == ["job-queued"]
+    assert call(resume).code == status.CLIENT_ERROR_NOT_POSSIBLE  # no longer suspended
+    assert spooler.process_pending() == 1
+    assert _job(call, job_id).value("job-state") == JOB_COMPLETED
+
+
+def _queue(call: Call, which: str = "not-completed") -> list[int]:
+    """Job-ids as Get-Jobs lists them: waiting jobs in the order they will print."""
+    response = call(make_request(operations.GET_JOBS, operation_group(which_jobs=which)))
+    return [g.value("job-id") for g in response.groups_of(tags.JOB_ATTRIBUTES)]
+
+
+def _schedule(call: Call, job_id: int, predecessor: int | None = None) -> Message:
+    after = {} if predecessor is None else {
+        "predecessor": Attribute("predecessor-job-id", [tags.INTEGER], [predecessor])}
+    return _admin(call, operations.SCHEDULE_JOB_AFTER, job_id=job_id, **after)
+
+
+def test_schedule_job_after_reorders_get_jobs(call: Call, spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+    _admin(call, operations.PAUSE_PRINTER)
+    a, b, c = _print(call), _print(call), _print(call)
+    assert _schedule(call, c, a).code == status.SUCCESSFUL_OK
+    assert _queue(call) == [a, c, b]
+    assert _schedule(call, b).code == status.SUCCESSFUL_OK
+    assert _queue(call) == [b, a, c]
+    assert _schedule(call, b, 0).code == status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED
+    assert _schedule(call, b, 999).code == status.CLIENT_ERROR_NOT_FOUND
+    _printing(spool_dir, a)
+    assert _schedule(call, a, c).code == status.CLIENT_ERROR_NOT_POSSIBLE  # printing: not waiting
+    assert _schedule(call, c, a).code == status.SUCCESSFUL_OK  # after the printing job: next
+    assert _queue(call, "pending") == [c, b]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ops_helpers import PRINTER_URI, Call, job_id_of, make_request, operation_group
 
-from ipp_wsgi.backends.base import JOB_COMPLETED, JOB_PENDING
+from ipp_wsgi.backends.base import JOB_CANCELED, JOB_COMPLETED, JOB_PENDING
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.codec import AttributeGroup, Message, operations, status, tags
 
@@ -87,3 +88,40 @@ def test_set_document_attributes(call: Call, spooler: EmbeddedSpooler) -> None:
     assert _set_document(call, job_id, 9, changes).code == status.CLIENT_ERROR_NOT_FOUND
     spooler.process_pending()
     assert _set_document(call, job_id, 1, changes).code == status.CLIENT_ERROR_NOT_POSSIBLE
+
+
+def _cancel_document(call: Call, job_id: int, number: int | None, user: str = "alice") -> Message:
+    numbered = {} if number is None else {"document_number": number}
+    group = operation_group(job_id=job_id, requesting_user_name=user, **numbered)
+    return call(make_request(operations.CANCEL_DOCUMENT, group))
+
+
+def _states(call: Call, job_id: int) -> list[tuple[int, list[str]]]:
+    groups = _documents(call, job_id, requested_attributes="all").groups_of(tags.DOCUMENT_ATTRIBUTES)
+    return [(g.value("document-state"), list(g["document-state-reasons"].values)) for g in groups]
+
+
+def test_cancel_document_skips_it_when_the_job_prints(call: Call, spooler: EmbeddedSpooler,
+                                                      spool_dir: Path) -> None:
+    job_id = _two_document_job(call)
+    assert _cancel_document(call, job_id, 1, user="bob").code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+    assert _cancel_document(call, job_id, None).code == status.CLIENT_ERROR_BAD_REQUEST
+    assert _cancel_document(call, job_id, 3).code == status.CLIENT_ERROR_NOT_FOUND
+    assert _cancel_document(call, job_id, 1).code == status.SUCCESSFUL_OK
+    assert _cancel_document(call, job_id, 1).code == status.CLIENT_ERROR_NOT_POSSIBLE  # already canceled
+    assert _states(call, job_id) == [(JOB_CANCELED, ["document-canceled-by-user"]), (JOB_PENDING, ["none"])]
+
+    assert spooler.process_pending() == 1
+    assert sorted(p.name for p in (spool_dir / "output" / "print").iterdir()) == [f"{job_id}-2.pdf"]
+    assert _states(call, job_id) == [(JOB_CANCELED, ["document-canceled-by-user"]),
+                                     (JOB_COMPLETED, ["document-completed"])]
+    assert _cancel_document(call, job_id, 2).code == status.CLIENT_ERROR_NOT_POSSIBLE  # the job ended
+
+
+def test_canceling_the_last_document_left_cancels_the_job(call: Call, spooler: EmbeddedSpooler) -> None:
+    job_id = _two_document_job(call)
+    for number in (2, 1):
+        assert _cancel_document(call, job_id, number).code == status.SUCCESSFUL_OK
+    job = call(make_request(operations.GET_JOB_ATTRIBUTES, operation_group(job_id=job_id))).job
+    assert job is not None and job.value("job-state") == JOB_CANCELED
+    assert spooler.process_pending() == 0

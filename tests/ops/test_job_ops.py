@@ -7,7 +7,7 @@ from ops_helpers import ADMIN, BASE_URI, PRINTER_URI, Call, job_id_of, make_requ
 
 from ipp_wsgi.backends.base import JOB_CANCELED, JOB_PENDING, JOB_PENDING_HELD
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
-from ipp_wsgi.codec import AttributeGroup, Message, operations, status, tags
+from ipp_wsgi.codec import Attribute, AttributeGroup, Message, operations, status, tags
 
 
 def _submit(call: Call, user: str = "alice", printer_uri: str = PRINTER_URI, held: bool = True) -> int:
@@ -190,3 +190,63 @@ def test_cups_move_job(call: Call, spooler: EmbeddedSpooler) -> None:
     response = _job_op(call, operations.CUPS_MOVE_JOB, another, job_printer_uri=f"{BASE_URI}/ipp/none")
     assert response.code == status.CLIENT_ERROR_NOT_FOUND
     assert spooler.get_job(None, another).printer == "print"
+
+
+def _submit_authenticated(call: Call, user: str) -> int:
+    """A held job submitted by ``user`` authenticated as REMOTE_USER."""
+    job = AttributeGroup()
+    job.add("job-hold-until", "indefinite", tags.KEYWORD)
+    group = operation_group(PRINTER_URI, requesting_user_name="ignored")
+    return job_id_of(call(make_request(operations.PRINT_JOB, group, job), b"data", user=user))
+
+
+def test_an_authenticated_owner_is_remembered(call: Call, spooler: EmbeddedSpooler) -> None:
+    authenticated, anonymous = _submit_authenticated(call, "alice"), _submit(call)
+    assert spooler.get_job(None, authenticated).owner_authenticated is True
+    assert spooler.get_job(None, anonymous).owner_authenticated is False
+
+
+@pytest.mark.parametrize(("remote_user", "expected"), [
+    (None, status.CLIENT_ERROR_NOT_AUTHENTICATED),
+    ("bob", status.CLIENT_ERROR_NOT_AUTHORIZED),
+    ("alice", status.SUCCESSFUL_OK),
+    (ADMIN, status.SUCCESSFUL_OK),
+])
+def test_only_the_authenticated_owner_manages_an_authenticated_job(call: Call, spooler: EmbeddedSpooler,
+                                                                  remote_user: str | None,
+                                                                  expected: int) -> None:
+    job_id = _submit_authenticated(call, "alice")
+    answer = _job_op(call, operations.CANCEL_JOB, job_id, user="alice", remote_user=remote_user)
+    assert answer.code == expected
+    canceled = expected == status.SUCCESSFUL_OK
+    assert spooler.get_job(None, job_id).state == (JOB_CANCELED if canceled else JOB_PENDING_HELD)
+
+
+@pytest.mark.parametrize("code", [operations.CANCEL_MY_JOBS, operations.CANCEL_JOBS], ids=operations.op_name)
+def test_anonymous_namesake_cancels_only_anonymous_jobs(call: Call, spooler: EmbeddedSpooler,
+                                                        code: int) -> None:
+    """Without job-ids: the anonymous "alice" cancels the jobs "alice" submitted anonymously only."""
+    authenticated, anonymous = _submit_authenticated(call, "alice"), _submit(call)
+    answer = call(make_request(code, operation_group(PRINTER_URI, requesting_user_name="alice")))
+    assert answer.code == status.SUCCESSFUL_OK
+    assert spooler.get_job(None, authenticated).state == JOB_PENDING_HELD
+    assert spooler.get_job(None, anonymous).state == JOB_CANCELED
+
+
+@pytest.mark.parametrize("code", [operations.CANCEL_MY_JOBS, operations.CANCEL_JOBS], ids=operations.op_name)
+def test_anonymous_namesake_cannot_list_an_authenticated_job(call: Call, spooler: EmbeddedSpooler,
+                                                             code: int) -> None:
+    job_id = _submit_authenticated(call, "alice")
+    group = operation_group(PRINTER_URI, requesting_user_name="alice", job_ids=[job_id])
+    assert call(make_request(code, group)).code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+    assert spooler.get_job(None, job_id).state == JOB_PENDING_HELD
+
+
+@pytest.mark.parametrize("value", ["all", b"\x00\x00\x00\x01"], ids=["keyword", "octetString"])
+def test_job_ids_must_be_integers(call: Call, spooler: EmbeddedSpooler, value: object) -> None:
+    job_id = _submit(call)
+    group = operation_group(PRINTER_URI, requesting_user_name="alice")
+    tag = tags.KEYWORD if isinstance(value, str) else tags.OCTET_STRING
+    group.append(Attribute("job-ids", [tags.INTEGER, tag], [job_id, value]))
+    assert call(make_request(operations.CANCEL_MY_JOBS, group)).code == status.CLIENT_ERROR_BAD_REQUEST
+    assert spooler.get_job(None, job_id).state == JOB_PENDING_HELD

@@ -54,6 +54,18 @@ def test_job_management() -> None:
     assert policy.may_manage_job("alice", "root", "root") is None
 
 
+@pytest.mark.parametrize(("user", "remote_user", "expected"), [
+    ("alice", None, status.CLIENT_ERROR_NOT_AUTHENTICATED),  # an anonymous namesake
+    ("bob", "bob", status.CLIENT_ERROR_NOT_AUTHORIZED),
+    ("alice", "alice", None),
+    ("root", "root", None),
+])
+def test_a_job_of_an_authenticated_owner(user: str, remote_user: str | None, expected: int | None) -> None:
+    policy = Policy.default(["root"])
+    assert policy.may_manage_job("alice", user, remote_user, owner_authenticated=True) == expected
+    assert policy.owns_job("alice", user, remote_user, True) is (user == "alice" and remote_user == "alice")
+
+
 def test_operation_names() -> None:
     assert operation_code("Print-Job") == operations.PRINT_JOB
     assert operation_code("cups-get-default") == operations.CUPS_GET_DEFAULT

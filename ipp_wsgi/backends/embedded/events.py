@@ -15,7 +15,13 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
-from ipp_wsgi.backends.base import TERMINAL_JOB_STATES, Event, Subscription, SubscriptionRequest
+from ipp_wsgi.backends.base import (
+    JOB_PROCESSING_STOPPED,
+    TERMINAL_JOB_STATES,
+    Event,
+    Subscription,
+    SubscriptionRequest,
+)
 from ipp_wsgi.backends.embedded.printer_status import printer_status
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
 from ipp_wsgi.codec import AttributeGroup, Range, tags
@@ -52,13 +58,20 @@ SELECTED_BY: dict[str, frozenset[str]] = {
     "job-created": frozenset({"job-created", "job-state-changed"}),
     "job-completed": frozenset({"job-completed", "job-state-changed"}),
     "job-state-changed": frozenset({"job-state-changed"}),
+    "job-stopped": frozenset({"job-stopped"}),
     "job-config-changed": frozenset({"job-config-changed"}),
     "printer-state-changed": frozenset({"printer-state-changed"}),
     "printer-stopped": frozenset({"printer-stopped", "printer-state-changed"}),
     "printer-config-changed": frozenset({"printer-config-changed"}),
     "printer-queue-order-changed": frozenset({"printer-queue-order-changed"}),
+    "printer-shutdown": frozenset({"printer-shutdown"}),
+    "printer-restarted": frozenset({"printer-restarted"}),
 }
-"""Each event this spooler generates -> the notify-events keywords whose subscriptions receive it."""
+"""Each event this spooler generates -> the notify-events keywords whose subscriptions receive it.
+
+``job-stopped``, ``printer-shutdown`` and ``printer-restarted`` come with the job-state-changed or
+printer-state-changed event of the same change, so each is selected only by its own keyword: a
+``*-state-changed`` subscription gets one event per change."""
 
 EVENTS_SUPPORTED = tuple(sorted({k for keys in SELECTED_BY.values() for k in keys}))
 """notify-events-supported: exactly the events generated."""
@@ -180,7 +193,10 @@ def job_state_changed(db: sqlite3.Connection, job_id: int, printer: str, state: 
     """The events of a job entering ``state``; a job that ended ends its subscriptions."""
     ended = state in TERMINAL_JOB_STATES
     event = "job-completed" if ended else "job-state-changed"
-    record(db, event, printer, job_id, f"Job {job_id} {_STATE_WORDS.get(state, 'changed state')}.", now)
+    text = f"Job {job_id} {_STATE_WORDS.get(state, 'changed state')}."
+    record(db, event, printer, job_id, text, now)
+    if state == JOB_PROCESSING_STOPPED:
+        record(db, "job-stopped", printer, job_id, text, now)
     if ended:
         db.execute("UPDATE subscriptions SET ended = ? WHERE job_id = ? AND ended IS NULL", (now, job_id))
 

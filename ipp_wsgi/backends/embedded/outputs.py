@@ -4,6 +4,7 @@ printer (:mod:`.outputs_socket`, :mod:`.outputs_lpd`, :mod:`.outputs_ipp`)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import mimetypes
 import os
 import shutil
@@ -36,6 +37,7 @@ from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE, fsync_dir
 __all__ = ["Delivery", "DeliveryError", "DeliveryStopped", "Progress", "deliver", "output_name"]
 
 STOP_POLL_SECONDS = 0.2
+log = logging.getLogger(__name__)
 _STDERR_TAIL = 200
 _NETWORK_OUTPUTS: dict[str, Callable[[EmbeddedPrinter, Delivery, Progress], None]] = {
     OUTPUT_SOCKET: to_socket,
@@ -97,7 +99,9 @@ def _to_command(printer: EmbeddedPrinter, item: Delivery, stopped: Callable[[], 
             proc = subprocess.Popen(printer.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                     stderr=errors, env=env, close_fds=True, start_new_session=True)
         except OSError as exc:
-            raise DeliveryError(f"cannot run {printer.command[0]}: {exc.strerror or exc}") from exc
+            log.warning("printer %s, job %d: cannot run %r: %s", printer.name, item.job_id,
+                        list(printer.command), exc.strerror or exc)
+            raise DeliveryError("The printer's command could not be started.") from exc
         feeder = threading.Thread(target=_feed, args=(src, proc), daemon=True)
         feeder.start()
         status = _wait(proc, stopped)
@@ -107,8 +111,10 @@ def _to_command(printer: EmbeddedPrinter, item: Delivery, stopped: Callable[[], 
         if status != 0:
             errors.seek(0)
             tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
-            raise DeliveryError(f"{Path(printer.command[0]).name} exited with status {status}"
-                                + (f": {tail}" if tail else ""))
+            # Its path, arguments and output are for the administrator only: job-state-message is public.
+            log.warning("printer %s, job %d: %r exited with status %d: %r", printer.name, item.job_id,
+                        list(printer.command), status, tail)
+            raise DeliveryError(f"The printer's command failed (exit status {status}).")
 
 
 def _feed(src: BinaryIO, proc: subprocess.Popen[bytes]) -> None:

@@ -59,18 +59,23 @@ def _alert(reason: str) -> bytes:
 
 def printer_status(db: sqlite3.Connection, printer: str) -> PrinterStatus:
     """The status of ``printer`` (whose state row must exist) within the caller's transaction."""
-    row = db.execute("SELECT paused, accepting, hold_new FROM printers WHERE name = ?", (printer,)).fetchone()
+    row = db.execute("SELECT paused, accepting, hold_new, shutdown FROM printers WHERE name = ?",
+                     (printer,)).fetchone()
     marks = ", ".join("?" for _ in ACTIVE_JOB_STATES)
     counts = dict(db.execute(
         f"SELECT state, COUNT(*) FROM jobs WHERE printer = ? AND state IN ({marks}) GROUP BY state",
         (printer, *ACTIVE_JOB_STATES)).fetchall())
     paused, processing = bool(row["paused"]), counts.get(JOB_PROCESSING, 0) > 0
-    state = PRINTER_PROCESSING if processing else PRINTER_STOPPED if paused else PRINTER_IDLE
+    shutdown = bool(row["shutdown"])  # Shutdown-Printer: out of service until Startup-Printer
+    state = PRINTER_PROCESSING if processing else PRINTER_STOPPED if paused or shutdown else PRINTER_IDLE
     reasons = ["moving-to-paused" if processing else "paused"] if paused else []
+    if shutdown:
+        reasons.append("shutdown")
     if row["hold_new"]:
         reasons.append("hold-new-jobs")
     device_reasons, device_message = device_status(db, printer)
     reasons.extend(r for r in device_reasons if r not in reasons)
-    message = device_message or ("Printing." if processing else "Paused." if paused else "Ready.")
-    return PrinterStatus(state, tuple(reasons or ["none"]), message, bool(row["accepting"]),
+    message = device_message or ("Printing." if processing else "Shut down." if shutdown
+                                 else "Paused." if paused else "Ready.")
+    return PrinterStatus(state, tuple(reasons or ["none"]), message, bool(row["accepting"]) and not shutdown,
                          sum(counts.values()))

@@ -10,6 +10,11 @@ A document whose network output fails with a retryable error is delivered again 
 printer's :class:`~.printer.RetryPolicy` says, while the job stays ``processing`` (its job-state-message and
 the device's printer-state-reasons tell why); once the attempts are spent the job is aborted. Its spool
 files stay in every case, so Restart-Job can print it again.
+
+A delivery stops within :data:`STOP_CHECK_SECONDS` once its job is no longer this worker's to print
+(cancelled, suspended by Suspend-Current-Job, put back in the queue by Shutdown- or Restart-Printer) or its
+document was cancelled by Cancel-Document, in which case the job goes on with its next document; a
+cancelled document is never delivered.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING, JOB_PROCESSING
 from ipp_wsgi.backends.embedded import store as db_
+from ipp_wsgi.backends.embedded.delivery import Report
 from ipp_wsgi.backends.embedded.device_status import ensure_table, set_device_status
 from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, Progress, deliver
 from ipp_wsgi.backends.embedded.outputs_net import OFFLINE
@@ -34,6 +40,9 @@ from ipp_wsgi.backends.embedded.spool import Spool, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
 
 log = logging.getLogger(__name__)
+
+_PRINTING, _DOCUMENT_CANCELED, _JOB_STOPPED = "printing", "document-canceled", "job-stopped"
+"""What :meth:`Processor._state` says of a document being printed."""
 
 POLL_SECONDS = 0.2
 LEASE_SECONDS = 30.0
@@ -119,7 +128,8 @@ class Processor:
         with self._store.write() as db:
             row = db.execute(
                 "SELECT j.job_id, j.printer FROM jobs j JOIN printers p ON p.name = j.printer"
-                f" WHERE j.state = ? AND j.closed = 1 AND p.paused = 0 AND j.printer IN ({marks})"
+                " WHERE j.state = ? AND j.closed = 1 AND p.paused = 0 AND p.shutdown = 0"
+                f" AND j.printer IN ({marks})"
                 " ORDER BY j.priority DESC, j.job_id LIMIT 1", [JOB_PENDING, *names]).fetchone()
             if row is None:
                 return None
@@ -137,23 +147,33 @@ class Processor:
         if job is None:
             return
         printer = self._printers[job["printer"]]
-        progress = Progress(self._stop_check(job_id), self._reporter(job_id, printer.name))
+        report = self._reporter(job_id, printer.name)
         try:
             for doc in documents:
-                item = Delivery(job_id, doc["number"], doc["format"],
-                                self._spool.document_path(job_id, doc["number"]),
-                                owner=job["owner"], job_name=job["name"], document_name=doc["name"])
-                if not item.source.exists():
-                    raise DeliveryError(f"document {doc['number']} is no longer in the spool")
-                self._deliver(printer, item, progress)
-        except DeliveryStopped:
-            return
+                if not self._print_document(printer, job, doc, report):
+                    return  # the job was canceled, suspended, requeued or taken over
         except DeliveryError as exc:
             self._finish(job_id, JOB_ABORTED, ["aborted-by-system"], str(exc))
         else:
             if printer.output in DEVICE_SCHEMES:
-                progress.report([], "")
+                report([], "")
             self._finish(job_id, JOB_COMPLETED, ["job-completed-successfully"], "")
+
+    def _print_document(self, printer: EmbeddedPrinter, job: sqlite3.Row, doc: sqlite3.Row,
+                        report: Report) -> bool:
+        """Deliver one document of the job (skipped when canceled); False when the job must stop here."""
+        job_id, number = job["job_id"], doc["number"]
+        progress = Progress(self._stop_check(job_id, number), report)
+        item = Delivery(job_id, number, doc["format"], self._spool.document_path(job_id, number),
+                        owner=job["owner"], job_name=job["name"], document_name=doc["name"])
+        try:
+            progress.check()
+            if not item.source.exists():
+                raise DeliveryError(f"document {number} is no longer in the spool")
+            self._deliver(printer, item, progress)
+        except DeliveryStopped:
+            return not self._stop.is_set() and self._state(job_id, number) == _DOCUMENT_CANCELED
+        return True
 
     def _deliver(self, printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> None:
         """Deliver one document, retrying retryable failures after a back-off until the attempts are spent."""
@@ -194,8 +214,9 @@ class Processor:
 
         return report
 
-    def _stop_check(self, job_id: int) -> Callable[[], bool]:
-        """A cheap test of "stop printing this job": the job was cancelled, taken over, or we are stopping."""
+    def _stop_check(self, job_id: int, number: int) -> Callable[[], bool]:
+        """A cheap test of "stop printing this document": the job was cancelled, suspended or taken over, the
+        document was cancelled (Cancel-Document), or we are stopping."""
         last = [0.0, False]
 
         def stopped() -> bool:
@@ -204,12 +225,21 @@ class Processor:
             now = time.monotonic()
             if now - last[0] >= STOP_CHECK_SECONDS:
                 last[0] = now
-                with self._store.read() as db:
-                    row = db_.job_row(db, job_id)
-                last[1] = row is None or row["state"] != JOB_PROCESSING or row["worker_token"] != self.token
+                last[1] = self._state(job_id, number) != _PRINTING
             return bool(last[1])
 
         return stopped
+
+    def _state(self, job_id: int, number: int) -> str:
+        """Whether document ``number`` of job ``job_id`` is still ours to print, was canceled alone, or the
+        job itself stopped being ours to print."""
+        with self._store.read() as db:
+            row = db_.job_row(db, job_id)
+            if row is None or row["state"] != JOB_PROCESSING or row["worker_token"] != self.token:
+                return _JOB_STOPPED
+            canceled = db.execute("SELECT canceled FROM documents WHERE job_id = ? AND number = ?",
+                                  (job_id, number)).fetchone()
+        return _DOCUMENT_CANCELED if canceled is None or canceled["canceled"] else _PRINTING
 
     def _finish(self, job_id: int, state: int, reasons: list[str], message: str) -> None:
         now = time.time()
@@ -236,6 +266,14 @@ def requeue_orphans(store: Store, own_token: str | None) -> int:
                 _requeue(db, row["job_id"], "printing again after the spooler stopped")
                 requeued += 1
     return requeued
+
+
+def requeue_printing(db: sqlite3.Connection, printer: str, message: str) -> None:
+    """Put the jobs ``printer`` is printing back in the queue, within the caller's transaction: their
+    workers see it and stop, and they print again from the start (Shutdown- and Restart-Printer)."""
+    for row in db.execute("SELECT job_id FROM jobs WHERE printer = ? AND state = ?",
+                          (printer, JOB_PROCESSING)).fetchall():
+        _requeue(db, row["job_id"], message)
 
 
 def _requeue(db: sqlite3.Connection, job_id: int, message: str) -> None:

@@ -49,7 +49,7 @@ from ipp_wsgi.backends.embedded import events as events_
 from ipp_wsgi.backends.embedded import store as db_
 from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
 from ipp_wsgi.backends.embedded.printer_status import ACTIVE_JOB_STATES, printer_status
-from ipp_wsgi.backends.embedded.processor import Processor, requeue_orphans
+from ipp_wsgi.backends.embedded.processor import Processor, requeue_orphans, requeue_printing
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
 from ipp_wsgi.backends.embedded.spool import Spool, SpoolWriteError, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
@@ -247,7 +247,8 @@ class EmbeddedSpooler(Backend):
         self._printer(printer)
         with self._store.write() as db:
             db_.update_printer(db, printer, identified=time.time(), identify_message=message)
-        log.info("identify printer %s (%s): %s", printer, ", ".join(actions), message)
+        # %r: the message is any client's text, its newlines and control characters must not forge log lines
+        log.info("identify printer %s %r: %r", printer, list(actions), message)
 
     # -- jobs
 
@@ -258,22 +259,30 @@ class EmbeddedSpooler(Backend):
 
     def create_job(self, printer: str, request: JobRequest) -> Job:
         """A new job, pending (or pending-held for a ``job-hold-until``) with job-incoming until closed."""
-        attributes = copy.deepcopy(request.attributes)
-        now = time.time()
         with self._store.write() as db:
-            self._check_accepting(db, printer)
-            printer_row = db_.printer_row(db, printer)
-            held_new = bool(printer_row and printer_row["hold_new"]) and not _hold_requested(attributes)
-            job_id = db_.insert_job(
-                db, printer=printer, owner=request.owner, name=request.name, held_new=int(held_new),
-                **_hold_state(attributes, held_new, False), created=now, touched=now,
-                origin_host=request.origin_host,
-                priority=attributes.value("job-priority", DEFAULT_PRIORITY), attributes=attributes)
-            for subscription in request.subscriptions:
-                subscription.job_id = job_id
-                events_.create(db, printer, subscription, now)
-            events_.record(db, "job-created", printer, job_id, f"Job {job_id} created.", now)
+            job_id = self._insert_job(db, printer, request, closed=False)
             return db_.row_to_job(self._job_row(db, printer, job_id))
+
+    def submit_job(self, printer: str, request: JobRequest, data: BinaryIO, document: Document) -> Job:
+        """Spool the document first, then create the closed job with it in one transaction.
+
+        A document that does not fully arrive (the stream's exception is raised as it is) or a refusal
+        leaves no job and no file; job-ids are only taken by jobs that exist, so they stay increasing.
+        """
+        with self._store.read() as db:
+            self._check_accepting(db, printer)  # refuse before reading a document that cannot print
+        temp, size = self._receive(data)
+        try:
+            with self._store.write() as db:
+                job_id = self._insert_job(db, printer, request, closed=True, documents=1, octets=size)
+                db_.insert_document(db, job_id, 1, document.format, document.name, size, document.attributes)
+                self._keep(temp, job_id, 1)
+                job = db_.row_to_job(self._job_row(db, printer, job_id))
+        except BaseException:
+            self._spool.discard(temp)
+            raise
+        self._processor.wake()
+        return job
 
     def add_document(self, printer: str, job_id: int, data: BinaryIO, document: Document, last: bool) -> Job:
         """Stream ``data`` into the spool, then record it as the job's next document in one transaction.
@@ -286,10 +295,7 @@ class EmbeddedSpooler(Backend):
             _check_open(self._job_row(db, printer, job_id))
             db_.update_job(db, job_id, receiver_pid=os.getpid(), touched=time.time())
         try:
-            temp, size = self._spool.receive(data)
-        except SpoolWriteError as exc:
-            self._end_upload(job_id)
-            raise BackendError(status.SERVER_ERROR_INTERNAL_ERROR, str(exc)) from exc
+            temp, size = self._receive(data)
         except BaseException:
             self._end_upload(job_id)
             raise
@@ -393,7 +399,27 @@ class EmbeddedSpooler(Backend):
             rows = db_.document_rows(db, job_id)
         return [StoredDocument(job_id=job_id, number=row["number"], format=row["format"], name=row["name"],
                                k_octets=(row["octets"] + 1023) // 1024,
-                               attributes=loads_group(row["attributes"])) for row in rows]
+                               attributes=loads_group(row["attributes"]), canceled=bool(row["canceled"]))
+                for row in rows]
+
+    def cancel_document(self, printer: str | None, job_id: int, number: int) -> StoredDocument:
+        """Cancel a document of a job that has not ended: it is not printed (it stops if it is printing).
+        A closed job whose documents are all canceled is canceled."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] in TERMINAL_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job has ended")
+            documents = {d["number"]: bool(d["canceled"]) for d in db_.document_rows(db, job_id)}
+            if number not in documents:
+                raise BackendError(status.CLIENT_ERROR_NOT_FOUND, f"job {job_id} has no document {number}")
+            if documents[number]:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, f"document {number} is already canceled")
+            db_.cancel_document(db, job_id, number)
+            documents[number] = True
+            if row["closed"] and all(documents.values()):
+                db_.update_job(db, job_id, state=JOB_CANCELED, reasons=["job-canceled-by-user"],
+                               completed=time.time(), worker_pid=None, worker_token=None, lease=None)
+        return next(d for d in self.documents(printer, job_id) if d.number == number)
 
     def set_document_attributes(self, printer: str | None, job_id: int, number: int,
                                 attributes: AttributeGroup) -> StoredDocument:
@@ -418,7 +444,8 @@ class EmbeddedSpooler(Backend):
                            f"Document {number} of job {job_id} was changed.")
         return next(d for d in self.documents(printer, job_id) if d.number == number)
 
-    def copy_job(self, printer: str | None, job_id: int, owner: str, attributes: AttributeGroup) -> Job:
+    def copy_job(self, printer: str | None, job_id: int, owner: str, attributes: AttributeGroup, *,
+                 owner_authenticated: bool = False) -> Job:
         """Queue a copy of an ended job whose documents are still kept (else client-error-not-possible)."""
         with self._store.read() as db:
             row = self._job_row(db, printer, job_id)
@@ -436,7 +463,7 @@ class EmbeddedSpooler(Backend):
                                        "the job's documents are no longer kept") from exc
             if not documents:
                 raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job has no documents")
-            job = self._insert_copy(row, documents, temps, owner, attributes)
+            job = self._insert_copy(row, documents, temps, owner, owner_authenticated, attributes)
         except BaseException:
             for temp in temps:
                 self._spool.discard(temp)
@@ -445,7 +472,7 @@ class EmbeddedSpooler(Backend):
         return job
 
     def _insert_copy(self, row: sqlite3.Row, documents: list[sqlite3.Row], temps: list[Path], owner: str,
-                     changes: AttributeGroup) -> Job:
+                     owner_authenticated: bool, changes: AttributeGroup) -> Job:
         attributes = loads_group(row["attributes"])
         for attribute in changes.attributes():
             attributes.append(copy.deepcopy(attribute))
@@ -454,7 +481,8 @@ class EmbeddedSpooler(Backend):
             self._check_accepting(db, row["printer"])
             name = changes.value("job-name", row["name"])
             job_id = db_.insert_job(
-                db, printer=row["printer"], owner=owner, name=name, **_hold_state(attributes, False, True),
+                db, printer=row["printer"], owner=owner, owner_authenticated=int(owner_authenticated),
+                name=name, **_hold_state(attributes, False, True),
                 created=now, touched=now, origin_host=row["origin_host"], closed=1, documents=len(documents),
                 octets=row["octets"], priority=attributes.value("job-priority", DEFAULT_PRIORITY),
                 attributes=attributes)
@@ -523,17 +551,74 @@ class EmbeddedSpooler(Backend):
 
     def promote_job(self, printer: str | None, job_id: int) -> Job:
         """Make a waiting job the next to print (ahead of every priority), a printer-queue-order-changed."""
+        return self._reorder(printer, job_id, None, f"Job {job_id} was promoted.")
+
+    def schedule_job_after(self, printer: str | None, job_id: int, predecessor: int | None) -> Job:
+        """Make a waiting job print right after waiting job ``predecessor`` (next when None or when that job
+        is printing); a printer-queue-order-changed. A predecessor that ended: client-error-not-possible."""
+        text = f"Job {job_id} was scheduled after job {predecessor}." if predecessor else \
+            f"Job {job_id} was scheduled next."
+        return self._reorder(printer, job_id, predecessor, text)
+
+    def suspend_job(self, printer: str | None, job_id: int) -> Job:
+        """Stop printing a processing job (its output stops): processing-stopped with job-suspended until
+        Resume-Job; the printer goes on with the next job."""
         with self._store.write() as db:
             row = self._job_row(db, printer, job_id)
-            if row["state"] not in WAITING_JOB_STATES:
-                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "only a waiting job can be promoted")
-            top = db.execute("SELECT MAX(priority) FROM jobs WHERE printer = ?"
-                             f" AND state IN ({_marks(WAITING_JOB_STATES)})",
-                             (row["printer"], *WAITING_JOB_STATES)).fetchone()
-            db_.update_job(db, job_id, priority=max(top[0], row["priority"]) + 1)
-            events_.record(db, "printer-queue-order-changed", row["printer"], job_id,
-                           f"Job {job_id} was promoted.")
-            return db_.row_to_job(self._job_row(db, printer, job_id))
+            if row["state"] != JOB_PROCESSING:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "only a printing job can be suspended")
+            db_.update_job(db, job_id, state=JOB_PROCESSING_STOPPED, reasons=["job-suspended"],
+                           message="Suspended by the operator.", worker_pid=None, worker_token=None,
+                           lease=None)
+            db_.update_printer(db, row["printer"], state_change=time.time())
+            job = db_.row_to_job(self._job_row(db, printer, job_id))
+        self._processor.wake()
+        return job
+
+    def resume_job(self, printer: str | None, job_id: int) -> Job:
+        """Queue a suspended job again: it prints from its first document (client-error-not-possible when it
+        is not suspended)."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if "job-suspended" not in db_.row_to_job(row).state_reasons:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job is not suspended")
+            db_.update_job(db, job_id, state=JOB_PENDING, reasons=["job-queued"], processing=None, message="")
+            job = db_.row_to_job(self._job_row(db, printer, job_id))
+        self._processor.wake()
+        return job
+
+    def shutdown_printer(self, printer: str) -> None:
+        """Take the printer out of service until Startup-Printer: it stops printing (a job printing goes
+        back to the queue) and accepting jobs; printer-state stopped with ``shutdown``."""
+        self._printer(printer)
+        now = time.time()
+        with self._store.write() as db:
+            requeue_printing(db, printer, "The printer was shut down: the job prints again at startup.")
+            db_.update_printer(db, printer, shutdown=1, state_change=now)
+            events_.record(db, "printer-shutdown", printer, None, f"Printer {printer} was shut down.", now)
+
+    def startup_printer(self, printer: str) -> None:
+        """Bring a shut-down printer back into service (nothing changes for one that is not shut down)."""
+        self._printer(printer)
+        with self._store.write() as db:
+            row = db_.printer_row(db, printer)
+            if row is not None and row["shutdown"]:
+                db_.update_printer(db, printer, shutdown=0, state_change=time.time())
+        self._processor.wake()
+
+    def restart_printer(self, printer: str) -> None:
+        """Re-initialise the printer: a job printing goes back to the queue and prints again; queued jobs,
+        pause and accepting state are kept. A shut-down printer: client-error-not-possible."""
+        self._printer(printer)
+        now = time.time()
+        with self._store.write() as db:
+            row = db_.printer_row(db, printer)
+            if row is None or row["shutdown"]:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the printer is shut down: start it up")
+            requeue_printing(db, printer, "The printer restarted: the job prints again.")
+            db_.update_printer(db, printer, state_change=now)
+            events_.record(db, "printer-restarted", printer, None, f"Printer {printer} restarted.", now)
+        self._processor.wake()
 
     # -- subscriptions
 
@@ -614,7 +699,7 @@ class EmbeddedSpooler(Backend):
     def _check_accepting(self, db: sqlite3.Connection, printer: str) -> None:
         self._printer(printer)
         row = db_.printer_row(db, printer)
-        if row is None or not row["accepting"]:
+        if row is None or not row["accepting"] or row["shutdown"]:
             raise BackendError(status.SERVER_ERROR_NOT_ACCEPTING_JOBS, f"{printer} is not accepting jobs")
 
     def _set_printer_flag(self, printer: str, **flag: int) -> None:
@@ -633,13 +718,43 @@ class EmbeddedSpooler(Backend):
                            receiver_pid=None, closed=int(last),
                            reasons=_waiting_reasons(row["state"] == JOB_PENDING_HELD, last,
                                                     bool(row["held_new"])))
-            try:
-                self._spool.keep(temp, job_id, number)  # last, so only a failed COMMIT can orphan the file
-            except OSError as exc:
-                raise BackendError(status.SERVER_ERROR_INTERNAL_ERROR,
-                                   f"cannot keep the document: {exc}") from exc
+            self._keep(temp, job_id, number)  # last, so only a failed COMMIT can orphan the file
             job = db_.row_to_job(self._job_row(db, printer, job_id))
         return job
+
+    def _insert_job(self, db: sqlite3.Connection, printer: str, request: JobRequest, *, closed: bool,
+                    **columns: object) -> int:
+        """Insert a new job for ``request`` with its subscriptions and job-created event; its job-id."""
+        self._check_accepting(db, printer)
+        attributes = copy.deepcopy(request.attributes)
+        now = time.time()
+        printer_row = db_.printer_row(db, printer)
+        held_new = bool(printer_row and printer_row["hold_new"]) and not _hold_requested(attributes)
+        job_id = db_.insert_job(
+            db, printer=printer, owner=request.owner, owner_authenticated=int(request.owner_authenticated),
+            name=request.name, held_new=int(held_new), **_hold_state(attributes, held_new, closed),
+            closed=int(closed), created=now, touched=now, origin_host=request.origin_host,
+            priority=attributes.value("job-priority", DEFAULT_PRIORITY), attributes=attributes, **columns)
+        for subscription in request.subscriptions:
+            subscription.job_id = job_id
+            events_.create(db, printer, subscription, now)
+        events_.record(db, "job-created", printer, job_id, f"Job {job_id} created.", now)
+        return job_id
+
+    def _receive(self, data: BinaryIO) -> tuple[Path, int]:
+        """Spool ``data`` into a temporary file (a spool write failure: server-error-internal-error)."""
+        try:
+            return self._spool.receive(data)
+        except SpoolWriteError as exc:
+            raise BackendError(status.SERVER_ERROR_INTERNAL_ERROR, str(exc)) from exc
+
+    def _keep(self, temp: Path, job_id: int, number: int) -> None:
+        """Give a received temporary file its document name (failure: server-error-internal-error)."""
+        try:
+            self._spool.keep(temp, job_id, number)
+        except OSError as exc:
+            raise BackendError(status.SERVER_ERROR_INTERNAL_ERROR,
+                               f"cannot keep the document: {exc}") from exc
 
     def _end_upload(self, job_id: int) -> None:
         with self._store.write() as db:
@@ -655,6 +770,34 @@ class EmbeddedSpooler(Backend):
             attributes.add("job-hold-until", until, tag=tags.KEYWORD)
             db_.update_job(db, job_id, attributes=attributes, held_new=0,
                            **_hold_state(attributes, False, bool(row["closed"])))
+            job = db_.row_to_job(self._job_row(db, printer, job_id))
+        self._processor.wake()
+        return job
+
+    def _reorder(self, printer: str | None, job_id: int, predecessor: int | None, text: str) -> Job:
+        """Move a waiting job in the queue right after waiting job ``predecessor`` (first when None or when
+        that job is not waiting but printing). The queue order is ``priority`` then job-id: the predecessor
+        and every job ahead of it move up one, and the job takes the predecessor's old place plus a half."""
+        with self._store.write() as db:
+            row = self._job_row(db, printer, job_id)
+            if row["state"] not in WAITING_JOB_STATES:
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "only a waiting job can be rescheduled")
+            after = self._job_row(db, row["printer"], predecessor) if predecessor is not None else None
+            if after is not None and (after["state"] in TERMINAL_JOB_STATES or predecessor == job_id):
+                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, f"job {predecessor} cannot precede it")
+            waiting = f"printer = ? AND state IN ({_marks(WAITING_JOB_STATES)}) AND job_id != ?"
+            params = (row["printer"], *WAITING_JOB_STATES, job_id)
+            if after is None or after["state"] not in WAITING_JOB_STATES:
+                top = db.execute(f"SELECT MAX(priority) FROM jobs WHERE {waiting}", params).fetchone()[0]
+                priority = max(top if top is not None else row["priority"], row["priority"]) + 1
+            else:
+                mark = after["priority"]
+                db.execute(f"UPDATE jobs SET priority = priority + 1 WHERE {waiting}"
+                           " AND (priority > ? OR (priority = ? AND job_id <= ?))",
+                           (*params, mark, mark, after["job_id"]))
+                priority = mark + 0.5
+            db_.update_job(db, job_id, priority=priority)
+            events_.record(db, "printer-queue-order-changed", row["printer"], job_id, text)
             job = db_.row_to_job(self._job_row(db, printer, job_id))
         self._processor.wake()
         return job

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS printers (
     overrides TEXT NOT NULL DEFAULT '[]',
     identified REAL,
     identify_message TEXT NOT NULL DEFAULT '',
-    hold_new INTEGER NOT NULL DEFAULT 0
+    hold_new INTEGER NOT NULL DEFAULT 0,
+    shutdown INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS jobs (
     job_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,7 +60,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     worker_token TEXT,
     lease REAL,
     receiver_pid INTEGER,
-    held_new INTEGER NOT NULL DEFAULT 0
+    held_new INTEGER NOT NULL DEFAULT 0,
+    owner_authenticated INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, job_id);
 CREATE INDEX IF NOT EXISTS jobs_by_printer_state ON jobs (printer, state, job_id);
@@ -71,6 +73,7 @@ CREATE TABLE IF NOT EXISTS documents (
     name TEXT NOT NULL,
     octets INTEGER NOT NULL,
     attributes TEXT NOT NULL,
+    canceled INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (job_id, number)
 ) WITHOUT ROWID;
 """
@@ -82,9 +85,12 @@ _JOB_COLUMNS = frozenset({
     "held_new",
 })
 _PRINTER_COLUMNS = frozenset({"paused", "accepting", "state_change", "config_change", "overrides",
-                              "identified", "identify_message", "hold_new"})
-_ADDED_COLUMNS = {"printers": {"hold_new": "INTEGER NOT NULL DEFAULT 0"},
-                  "jobs": {"held_new": "INTEGER NOT NULL DEFAULT 0"}}
+                              "identified", "identify_message", "hold_new", "shutdown"})
+_ADDED_COLUMNS = {"printers": {"hold_new": "INTEGER NOT NULL DEFAULT 0",
+                               "shutdown": "INTEGER NOT NULL DEFAULT 0"},
+                  "documents": {"canceled": "INTEGER NOT NULL DEFAULT 0"},
+                  "jobs": {"held_new": "INTEGER NOT NULL DEFAULT 0",
+                           "owner_authenticated": "INTEGER NOT NULL DEFAULT 0"}}
 """Columns added since the first release: added to an older database when it is opened."""
 
 
@@ -230,7 +236,7 @@ def row_to_job(row: sqlite3.Row) -> Job:
         state=row["state"], state_reasons=json.loads(row["reasons"]), created=row["created"],
         processing=row["processing"], completed=row["completed"], k_octets=(row["octets"] + 1023) // 1024,
         documents=row["documents"], origin_host=row["origin_host"], state_message=row["message"],
-        attributes=loads_group(row["attributes"]),
+        attributes=loads_group(row["attributes"]), owner_authenticated=bool(row["owner_authenticated"]),
     )
 
 
@@ -251,6 +257,11 @@ def update_document(db: sqlite3.Connection, job_id: int, number: int, name: str,
     """Set the name and attributes of document ``number`` of a job."""
     db.execute("UPDATE documents SET name = ?, attributes = ? WHERE job_id = ? AND number = ?",
                (name, dumps_group(attributes), job_id, number))
+
+
+def cancel_document(db: sqlite3.Connection, job_id: int, number: int) -> None:
+    """Mark document ``number`` of a job canceled (Cancel-Document): it is no longer printed."""
+    db.execute("UPDATE documents SET canceled = 1 WHERE job_id = ? AND number = ?", (job_id, number))
 
 
 def delete_jobs(db: sqlite3.Connection, job_ids: Iterable[int]) -> None:
