@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from ipp_wsgi.backends import Document, Job, JobRequest
+from ipp_wsgi.codec import AttributeGroup, status, tags
 from ipp_wsgi.codec import operations as ops
-from ipp_wsgi.codec import status, tags
 from ipp_wsgi.ops.call import Call
 from ipp_wsgi.ops.documents import COMPRESSIONS, open_document, peek_has_data
 from ipp_wsgi.ops.job_attributes import add_job_reply
+from ipp_wsgi.ops.printer_description import JOB_TEMPLATE
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
 from ipp_wsgi.ops.service import PrinterEntry
@@ -43,10 +44,24 @@ def compression(call: Call) -> str:
     return str(value)
 
 
+def template_attributes(call: Call) -> AttributeGroup:
+    """The request's job template attributes: its job group, plus job template attributes a client put in
+    the operation group (as ipptool's print-job-hold.test does with job-hold-until; CUPS honours them too).
+    The job group wins where both name one."""
+    job = call.request.job
+    misplaced = [a for a in call.operation.attributes() if a.name in JOB_TEMPLATE]
+    if not misplaced:
+        return job if job is not None else AttributeGroup()
+    merged = AttributeGroup(misplaced)
+    for attr in job.attributes() if job is not None else ():
+        merged.append(attr)
+    return merged
+
+
 def job_request(call: Call, printer: PrinterEntry) -> JobRequest:
     """The checked job-creation request: unsupported job template attributes are reported (and refused
     when ``ipp-attribute-fidelity`` is true)."""
-    accepted, unsupported = check_template(call.request.job, printer.description)
+    accepted, unsupported = check_template(template_attributes(call), printer.description)
     for attr in unsupported:
         call.reply.add_unsupported(attr)
     if unsupported and call.arg("ipp-attribute-fidelity") is True:

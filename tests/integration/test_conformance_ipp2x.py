@@ -65,10 +65,9 @@ def test_stock_cancel_current_job_file_passes(ipp_server: IppServer, ipptool: Ip
 
 
 def test_stock_print_job_hold_file(ipp_server: IppServer, ipptool: Ipptool) -> None:
-    """print-job-hold.test sends job-hold-until in the operation group: the job is not held (the request
-    is answered successful-ok without reporting the ignored attribute), so Release-Job fails."""
+    """print-job-hold.test sends job-hold-until in the operation group: the job is held all the same."""
     result = ipptool.run(ipp_server.uri, "print-job-hold.test", file=DOCUMENT, options=["-V", "2.2"])
-    assert_ipptool_passed(result, known_failures=("Release-Job",))
+    assert_ipptool_passed(result)
 
 
 def test_ippget_notifications_end_to_end(ipp_server: IppServer, ipptool: Ipptool) -> None:

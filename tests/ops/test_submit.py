@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ops_helpers import Call, job_id_of, make_request, operation_group
 
-from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING
+from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING, JOB_PENDING_HELD
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.codec import AttributeGroup, Message, Range, operations, status, tags
 from ipp_wsgi.ops.documents import DocumentTooLarge
@@ -245,3 +245,19 @@ def test_document_too_large(service: object, spooler: EmbeddedSpooler) -> None:
 def test_disabled_printer_refuses_jobs(call: Call, spooler: EmbeddedSpooler) -> None:
     spooler.disable_printer("print")
     assert _print(call).code == status.SERVER_ERROR_NOT_ACCEPTING_JOBS
+
+
+def test_job_template_attributes_in_the_operation_group_are_honoured(call: Call,
+                                                                       spooler: EmbeddedSpooler) -> None:
+    response = _print(call, job_hold_until="indefinite")
+    assert response.code == status.SUCCESSFUL_OK
+    job = spooler.get_job("print", job_id_of(response))
+    assert job.state == JOB_PENDING_HELD
+    assert job.attributes.value("job-hold-until") == "indefinite"
+
+
+def test_the_job_group_wins_over_the_operation_group(call: Call, spooler: EmbeddedSpooler) -> None:
+    job_group = AttributeGroup()
+    job_group.add("job-hold-until", "no-hold", tags.KEYWORD)
+    response = _print(call, job=job_group, job_hold_until="indefinite")
+    assert spooler.get_job("print", job_id_of(response)).attributes.value("job-hold-until") == "no-hold"
