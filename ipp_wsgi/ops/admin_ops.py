@@ -9,21 +9,10 @@ from __future__ import annotations
 
 from ipp_wsgi.backends import Job
 from ipp_wsgi.codec import operations as ops
-from ipp_wsgi.codec import status, tags
+from ipp_wsgi.codec import status
 from ipp_wsgi.ops.call import Call
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
-
-
-def _job_id(call: Call, name: str) -> int | None:
-    """The positive integer operation attribute ``name`` (a job-id), or None when absent."""
-    attr = call.operation.get(name)
-    if attr is None:
-        return None
-    if len(attr) != 1 or attr.tag != tags.INTEGER or attr.value < 1:
-        call.reply.add_unsupported(attr)
-        raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED, f"bad {name}")
-    return int(attr.value)
 
 
 def current_job(call: Call) -> Job:
@@ -31,7 +20,7 @@ def current_job(call: Call) -> Job:
     client-error-not-possible, as when nothing is printing)."""
     printer = call.target_printer
     printing = printer.backend.jobs(printer.name, "processing")
-    wanted = _job_id(call, "job-id")
+    wanted = call.positive_integer("job-id")
     if wanted is not None:
         printing = [job for job in printing if job.job_id == wanted]
     if not printing:
@@ -74,13 +63,13 @@ def resume_job(call: Call) -> None:
 def schedule_job_after(call: Call) -> None:
     """Move a waiting job to print right after ``predecessor-job-id`` (next when absent)."""
     printer, job = call.target_printer, call.target_job
-    printer.backend.schedule_job_after(printer.name, job.job_id, _job_id(call, "predecessor-job-id"))
+    printer.backend.schedule_job_after(printer.name, job.job_id, call.positive_integer("predecessor-job-id"))
 
 
 @operation(ops.CANCEL_DOCUMENT, Target.JOB, "cancel_document")
 def cancel_document(call: Call) -> None:
     """Cancel document ``document-number`` of a job: it is not printed (PWG 5100.5)."""
-    number = _job_id(call, "document-number")
+    number = call.positive_integer("document-number")
     if number is None:
         raise OpError(status.CLIENT_ERROR_BAD_REQUEST, "missing document-number")
     call.target_printer.backend.cancel_document(call.target_printer.name, call.target_job.job_id, number)

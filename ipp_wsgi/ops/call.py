@@ -57,6 +57,20 @@ class Call:
         """The first value of operation attribute ``name`` (language stripped), or ``default``."""
         return plain(self.operation.value(name, default))
 
+    def positive_integer(self, name: str) -> int | None:
+        """Operation attribute ``name`` as one positive integer (a job-id, limit, ...), None when absent.
+
+        Any other value is reported in the unsupported group and answered
+        client-error-attributes-or-values-not-supported.
+        """
+        attr = self.operation.get(name)
+        if attr is None:
+            return None
+        if len(attr) != 1 or attr.tag != tags.INTEGER or attr.value < 1:
+            self.reply.add_unsupported(attr)
+            raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED, f"bad {name}")
+        return int(attr.value)
+
     def requested(self, default: tuple[str, ...] = ("all",)) -> Requested:
         """The requested-attributes of the request."""
         attr = self.operation.get("requested-attributes")

@@ -8,9 +8,9 @@ from ipp_wsgi.backends import Job
 from ipp_wsgi.backends.base import TERMINAL_JOB_STATES
 from ipp_wsgi.codec import AttributeGroup, status, tags
 from ipp_wsgi.codec import operations as ops
+from ipp_wsgi.ops.admin_ops import current_job
 from ipp_wsgi.ops.call import Call
 from ipp_wsgi.ops.job_attributes import add_job_reply, job_group
-from ipp_wsgi.ops.policy import PROMOTE_JOB, REPROCESS_JOB
 from ipp_wsgi.ops.printer_description import JOB_TEMPLATE, WHICH_JOBS
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
@@ -19,16 +19,6 @@ from ipp_wsgi.ops.target import uri_path
 from ipp_wsgi.ops.template import check_template
 
 _SETTABLE = frozenset({*JOB_TEMPLATE, "job-name"})
-
-
-def _positive(call: Call, name: str, default: int | None) -> int | None:
-    attr = call.operation.get(name)
-    if attr is None:
-        return default
-    if len(attr) != 1 or attr.tag != tags.INTEGER or attr.value < 1:
-        call.reply.add_unsupported(attr)
-        raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED, f"bad {name}")
-    return int(attr.value)
 
 
 def _printers_of(call: Call) -> list[PrinterEntry]:
@@ -62,8 +52,8 @@ def get_jobs(call: Call) -> None:
     if which not in WHICH_JOBS:
         call.reply.add_unsupported(call.operation["which-jobs"])
         raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED, f"which-jobs {which!r}")
-    limit = _positive(call, "limit", None)
-    first_index = _positive(call, "first-index", 1) or 1
+    limit = call.positive_integer("limit")
+    first_index = call.positive_integer("first-index") or 1
     owner = call.user if call.arg("my-jobs") is True else None
     requested = call.requested(("job-id", "job-uri"))
     for entry, job in _jobs(call, str(which), owner, limit, first_index):
@@ -172,22 +162,16 @@ def cups_move_job(call: Call) -> None:
 def cancel_current_job(call: Call) -> None:
     """Cancel the job the printer is printing (RFC 3998); ``job-id``, when given, must name it."""
     printer = call.target_printer
-    current = printer.backend.jobs(printer.name, "processing")
-    wanted = _positive(call, "job-id", None)
-    if wanted is not None:
-        current = [job for job in current if job.job_id == wanted]
-    if not current:
-        raise OpError(status.CLIENT_ERROR_NOT_POSSIBLE, "no such job is printing")
-    printer.backend.cancel_job(printer.name, current[0].job_id, "job-canceled-by-operator")
+    printer.backend.cancel_job(printer.name, current_job(call).job_id, "job-canceled-by-operator")
 
 
-@operation(PROMOTE_JOB, Target.JOB, "promote_job")
+@operation(ops.PROMOTE_JOB, Target.JOB, "promote_job")
 def promote_job(call: Call) -> None:
     """Make a waiting job the next to print (PWG 5100.11)."""
     call.target_printer.backend.promote_job(call.target_printer.name, call.target_job.job_id)
 
 
-@operation(REPROCESS_JOB, Target.JOB, "copy_job")
+@operation(ops.REPROCESS_JOB, Target.JOB, "copy_job")
 def reprocess_job(call: Call) -> None:
     """Print a copy of an ended job under a new job-id (PWG 5100.11; an operator's operation)."""
     printer, job = call.target_printer, call.target_job

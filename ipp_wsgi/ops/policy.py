@@ -22,16 +22,11 @@ from dataclasses import dataclass
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.codec import status
 
-PAUSE_PRINTER_AFTER_CURRENT_JOB = 0x0024
-REPROCESS_JOB = 0x002C
-PROMOTE_JOB = 0x0030
-"""Operation-ids (RFC 3998, PWG 5100.11) that :mod:`ipp_wsgi.codec.operations` does not name."""
-
 ADMIN_OPERATIONS = frozenset({
     ops.PAUSE_PRINTER, ops.RESUME_PRINTER, ops.PURGE_JOBS, ops.SET_PRINTER_ATTRIBUTES, ops.ENABLE_PRINTER,
     ops.DISABLE_PRINTER, ops.CUPS_ACCEPT_JOBS, ops.CUPS_REJECT_JOBS, ops.GET_PRINTER_SUPPORTED_VALUES,
     ops.HOLD_NEW_JOBS, ops.RELEASE_HELD_NEW_JOBS, ops.CANCEL_CURRENT_JOB,
-    PAUSE_PRINTER_AFTER_CURRENT_JOB, PROMOTE_JOB, REPROCESS_JOB,
+    ops.PAUSE_PRINTER_AFTER_CURRENT_JOB, ops.PROMOTE_JOB, ops.REPROCESS_JOB,
     ops.RESTART_PRINTER, ops.SHUTDOWN_PRINTER, ops.STARTUP_PRINTER, ops.SUSPEND_CURRENT_JOB,
     ops.SCHEDULE_JOB_AFTER,
 })

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from ipp_wsgi.codec import UNSUPPORTED, Attribute, AttributeGroup, status, tags
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call
-from ipp_wsgi.ops.policy import PAUSE_PRINTER_AFTER_CURRENT_JOB
 from ipp_wsgi.ops.printer_attributes import printer_group
 from ipp_wsgi.ops.printer_description import SETTABLE_PRINTER_ATTRIBUTES
 from ipp_wsgi.ops.registry import Target, operation
@@ -41,7 +40,7 @@ _admin(ops.DISABLE_PRINTER, "disable_printer", "Stop accepting jobs (queued ones
 _admin(ops.CUPS_ACCEPT_JOBS, "enable_printer", "CUPS-Accept-Jobs: start accepting jobs.")
 _admin(ops.CUPS_REJECT_JOBS, "disable_printer", "CUPS-Reject-Jobs: stop accepting jobs.")
 _admin(ops.PURGE_JOBS, "purge_jobs", "Remove every job of the printer, history included.")
-_admin(PAUSE_PRINTER_AFTER_CURRENT_JOB, "pause_printer",
+_admin(ops.PAUSE_PRINTER_AFTER_CURRENT_JOB, "pause_printer",
        "Stop processing jobs once the job printing now is done (RFC 3998).")
 _admin(ops.HOLD_NEW_JOBS, "hold_new_jobs", "Hold every new job until Release-Held-New-Jobs (RFC 3998).")
 _admin(ops.RELEASE_HELD_NEW_JOBS, "release_held_new_jobs",

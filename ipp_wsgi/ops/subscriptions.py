@@ -182,13 +182,11 @@ def create_job_subscriptions(call: Call) -> None:
 
 
 def _integer_arg(call: Call, name: str) -> int:
-    attr = call.operation.get(name)
-    if attr is None:
+    """Required operation attribute ``name`` as a positive integer (client-error-bad-request when absent)."""
+    value = call.positive_integer(name)
+    if value is None:
         raise OpError(status.CLIENT_ERROR_BAD_REQUEST, f"missing {name}")
-    if len(attr) != 1 or attr.tag != tags.INTEGER or attr.value < 1:
-        call.reply.add_unsupported(attr)
-        raise OpError(status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED, f"bad {name}")
-    return int(attr.value)
+    return value
 
 
 def subscription_attributes(call: Call, printer: PrinterEntry, subscription: Subscription) -> AttributeGroup:
@@ -231,8 +229,8 @@ def get_subscription_attributes(call: Call) -> None:
 def get_subscriptions(call: Call) -> None:
     """The printer's subscriptions (or ``notify-job-id``'s), the caller's only with my-subscriptions."""
     printer = call.target_printer
-    job_id = _integer_arg(call, "notify-job-id") if "notify-job-id" in call.operation else None
-    limit = _integer_arg(call, "limit") if "limit" in call.operation else None
+    job_id = call.positive_integer("notify-job-id")
+    limit = call.positive_integer("limit")
     owner = call.user if call.arg("my-subscriptions") is True else None
     requested = call.requested()
     for found in printer.backend.subscriptions(printer.name, job_id, owner, limit):

@@ -19,7 +19,6 @@ from ipp_wsgi.backends.base import (
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.backends.embedded.store import Store, update_job
 from ipp_wsgi.codec import Attribute, AttributeGroup, Message, operations, status, tags
-from ipp_wsgi.ops.policy import PAUSE_PRINTER_AFTER_CURRENT_JOB, PROMOTE_JOB, REPROCESS_JOB
 
 
 def _printer(call: Call) -> AttributeGroup:
@@ -44,7 +43,8 @@ def _admin(call: Call, code: int, user: str | None = ADMIN, **attrs: Any) -> Mes
 
 
 def test_administration_operations_need_an_administrator(call: Call) -> None:
-    for code in (operations.HOLD_NEW_JOBS, operations.RELEASE_HELD_NEW_JOBS, PAUSE_PRINTER_AFTER_CURRENT_JOB,
+    for code in (operations.HOLD_NEW_JOBS, operations.RELEASE_HELD_NEW_JOBS,
+                 operations.PAUSE_PRINTER_AFTER_CURRENT_JOB,
                  operations.CANCEL_CURRENT_JOB, operations.GET_PRINTER_SUPPORTED_VALUES,
                  operations.SHUTDOWN_PRINTER, operations.STARTUP_PRINTER, operations.RESTART_PRINTER,
                  operations.SUSPEND_CURRENT_JOB, operations.SCHEDULE_JOB_AFTER):
@@ -81,17 +81,17 @@ def test_held_new_job_stays_held_when_modified(call: Call) -> None:
 
 
 def test_pause_printer_after_current_job(call: Call) -> None:
-    assert _admin(call, PAUSE_PRINTER_AFTER_CURRENT_JOB).code == status.SUCCESSFUL_OK
+    assert _admin(call, operations.PAUSE_PRINTER_AFTER_CURRENT_JOB).code == status.SUCCESSFUL_OK
     printer = _printer(call)
     assert printer.value("printer-state") == PRINTER_STOPPED
     assert printer["printer-state-reasons"].values == ["paused"]
-    assert PAUSE_PRINTER_AFTER_CURRENT_JOB in printer["operations-supported"].values
+    assert operations.PAUSE_PRINTER_AFTER_CURRENT_JOB in printer["operations-supported"].values
 
 
 def test_promote_job_prints_it_next(call: Call, spooler: EmbeddedSpooler) -> None:
     _admin(call, operations.PAUSE_PRINTER)
     first, second = _print(call), _print(call)
-    assert _admin(call, PROMOTE_JOB, job_id=second).code == status.SUCCESSFUL_OK
+    assert _admin(call, operations.PROMOTE_JOB, job_id=second).code == status.SUCCESSFUL_OK
     # Get-Jobs lists waiting jobs in the order they will print
     response = call(make_request(operations.GET_JOBS, operation_group(which_jobs="not-completed")))
     assert [g.value("job-id") for g in response.groups_of(tags.JOB_ATTRIBUTES)] == [second, first]
@@ -112,7 +112,7 @@ def test_promote_job_prints_it_next(call: Call, spooler: EmbeddedSpooler) -> Non
 def test_promote_job_refuses_an_ended_job(call: Call, spooler: EmbeddedSpooler) -> None:
     job_id = _print(call)
     spooler.process_pending()
-    assert _admin(call, PROMOTE_JOB, job_id=job_id).code == status.CLIENT_ERROR_NOT_POSSIBLE
+    assert _admin(call, operations.PROMOTE_JOB, job_id=job_id).code == status.CLIENT_ERROR_NOT_POSSIBLE
 
 
 def test_cancel_current_job_without_a_printing_job(call: Call) -> None:
@@ -143,9 +143,10 @@ def test_get_printer_supported_values(call: Call) -> None:
 
 def test_reprocess_job_prints_a_copy(call: Call, spooler: EmbeddedSpooler, spool_dir: Path) -> None:
     original = _print(call)
-    assert _admin(call, REPROCESS_JOB, job_id=original).code == status.CLIENT_ERROR_NOT_POSSIBLE  # not ended
+    not_ended = _admin(call, operations.REPROCESS_JOB, job_id=original)
+    assert not_ended.code == status.CLIENT_ERROR_NOT_POSSIBLE
     spooler.process_pending()
-    response = _admin(call, REPROCESS_JOB, job_id=original)
+    response = _admin(call, operations.REPROCESS_JOB, job_id=original)
     assert response.code == status.SUCCESSFUL_OK
     copy_id = job_id_of(response)
     assert copy_id > original
