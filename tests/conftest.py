@@ -93,7 +93,7 @@ def cupsd(request: pytest.FixtureRequest) -> Iterator[PrivateCupsd]:
     # Not under pytest's basetemp: that is mode 0700 and cupsd's filters run as lp.
     root = Path(tempfile.mkdtemp(prefix="ipp-wsgi-cupsd-"))
     try:
-        server = PrivateCupsd(binary, root)
+        server = PrivateCupsd(binary, root, log_level="info")  # info: file types and filters in failure logs
         for label, path in server.logs.items():
             attach_log(request.node, label, path)
         try:
