@@ -37,7 +37,9 @@ restart of the server.
 
 Each worker process serves requests in threads (gthread): CUPS clients keep their connection open between
 requests (Create-Job then Send-Document), wait for "100 Continue" (sent by gunicorn as soon as the headers
-are read) and stream documents chunked, so a slow upload occupies one thread, not a whole worker.
+are read) and stream documents chunked, so a slow upload occupies one thread, not a whole worker. Measured
+(benchmarks/server_bench.py), the sync worker class is no faster for short requests, and the split of
+workers and threads matters little: about one worker per core is a good start.
 
 To serve over TLS or with authentication, run it behind a web server (Apache, nginx) that terminates TLS
 and sets REMOTE_USER, or use `gunicorn ipp_wsgi.wsgi:application` with IPP_WSGI_CONFIG naming the

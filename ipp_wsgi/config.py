@@ -11,20 +11,24 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ipp_wsgi.backends.cups import CUPS_KEYS, CupsConnection
+from ipp_wsgi.backends.embedded.job_limits import JobLimits
 from ipp_wsgi.backends.embedded.printer import (
+    COMMAND_KEYS,
     DEVICE_KEYS,
     DEVICE_SCHEMES,
+    OUTPUT_COMMAND,
     OUTPUTS,
     EmbeddedPrinter,
     device_options,
 )
-from ipp_wsgi.codec import Limits
+from ipp_wsgi.codec import Limits, Range
+from ipp_wsgi.ops.job_attributes import PRIVACY_ATTRIBUTES, PRIVACY_SCOPE, PRIVACY_SCOPES
 from ipp_wsgi.ops.policy import Location, Policy, operation_code
 from ipp_wsgi.ops.printer_description import PrinterDescription, media_size
 from ipp_wsgi.ops.service import BACKENDS, PrinterConfig
@@ -58,6 +62,8 @@ class Config:
     spooler_workers: int = 1
     event_life: int = 300
     """ippget-event-life: seconds events stay fetchable by Get-Notifications."""
+    job_limits: JobLimits = field(default_factory=JobLimits)
+    """Active jobs and spool space limits of the embedded spooler."""
 
 
 def default_spool_dir() -> Path:
@@ -244,10 +250,12 @@ def _embedded_printer(table: _Table, common: dict[str, Any], base_dir: Path | No
     if output not in OUTPUTS:
         raise ConfigError(f"{table.where}: output must be one of {', '.join(OUTPUTS)}")
     device = table.present(DEVICE_KEYS)
-    if device and output not in DEVICE_SCHEMES:
+    allowed = DEVICE_KEYS if output in DEVICE_SCHEMES else COMMAND_KEYS if output == OUTPUT_COMMAND else ()
+    refused = sorted(set(device) - set(allowed))
+    if refused:
         outputs = ", ".join(DEVICE_SCHEMES)
-        raise ConfigError(f"{table.where}: {sorted(device)[0]} is for outputs {outputs} only")
-    options = device_options(device)
+        raise ConfigError(f"{table.where}: {refused[0]} is for outputs {outputs} only")
+    options = device_options(device, output)
     output_dir = table.get("output_dir", str, "")
     printer = PrinterConfig(
         **common,
@@ -281,14 +289,46 @@ def _limits(table: _Table) -> Limits:
     return Limits(**values)
 
 
+_JOB_LIMIT_KEYS = ("max_jobs", "max_jobs_per_user", "max_spool_bytes", "min_free_bytes")
+
+
+def _jobs(table: _Table) -> tuple[JobLimits, dict[str, Any]]:
+    """The ``[jobs]`` table: the spooler's limits (0: none) and the job privacy printer attributes."""
+    values = {key: table.get(key, int, 0) for key in _JOB_LIMIT_KEYS}
+    if any(value < 0 for value in values.values()):
+        raise ConfigError("jobs: limits must not be negative (0: no limit)")
+    private = table.strings("private_values", ("default",))
+    scope = table.get("private_access", str, "default")
+    table.done()
+    if scope not in PRIVACY_SCOPES:
+        raise ConfigError(f"jobs: private_access must be one of {', '.join(PRIVACY_SCOPES)}")
+    if not private or not all(value and value == value.strip() for value in private):
+        raise ConfigError("jobs: private_values must list attribute names or keywords")
+    limits = JobLimits(**{key: value or None for key, value in values.items()})
+    return limits, {PRIVACY_ATTRIBUTES: list(private), PRIVACY_SCOPE: scope}
+
+
+def _with_extra(printer: PrinterConfig, extra: dict[str, Any]) -> PrinterConfig:
+    """``printer`` with ``extra`` description attributes (a printer's own ``attributes`` win); a cups
+    printer is described by CUPS, so it is returned as it is."""
+    if printer.backend == "cups" or not extra:
+        return printer
+    description = replace(printer.description, extra={**extra, **printer.description.extra})
+    return replace(printer, description=description)
+
+
 def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
     top = _Table(data, "")
     spool = top.get("spool_dir", str, "")
     max_doc = top.get("max_document_bytes", int, 0)
     history, spooler, notifications = top.table("history"), top.table("spooler"), top.table("notifications")
+    job_limits, extra = _jobs(top.table("jobs"))
+    if max_doc > 0:  # job-k-octets-supported tells clients the limit before they send
+        extra["job-k-octets-supported"] = Range(0, -(-max_doc // 1024))
+    printers = (_printer(raw, i, base_dir) for i, raw in enumerate(top.get("printers", list, [])))
     config = Config(
         spool_dir=_path(spool, base_dir) if spool else default_spool_dir(),
-        printers=tuple(_printer(raw, i, base_dir) for i, raw in enumerate(top.get("printers", list, []))),
+        printers=tuple(_with_extra(printer, extra) for printer in printers),
         policy=_policy(top.table("policy")),
         limits=_limits(top.table("limits")),
         max_document_bytes=max_doc if max_doc > 0 else None,
@@ -296,6 +336,7 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
         history_jobs=history.get("jobs", int, 1000),
         spooler_workers=spooler.get("workers", int, 1),
         event_life=notifications.get("event-life", int, 300),
+        job_limits=job_limits,
     )
     for table in (history, spooler, notifications, top):
         table.done()

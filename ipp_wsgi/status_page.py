@@ -6,11 +6,15 @@ devices or commands.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
 
 from ipp_wsgi.backends.base import Backend, BackendError, Job
+from ipp_wsgi.codec import AttributeGroup
+from ipp_wsgi.ops.job_attributes import PRIVACY_SCOPE, private_names
+from ipp_wsgi.ops.requested import JOB
 
 if TYPE_CHECKING:
     from ipp_wsgi.ops.service import Service
@@ -30,12 +34,31 @@ class PrinterStatus:
     reasons: tuple[str, ...] = ()
     accepting: bool | None = None
     jobs: list[Job] = field(default_factory=list)
+    private: frozenset[str] = frozenset()
+    """Job attributes (job-name, job-originating-user-name) the page may not show: it has no viewer to
+    check against the printer's job-privacy-scope, so it shows them only when the scope is ``all``."""
+
+
+# The Job fields the page shows and the job attributes whose privacy governs them.
+_NAME, _OWNER = "job-name", "job-originating-user-name"
+_PRIVATE_TEXT = "(private)"
+
+
+def _private_fields(description: AttributeGroup) -> frozenset[str]:
+    if description.value(PRIVACY_SCOPE, "all") == "all":
+        return frozenset()
+    private = private_names(description)
+    return frozenset(name for name in (_NAME, _OWNER) if private.wants(name, JOB))
 
 
 def collect(service: Service, base_uri: str, path: str = "/") -> list[PrinterStatus]:
     """The status of every printer (``path`` "/"), or of the printer configured at ``path``."""
     entries = [e for e in service.printers if path == "/" or path in e.paths]
-    return [_printer_status(entry.name, base_uri + entry.paths[0], entry.backend) for entry in entries]
+    return [
+        dataclasses.replace(_printer_status(entry.name, base_uri + entry.paths[0], entry.backend),
+                            private=_private_fields(entry.description))
+        for entry in entries
+    ]
 
 
 def _printer_status(name: str, uri: str, backend: Backend) -> PrinterStatus:
@@ -64,8 +87,9 @@ def _state_line(printer: PrinterStatus) -> str:
     return printer.state + accepting + (f" ({', '.join(reasons)})" if reasons else "")
 
 
-def _job_cells(job: Job) -> tuple[str, str, str, str, str]:
-    return (str(job.job_id), job.name, job.owner, _JOB_STATES.get(job.state, str(job.state)),
+def _job_cells(job: Job, private: frozenset[str]) -> tuple[str, str, str, str, str]:
+    return (str(job.job_id), _PRIVATE_TEXT if _NAME in private else job.name,
+            _PRIVATE_TEXT if _OWNER in private else job.owner, _JOB_STATES.get(job.state, str(job.state)),
             f"{job.k_octets} KiB")
 
 
@@ -84,12 +108,12 @@ def render_text(printers: list[PrinterStatus]) -> str:
     lines: list[str] = []
     for printer in printers:
         lines += [f"printer {printer.name}: {_state_line(printer)}", f"  uri: {printer.uri}"]
-        lines += [_job_line(job) for job in printer.jobs] or ["  no queued jobs"]
+        lines += [_job_line(job, printer.private) for job in printer.jobs] or ["  no queued jobs"]
     return "\n".join(lines or ["no printers"]) + "\n"
 
 
-def _job_line(job: Job) -> str:
-    return f"  job {' | '.join(printable(cell) for cell in _job_cells(job))}"
+def _job_line(job: Job, private: frozenset[str]) -> str:
+    return f"  job {' | '.join(printable(cell) for cell in _job_cells(job, private))}"
 
 
 def render_html(printers: list[PrinterStatus]) -> str:
@@ -105,7 +129,7 @@ def _printer_html(printer: PrinterStatus) -> str:
     if printer.jobs:
         head = "".join(f"<th>{h}</th>" for h in _JOB_HEADINGS)
         rows = "".join(
-            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in _job_cells(job)) + "</tr>\n"
+            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _job_cells(job, printer.private)) + "</tr>\n"
             for job in printer.jobs
         )
         jobs = f"<table><tr>{head}</tr>\n{rows}</table>\n"

@@ -19,7 +19,7 @@ from ipp_wsgi import app as app_module
 from ipp_wsgi import status_page
 from ipp_wsgi.app import IppApplication, request_context
 from ipp_wsgi.backends.base import Job
-from ipp_wsgi.codec import Limits, Message, decode, encode, operations, status, tags
+from ipp_wsgi.codec import AttributeGroup, Limits, Message, decode, encode, operations, status, tags
 from ipp_wsgi.config import Config, load_config
 
 IPP = "application/ipp"
@@ -344,3 +344,35 @@ def test_printer_icons_uri_serves_a_png(client: webtest.TestApp) -> None:
     assert icon.content_type == "image/png"
     assert icon.body.startswith(b"\x89PNG\r\n\x1a\n")
     client.get("/no-such-printer/icon.png", status=404)
+
+
+def test_status_page_hides_private_job_names_and_users(client: webtest.TestApp) -> None:
+    job = AttributeGroup()
+    job.add("job-hold-until", "indefinite", tags.KEYWORD)
+    message = ipp_request(operations.PRINT_JOB, job_name="secret-report")
+    message.add_group(tags.JOB_ATTRIBUTES, job)
+    assert post(client, message, b"%PDF-1.4\n").code == status.SUCCESSFUL_OK
+    page = client.get("/").text
+    assert "(private)" in page  # the default job-privacy: names and users are the owner's and admins'
+    assert "secret-report" not in page and "alice" not in page
+
+
+def test_configured_job_limits_reach_the_spooler(tmp_path: Path) -> None:
+    config_file = tmp_path / "ipp-wsgi.toml"
+    config_file.write_text('spool_dir = "spool"\n[jobs]\nmax_jobs_per_user = 1\n'
+                           '[[printers]]\nname = "print"\npaths = ["/ipp/print"]\n')
+    application = IppApplication(load_config(config_file))
+    try:
+        client = client_for(application)
+        held = AttributeGroup()
+        held.add("job-hold-until", "indefinite", tags.KEYWORD)
+
+        def print_held() -> Message:
+            message = ipp_request(operations.PRINT_JOB)
+            message.add_group(tags.JOB_ATTRIBUTES, held)
+            return post(client, message, b"%PDF-1.4\n")
+
+        assert print_held().code == status.SUCCESSFUL_OK
+        assert print_held().code == status.CLIENT_ERROR_NOT_POSSIBLE  # alice has one active job already
+    finally:
+        application.close()

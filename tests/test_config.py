@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ipp_wsgi.codec import operations
+from ipp_wsgi.backends.embedded.job_limits import JobLimits
+from ipp_wsgi.backends.embedded.printer import COMMAND_TIMEOUT
+from ipp_wsgi.codec import Range, operations
 from ipp_wsgi.config import ConfigError, default_spool_dir, load_config
 from ipp_wsgi.ops.policy import ADMIN_OPERATIONS
 
@@ -76,9 +78,42 @@ printer-more-info-manufacturer = "https://example.com/"
     printer = config.printers[0]
     assert (printer.name, printer.paths, printer.command) == ("lab", ("/ipp/lab",), ("/bin/cat",))
     assert printer.description.color is False and printer.description.resolutions == (300, 600)
-    assert printer.description.extra == {"printer-more-info-manufacturer": "https://example.com/"}
+    assert printer.description.extra == {
+        "printer-more-info-manufacturer": "https://example.com/",
+        # max_document_bytes, in whole KiB rounded up, and the default job privacy (CUPS's)
+        "job-k-octets-supported": Range(0, 1),
+        "job-privacy-attributes": ["default"],
+        "job-privacy-scope": "default",
+    }
     assert (config.max_document_bytes, config.history_seconds, config.history_jobs) == (1000, 60, 5)
     assert config.limits.max_depth == 4
+    assert printer.device_timeout == COMMAND_TIMEOUT
+    assert config.job_limits == JobLimits()
+
+
+def test_jobs_table_sets_limits_and_privacy(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, """
+max_document_bytes = 2049
+[jobs]
+max_jobs = 500
+max_jobs_per_user = 3
+max_spool_bytes = 1000000
+private_values = ["job-name", "job-template"]
+private_access = "none"
+""" + PRINTER + 'output = "command"\ncommand = ["true"]\ndevice_timeout = 1.5\n' + """
+[printers.attributes]
+job-privacy-scope = "all"
+[[printers]]
+name = "cups"
+backend = "cups"
+"""))
+    assert config.job_limits == JobLimits(max_jobs=500, max_jobs_per_user=3, max_spool_bytes=1000000)
+    office, cups = config.printers
+    assert office.device_timeout == 1.5
+    assert office.description.extra == {"job-k-octets-supported": Range(0, 3),
+                                        "job-privacy-attributes": ["job-name", "job-template"],
+                                        "job-privacy-scope": "all"}  # the printer's own attributes win
+    assert cups.description.extra == {}  # CUPS describes its queues, privacy included
 
 
 def test_solaris_preset_and_custom_locations(tmp_path: Path) -> None:
@@ -113,6 +148,12 @@ authenticated = ["Print-Job"]
     (SOCKET + "retries = -1\n", "retries must not be negative"),
     (SOCKET + 'retry_delay = "5"\n', "retry_delay must be a number"),
     (SOCKET + "device_timeout = 0\n", "device_timeout must be positive"),
+    (PRINTER + 'output = "command"\ncommand = ["true"]\nretries = 1\n', "retries is for outputs"),
+    (PRINTER + "device_timeout = 5\n", "device_timeout is for outputs"),
+    ("[jobs]\nmax_jobs = -1\n" + PRINTER, "limits must not be negative"),
+    ("[jobs]\nmax_job = 1\n" + PRINTER, "unknown key 'max_job'"),
+    ('[jobs]\nprivate_access = "friends"\n' + PRINTER, "private_access must be one of"),
+    ("[jobs]\nprivate_values = []\n" + PRINTER, "private_values must list"),
     (PRINTER + 'cups_server = "localhost"\n', "cups_server is for cups printers only"),
     (PRINTER + 'backend = "cups"\noutput = "socket"\n', "output is for embedded printers only"),
     (PRINTER + 'backend = "cups"\nmedia-default = "iso_a4_210x297mm"\n', "CUPS describes its queues"),

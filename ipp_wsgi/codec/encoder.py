@@ -154,6 +154,29 @@ for _tag in range(0x10, 0x100):
         _WRITERS[_tag] = _raw(_tag)  # unassigned and extension tags: the value is its raw octets
 
 
+class EncodedAttribute(Attribute):
+    """An attribute whose encoding (as a member of a group) is computed once, when it is built.
+
+    The encoder copies :attr:`octets` instead of writing the values again: for attributes that are
+    answered over and over unchanged (a printer's configured description). Like any attribute shared
+    between responses it must never be changed in place; the octets would no longer match.
+    """
+
+    __slots__ = ("octets",)
+
+    def __init__(self, attribute: Attribute) -> None:
+        super().__init__(attribute.name, list(attribute.tags), list(attribute.values))
+        parts: list[bytes] = []
+        _write_attributes(parts, (attribute,), False, 0)
+        self.octets = b"".join(parts)
+
+
+def pre_encoded(group: Iterable[Attribute]) -> list[EncodedAttribute]:
+    """Each attribute of ``group`` as an :class:`EncodedAttribute` (raises IppEncodeError if one cannot be
+    encoded)."""
+    return [a if type(a) is EncodedAttribute else EncodedAttribute(a) for a in group]
+
+
 def encode(message: Message) -> bytes:
     """Encode a message's header and attribute section (no document data)."""
     try:
@@ -207,6 +230,9 @@ def _write_attributes(parts: list[bytes], attributes: Iterable[Attribute], membe
     attr = None
     try:
         for attr in attributes:
+            if type(attr) is EncodedAttribute and not members:
+                parts.append(attr.octets)
+                continue
             values = attr.values
             value_tags = attr.tags
             if not values or len(values) != len(value_tags):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,6 +52,7 @@ _WHOLE_OBJECT_GROUPS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred names recur in every response
 def _groups_of(name: str, kind: str) -> frozenset[str]:
     whole = _WHOLE_OBJECT_GROUPS.get(kind)
     if whole is not None:
@@ -80,4 +82,7 @@ def parse_requested(values: Iterable[str] | None, default: Iterable[str] = ("all
 
 def select(group: AttributeGroup, requested: Requested, kind: str) -> AttributeGroup:
     """The attributes of ``group`` the client asked for, in order."""
+    if not requested.everything and not requested.groups:  # names only: no group keyword to work out
+        names = requested.names
+        return AttributeGroup(a for a in group.attributes() if a.name in names)
     return AttributeGroup(a for a in group.attributes() if requested.wants(a.name, kind))

@@ -10,8 +10,10 @@ from typing import Any, Protocol
 
 from ipp_wsgi.backends import Backend
 from ipp_wsgi.backends.cups import CupsConnection
+from ipp_wsgi.backends.embedded.job_limits import JobLimits
 from ipp_wsgi.backends.embedded.printer import RetryPolicy
 from ipp_wsgi.codec import AttributeGroup, tags
+from ipp_wsgi.codec.encoder import pre_encoded
 from ipp_wsgi.ops.documents import COMPRESSIONS
 from ipp_wsgi.ops.policy import Policy
 from ipp_wsgi.ops.printer_description import PrinterDescription, build_description
@@ -69,6 +71,8 @@ class ServiceConfig(Protocol):
     def spooler_workers(self) -> int: ...
     @property
     def event_life(self) -> int: ...
+    @property
+    def job_limits(self) -> JobLimits: ...
 
 
 @dataclass(slots=True)
@@ -124,6 +128,8 @@ class Service:
         """Wall-clock start time: printer-config-change-time and the state-change fallback."""
         self._by_path = {path.rstrip("/") or "/": entry for entry in self.printers for path in entry.paths}
         self._by_name = {entry.name: entry for entry in self.printers}
+        self.derived: dict[tuple[str, str, str], Any] = {}
+        """Values worked out once from the fixed printers, backends and policy, by (what, printer, path)."""
 
     @classmethod
     def from_config(cls, config: ServiceConfig) -> Service:
@@ -132,8 +138,7 @@ class Service:
         unknown = [p for p in config.printers if p.backend not in BACKENDS]
         if unknown:
             raise ValueError(f"printer {unknown[0].name!r}: unknown backend {unknown[0].backend!r}")
-        descriptions = {p.name: build_description(p.name, p.description)
-                        for p in config.printers if p.backend != "cups"}
+        descriptions = {p.name: _encoded_description(p) for p in config.printers if p.backend != "cups"}
         backends: dict[str, Backend] = {}
         embedded = [p for p in config.printers if p.backend == "embedded"]
         if embedded:
@@ -173,6 +178,12 @@ class Service:
             backend.close()
 
 
+def _encoded_description(printer: PrinterConfig) -> AttributeGroup:
+    """The static description of ``printer``, each attribute encoded once: every Get-Printer-Attributes
+    copies their bytes (so they are never changed in place)."""
+    return AttributeGroup(pre_encoded(build_description(printer.name, printer.description).attributes()))
+
+
 def _shared_backends(printers: Sequence[PrinterConfig]) -> list[tuple[Backend, list[str]]]:
     """One backend per distinct CUPS connection and per distinct ``lp`` server, with its printers' names."""
     from ipp_wsgi.backends.lp import LpBackend
@@ -205,7 +216,7 @@ def _embedded_spooler(config: ServiceConfig, printers: Sequence[PrinterConfig],
     ]
     kwargs: dict[str, Any] = {
         "history_seconds": config.history_seconds, "history_jobs": config.history_jobs,
-        "workers": config.spooler_workers, "event_life": config.event_life,
+        "workers": config.spooler_workers, "event_life": config.event_life, "limits": config.job_limits,
         # One spooler for every printer: the shortest multiple-operation-time-out is the one it keeps.
         "incoming_timeout": min(p.description.multiple_operation_timeout for p in printers),
     }

@@ -45,14 +45,18 @@ FUZZ_COUNTS: dict[str, int] = {}
 """Inputs tried by each fuzz test (test name -> count); reported at the end of the run (conftest)."""
 
 
-def write_config(root: Path, preset: str = "default", command: list[str] | None = None) -> Config:
+def write_config(root: Path, preset: str = "default", command: list[str] | None = None,
+                 private_access: str = "default") -> Config:
     """A config file in ``root`` (spool, output dirs and the command's record dir below it), loaded.
 
-    ``command`` replaces the ``other`` printer's recording command.
+    ``command`` replaces the ``other`` printer's recording command; ``private_access`` is the
+    ``[jobs]`` setting of who sees job names and users (``all``: everyone, as the status page then shows).
     """
     command = command or [sys.executable, str(RECORD_COMMAND), str(root / "records")]
     toml = f"""
 spool_dir = "spool"
+[jobs]
+private_access = "{private_access}"
 [policy]
 preset = "{preset}"
 admins = ["{ADMIN}"]

@@ -214,9 +214,6 @@ def test_full_spool_disk_refuses_the_job_and_keeps_the_others(ipp_server_factory
         assert [sha256(p.read_bytes()) for p in (tmp_path / "out").glob(f"{job_id}-1*")] == [sha256(document)]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a full spool disk is answered server-error-internal-error "
-                   "(backends/embedded/spooler.py add_document turns SpoolWriteError into it) with the "
-                   "errno text, instead of server-error-temporary-error or server-error-not-accepting-jobs")
 def test_full_spool_disk_is_a_temporary_error(ipp_server_factory: ServerFactory, small_spool: Path,
                                               tmp_path: Path) -> None:
     answer = too_large_for(full_spool_server(ipp_server_factory, small_spool, tmp_path))
@@ -358,10 +355,21 @@ def test_hanging_command_leaves_the_listener_answering(ipp_server_factory: Serve
     assert wait_ended(server, [job_id])[job_id].state == JOB_CANCELED
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a command output has no time limit: config.py refuses "
-                   "device_timeout for it and outputs.py _to_command waits for ever, so a hung command "
-                   "keeps its job processing (and a spooler thread busy) for ever instead of aborting it")
 def test_hanging_command_aborts_the_job(ipp_server_factory: ServerFactory, tmp_path: Path) -> None:
     server = ipp_server_factory(config=command_printer(tmp_path, HANGING_COMMAND, "device_timeout = 1"))
     job_id = print_job(server, random_document(100_000))
     wait_for("the hung job to be aborted", lambda: jobs_of(server)[job_id].state == JOB_ABORTED, timeout=15)
+    job = aborted_with_reason(server, job_id)
+    assert "did not finish within 1 s" in job.message, job
+    # The command was killed with its process group, not left running.
+    assert commands_running(HANGING_COMMAND) == 0
+    check_spare_prints(server, tmp_path)
+
+
+def commands_running(script: str) -> int:
+    """How many processes run ``sh -c script`` now (from /proc)."""
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            count += script.encode() in cmdline.read_bytes().split(b"\0")
+    return count

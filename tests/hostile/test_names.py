@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,15 @@ from hostile_helpers import (
     OTHER_URI,
     PRINTER_URI,
     RECORD_COMMAND,
+    client_for,
     ipp_request,
     post,
     submit,
     wait_until_ended,
+    write_config,
 )
 
+from ipp_wsgi.app import IppApplication
 from ipp_wsgi.codec import operations, status
 from ipp_wsgi.config import Config
 
@@ -126,15 +130,26 @@ def test_printer_paths_from_uris_match_configured_paths_only(client: webtest.Tes
 FORGED = "x\nprinter evil: idle, accepting jobs\n  uri: ipp://evil.example.com/\x1b[2J"
 
 
-def test_names_cannot_forge_status_page_lines(client: webtest.TestApp) -> None:
+@pytest.fixture
+def public_client(tmp_path: Path) -> Iterator[webtest.TestApp]:
+    """A server whose job names and users are public, so that the status page shows them."""
+    application = IppApplication(write_config(tmp_path, private_access="all"))
+    yield client_for(application)
+    application.close()
+
+
+def test_names_cannot_forge_status_page_lines(public_client: webtest.TestApp) -> None:
+    client = public_client
     submit(client, user=FORGED, held=True, job_name=FORGED)
+    assert "(private)" not in client.get("/?format=text").text
     page = client.get("/?format=text").text
     printers = [line for line in page.splitlines() if line.startswith("printer ")]
     assert [line.split(":")[0] for line in printers] == ["printer print", "printer other"]
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", page), "control characters from a client"
 
 
-def test_names_on_the_html_status_page_are_escaped(client: webtest.TestApp) -> None:
+def test_names_on_the_html_status_page_are_escaped(public_client: webtest.TestApp) -> None:
+    client = public_client
     submit(client, user="<img src=x onerror=alert(1)>", held=True, job_name="<script>alert(1)</script>")
     page = client.get("/").text
     assert "<script>alert" not in page and "<img src" not in page

@@ -4,14 +4,17 @@ printer (:mod:`.outputs_socket`, :mod:`.outputs_lpd`, :mod:`.outputs_ipp`)."""
 from __future__ import annotations
 
 import contextlib
+import enum
 import logging
 import mimetypes
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -67,23 +70,39 @@ def output_name(item: Delivery) -> str:
 
 
 def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool]) -> None:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=output_dir, prefix=".incoming-")
+    """Put the document in ``output_dir`` under :func:`output_name`, atomically and durably.
+
+    The spool file is never changed once kept, so on the same file system the output is a hard link to
+    it (no copy; the spool file was fsync'd when received); elsewhere it is copied.
+    """
     try:
-        with open(fd, "wb") as out, open(item.source, "rb") as src:
-            while chunk := src.read(CHUNK_SIZE):
-                if stopped():
-                    raise DeliveryStopped
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, output_dir / output_name(item))
+        output_dir.mkdir(parents=True, exist_ok=True)
+        if stopped():
+            raise DeliveryStopped
+        temp = output_dir / f".incoming-{secrets.token_hex(8)}"
+        try:
+            try:
+                os.link(item.source, temp)
+            except OSError:  # another file system, or one without hard links
+                _copy(item.source, temp, stopped)
+            os.replace(temp, output_dir / output_name(item))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
         fsync_dir(output_dir)
     except OSError as exc:
         raise DeliveryError(f"cannot write output: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+
+
+def _copy(source: Path, target: Path, stopped: Callable[[], bool]) -> None:
+    """Copy ``source`` to the new file ``target`` and fsync it (DeliveryStopped when cancelled)."""
+    with open(target, "xb") as out, open(source, "rb") as src:
+        while chunk := src.read(CHUNK_SIZE):
+            if stopped():
+                raise DeliveryStopped
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _to_command(printer: EmbeddedPrinter, item: Delivery, stopped: Callable[[], bool]) -> None:
@@ -104,10 +123,15 @@ def _to_command(printer: EmbeddedPrinter, item: Delivery, stopped: Callable[[], 
             raise DeliveryError("The printer's command could not be started.") from exc
         feeder = threading.Thread(target=_feed, args=(src, proc), daemon=True)
         feeder.start()
-        status = _wait(proc, stopped)
+        status = _wait(proc, stopped, printer.device_timeout)
         feeder.join()
-        if status is None:
+        if status is _Ended.STOPPED:
             raise DeliveryStopped
+        if status is _Ended.TIMED_OUT:
+            log.warning("printer %s, job %d: %r still ran after %g s: killed", printer.name, item.job_id,
+                        list(printer.command), printer.device_timeout)
+            raise DeliveryError(f"The printer's command did not finish within {printer.device_timeout:g} s"
+                                " and was stopped.")
         if status != 0:
             errors.seek(0)
             tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
@@ -126,14 +150,24 @@ def _feed(src: BinaryIO, proc: subprocess.Popen[bytes]) -> None:
         proc.stdin.close()
 
 
-def _wait(proc: subprocess.Popen[bytes], stopped: Callable[[], bool]) -> int | None:
-    """The command's exit status, or None when it was killed because the job was cancelled."""
+class _Ended(enum.Enum):
+    """Why :func:`_wait` killed a command."""
+
+    STOPPED = "stopped"
+    TIMED_OUT = "timed out"
+
+
+def _wait(proc: subprocess.Popen[bytes], stopped: Callable[[], bool], timeout: float) -> int | _Ended:
+    """The command's exit status, or why it was killed: the job was cancelled (``STOPPED``) or the command
+    ran longer than ``timeout`` seconds (``TIMED_OUT``)."""
+    deadline = time.monotonic() + timeout
     while True:
         try:
-            return proc.wait(timeout=STOP_POLL_SECONDS)
+            return proc.wait(timeout=min(STOP_POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
         except subprocess.TimeoutExpired:
-            if stopped():
+            ended = _Ended.STOPPED if stopped() else _Ended.TIMED_OUT
+            if ended is _Ended.STOPPED or time.monotonic() >= deadline:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)  # the command and whatever it started
                 proc.wait()
-                return None
+                return ended

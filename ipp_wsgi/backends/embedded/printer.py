@@ -26,6 +26,15 @@ DEVICE_SCHEMES: dict[str, tuple[str, ...]] = {
 DEVICE_KEYS = ("device_uri", "device_timeout", "retries", "retry_delay", "retry_delay_max")
 """The printer table keys :func:`device_options` reads."""
 
+COMMAND_KEYS = ("device_timeout",)
+"""The keys of :data:`DEVICE_KEYS` a ``command`` output takes: its time limit."""
+
+DEVICE_TIMEOUT = 30.0
+"""Default seconds a network output waits for any one connect, send or answer."""
+
+COMMAND_TIMEOUT = 3600.0
+"""Default seconds a ``command`` output may take for one document before it is killed."""
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -57,7 +66,8 @@ class EmbeddedPrinter:
     - ``"directory"``: documents copied to ``output_dir``, by default ``<spool_dir>/output/<name>/``, as
       ``<job-id>-<document-number>[.ext]``;
     - ``"command"``: each document piped to the stdin of ``command``, an argv run without a shell; exit
-      status 0 completes the job, anything else aborts it;
+      status 0 completes the job, anything else aborts it; one that runs longer than ``device_timeout``
+      seconds is killed (its whole process group) and the job aborted;
     - ``"socket"``: AppSocket/JetDirect, ``device_uri`` ``socket://host[:port]`` (port 9100 by default);
     - ``"lpd"``: RFC 1179, ``device_uri`` ``lpd://host[:port]/queue`` (port 515 by default);
     - ``"ipp"``: a network IPP printer, ``device_uri`` ``ipp://host[:port]/path`` or ``ipps://...``.
@@ -73,7 +83,7 @@ class EmbeddedPrinter:
     output_dir: Path | None = None
     command: tuple[str, ...] = ()
     device_uri: str = ""
-    device_timeout: float = 30.0
+    device_timeout: float = DEVICE_TIMEOUT
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
@@ -105,12 +115,12 @@ def check_device_uri(output: str, uri: str) -> None:
         raise ValueError("an lpd device_uri names its queue: lpd://host/queue")
 
 
-def device_options(values: Mapping[str, Any]) -> dict[str, Any]:
+def device_options(values: Mapping[str, Any], output: str = OUTPUT_SOCKET) -> dict[str, Any]:
     """The :class:`EmbeddedPrinter` keyword arguments for the configuration keys :data:`DEVICE_KEYS`.
 
     ``retries`` is the number of tries after the first; ``retry_delay``/``retry_delay_max`` and
-    ``device_timeout`` are seconds. Absent keys keep their defaults; a wrong type or value raises
-    ValueError.
+    ``device_timeout`` are seconds. Absent keys keep their defaults (``device_timeout``: that of
+    ``output``, :data:`COMMAND_TIMEOUT` for a command); a wrong type or value raises ValueError.
     """
     base = RetryPolicy()
     uri = values.get("device_uri", "")
@@ -119,7 +129,8 @@ def device_options(values: Mapping[str, Any]) -> dict[str, Any]:
     retries = _number(values, "retries", base.attempts - 1, int)
     retry = RetryPolicy(attempts=int(retries) + 1, delay=_number(values, "retry_delay", base.delay),
                         max_delay=_number(values, "retry_delay_max", base.max_delay))
-    timeout = _number(values, "device_timeout", EmbeddedPrinter.device_timeout)
+    default_timeout = COMMAND_TIMEOUT if output == OUTPUT_COMMAND else DEVICE_TIMEOUT
+    timeout = _number(values, "device_timeout", default_timeout)
     if timeout <= 0:
         raise ValueError("device_timeout must be positive")
     return {"device_uri": uri, "device_timeout": timeout, "retry": retry}

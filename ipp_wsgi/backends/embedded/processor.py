@@ -95,10 +95,10 @@ class Processor:
 
     def process_next(self) -> bool:
         """Claim one ready job and print it; False when none was ready."""
-        job_id = self._claim()
-        if job_id is None:
+        claimed = self._claim()
+        if claimed is None:
             return False
-        self._run(job_id)
+        self._run(*claimed)
         return True
 
     def _work_loop(self) -> None:
@@ -121,7 +121,8 @@ class Processor:
             except Exception:
                 log.exception("spooler housekeeping failed")
 
-    def _claim(self) -> int | None:
+    def _claim(self) -> tuple[sqlite3.Row, list[sqlite3.Row]] | None:
+        """Take the next ready job (one transaction): its row, as claimed, and its document rows."""
         names = list(self._printers)
         marks = ", ".join("?" for _ in names)
         now = time.time()
@@ -138,14 +139,12 @@ class Processor:
                            message="", worker_pid=os.getpid(), worker_token=self.token,
                            lease=now + LEASE_SECONDS)
             db_.update_printer(db, row["printer"], state_change=now)
-        return job_id
-
-    def _run(self, job_id: int) -> None:
-        with self._store.read() as db:
             job = db_.job_row(db, job_id)
-            documents = db_.document_rows(db, job_id)
-        if job is None:
-            return
+            assert job is not None
+            return job, db_.document_rows(db, job_id)
+
+    def _run(self, job: sqlite3.Row, documents: list[sqlite3.Row]) -> None:
+        job_id = job["job_id"]
         printer = self._printers[job["printer"]]
         report = self._reporter(job_id, printer.name)
         try:

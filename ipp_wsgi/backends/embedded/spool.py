@@ -1,9 +1,10 @@
 """Document files in the spool directory.
 
 A document is streamed to ``tmp/<pid>-<random>.part``, fsync'd, and renamed to ``docs/<job-id>-<number>``
-inside the store transaction that records it. File names never come from a client. Temporary files of a
-process that died are removed by :meth:`Spool.remove_dead_temp_files`; a live process's are left alone,
-since several processes share the directory.
+inside the store transaction that records it; the rename is made durable right after that transaction.
+File names never come from a client. Temporary files of a process that died are removed by
+:meth:`Spool.remove_dead_temp_files`; a live process's are left alone, since several processes share the
+directory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK_SIZE = 64 * 1024
+"""Bytes per read when copying a spooled file."""
+RECEIVE_SIZE = 256 * 1024
+"""Bytes per read and write when receiving a document: few, large calls (bounded memory)."""
 _TEMP_SUFFIX = ".part"
 
 
@@ -78,7 +82,7 @@ class Spool:
             with _writing():
                 out_file = open(path, "xb")  # noqa: SIM115 - closed by the with below
             with out_file as out:
-                while chunk := data.read(CHUNK_SIZE):
+                for chunk in _chunks(data):
                     with _writing():
                         out.write(chunk)
                     size += len(chunk)
@@ -91,8 +95,12 @@ class Spool:
         return path, size
 
     def keep(self, temp: Path, job_id: int, number: int) -> None:
-        """Rename a received temporary file to its document name, durably."""
+        """Rename a received temporary file to its document name (durable once :meth:`sync` returns)."""
         os.replace(temp, self.document_path(job_id, number))
+
+    def sync(self) -> None:
+        """Make the renames of :meth:`keep` durable: called once the transaction that records the documents
+        is committed, so that no other writer waits for this fsync."""
         fsync_dir(self.docs)
 
     @staticmethod
@@ -122,6 +130,18 @@ class Spool:
                 self.discard(path)
                 removed += 1
         return removed
+
+
+def _chunks(data: BinaryIO) -> Iterator[memoryview | bytes]:
+    """The bytes of ``data`` until EOF, read into one reused buffer when the stream can (flat memory)."""
+    readinto = getattr(data, "readinto", None)
+    if readinto is None:
+        while chunk := data.read(RECEIVE_SIZE):
+            yield chunk
+        return
+    buffer = memoryview(bytearray(RECEIVE_SIZE))
+    while count := readinto(buffer):
+        yield buffer[:count]
 
 
 @contextlib.contextmanager

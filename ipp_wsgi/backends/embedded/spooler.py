@@ -18,6 +18,8 @@ in CUPS: ``printer-up-time`` is the current Unix time so that every ``*-time`` a
 from __future__ import annotations
 
 import copy
+import dataclasses
+import errno
 import logging
 import os
 import sqlite3
@@ -47,13 +49,15 @@ from ipp_wsgi.backends.base import (
 )
 from ipp_wsgi.backends.embedded import events as events_
 from ipp_wsgi.backends.embedded import store as db_
+from ipp_wsgi.backends.embedded.job_limits import SPOOL_AREA_FULL, SPOOL_FULL_MESSAGE, JobLimits
 from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
 from ipp_wsgi.backends.embedded.printer_status import ACTIVE_JOB_STATES, printer_status
 from ipp_wsgi.backends.embedded.processor import Processor, requeue_orphans, requeue_printing
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
 from ipp_wsgi.backends.embedded.spool import Spool, SpoolWriteError, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
-from ipp_wsgi.codec import DELETE_ATTRIBUTE, AttributeGroup, status, tags
+from ipp_wsgi.codec import DELETE_ATTRIBUTE, Attribute, AttributeGroup, status, tags
+from ipp_wsgi.codec.encoder import pre_encoded
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +102,20 @@ class EmbeddedSpooler(Backend):
     Ended jobs stay queryable (and restartable) for ``history_seconds`` and while among the
     ``history_jobs`` most recent ended jobs. A job that waits for documents (Create-Job) longer than
     ``incoming_timeout`` without one is aborted, as is one whose document upload died with its process.
-    Events stay fetchable ``event_life`` seconds (:mod:`.events`).
+    Events stay fetchable ``event_life`` seconds (:mod:`.events`). ``limits`` bounds the active jobs and
+    the spool space (:mod:`.job_limits`).
     """
 
     def __init__(self, spool_dir: Path, printers: Sequence[EmbeddedPrinter], *,
                  history_seconds: float = 86400, history_jobs: int = 1000, workers: int = 1,
                  start: bool = True, incoming_timeout: float = INCOMING_TIMEOUT_SECONDS,
-                 event_life: int = EVENT_LIFE_SECONDS) -> None:
+                 event_life: int = EVENT_LIFE_SECONDS, limits: JobLimits | None = None) -> None:
         spool_dir.mkdir(parents=True, exist_ok=True)
+        self._spool_dir = spool_dir
+        self._limits = limits or JobLimits()
+        self._state_cache: dict[tuple[int, str],
+                                tuple[sqlite3.Connection, tuple[int, int], list[Attribute]]] = {}
+        """(connection id, printer): the connection, its database version and the state attributes then."""
         self._printers = {p.name: p for p in printers}
         self._history_seconds = history_seconds
         self._history_jobs = history_jobs
@@ -176,22 +186,41 @@ class EmbeddedSpooler(Backend):
     def printer_attributes(self, printer: str) -> AttributeGroup:
         """The configured description, Set-Printer-Attributes changes and the current status (a new group)."""
         config = self._printer(printer)
+        # A new group over the shared, never-modified description attributes: no per-request deep copy.
+        group = AttributeGroup(config.description.attributes())
+        for attribute in self._state_attributes(printer):
+            group.append(attribute)
+        group.add("printer-up-time", int(time.time()), tag=tags.INTEGER)
+        return group
+
+    def _state_attributes(self, printer: str) -> list[Attribute]:
+        """Set-Printer-Attributes changes, status and notify capabilities, encoded once: built again only
+        when the database changed since this thread's connection last built them (or when the status
+        depends on the free disk space)."""
+        db = self._store.connection()
+        version = db_.data_version(db)
+        key = (id(db), printer)
+        cached = self._state_cache.get(key)
+        if (cached is not None and cached[0] is db and cached[1] == version
+                and self._limits.min_free_bytes is None):
+            return cached[2]
         with self._store.read() as db:
             row = db_.printer_row(db, printer)
             current = printer_status(db, printer)
+            if self._limits.spool_full(db, self._spool_dir):
+                reasons = tuple(r for r in current.reasons if r != "none")
+                current = dataclasses.replace(current, reasons=(*reasons, SPOOL_AREA_FULL))
         assert row is not None
-        # A new group over the shared, never-modified description attributes: no per-request deep copy.
-        group = AttributeGroup(config.description.attributes())
-        for attribute in db_.printer_overrides(row).attributes():
-            group.append(attribute)
+        group = db_.printer_overrides(row)
         current.add_to(group)
         group.add("queued-job-count", current.queued, tag=tags.INTEGER)
         for attribute in events_.capabilities(self.event_life).attributes():
             group.append(attribute)
         group.add("printer-state-change-time", int(row["state_change"]), tag=tags.INTEGER)
         group.add("printer-config-change-time", int(row["config_change"]), tag=tags.INTEGER)
-        group.add("printer-up-time", int(time.time()), tag=tags.INTEGER)
-        return group
+        attributes: list[Attribute] = [*pre_encoded(group.attributes())]
+        self._state_cache[key] = (db, version, attributes)
+        return attributes
 
     def set_printer_attributes(self, printer: str, attributes: AttributeGroup) -> None:
         """Change printer-info, -location, -organization, -organizational-unit or -geo-location.
@@ -271,9 +300,12 @@ class EmbeddedSpooler(Backend):
         """
         with self._store.read() as db:
             self._check_accepting(db, printer)  # refuse before reading a document that cannot print
+            self._limits.check_job(db, request.owner)
+            self._limits.check_space(db, self._spool_dir)
         temp, size = self._receive(data)
         try:
             with self._store.write() as db:
+                self._limits.check_space(db, self._spool_dir, size)
                 job_id = self._insert_job(db, printer, request, closed=True, documents=1, octets=size)
                 db_.insert_document(db, job_id, 1, document.format, document.name, size, document.attributes)
                 self._keep(temp, job_id, 1)
@@ -281,6 +313,7 @@ class EmbeddedSpooler(Backend):
         except BaseException:
             self._spool.discard(temp)
             raise
+        self._sync_documents()
         self._processor.wake()
         return job
 
@@ -293,6 +326,7 @@ class EmbeddedSpooler(Backend):
         """
         with self._store.write() as db:
             _check_open(self._job_row(db, printer, job_id))
+            self._limits.check_space(db, self._spool_dir)
             db_.update_job(db, job_id, receiver_pid=os.getpid(), touched=time.time())
         try:
             temp, size = self._receive(data)
@@ -457,7 +491,7 @@ class EmbeddedSpooler(Backend):
             for document in documents:
                 try:
                     with open(self._spool.document_path(job_id, document["number"]), "rb") as data:
-                        temps.append(self._spool.receive(data)[0])
+                        temps.append(self._receive(data)[0])
                 except FileNotFoundError as exc:
                     raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE,
                                        "the job's documents are no longer kept") from exc
@@ -479,6 +513,8 @@ class EmbeddedSpooler(Backend):
         now = time.time()
         with self._store.write() as db:
             self._check_accepting(db, row["printer"])
+            self._limits.check_job(db, owner)
+            self._limits.check_space(db, self._spool_dir, row["octets"])
             name = changes.value("job-name", row["name"])
             job_id = db_.insert_job(
                 db, printer=row["printer"], owner=owner, owner_authenticated=int(owner_authenticated),
@@ -491,7 +527,9 @@ class EmbeddedSpooler(Backend):
                                     document["octets"], loads_group(document["attributes"]))
                 self._spool.keep(temp, job_id, document["number"])
             events_.record(db, "job-created", row["printer"], job_id, f"Job {job_id} created.", now)
-            return db_.row_to_job(self._job_row(db, None, job_id))
+            job = db_.row_to_job(self._job_row(db, None, job_id))
+        self._sync_documents()
+        return job
 
     def set_job_attributes(self, printer: str | None, job_id: int, attributes: AttributeGroup) -> Job:
         """Change a waiting job's attributes: ``job-name``, ``job-priority``, ``job-hold-until`` (which
@@ -712,6 +750,7 @@ class EmbeddedSpooler(Backend):
         with self._store.write() as db:
             row = self._job_row(db, printer, job_id)
             _check_open(row)
+            self._limits.check_space(db, self._spool_dir, size)
             number = row["documents"] + 1
             db_.insert_document(db, job_id, number, document.format, document.name, size, document.attributes)
             db_.update_job(db, job_id, documents=number, octets=row["octets"] + size, touched=time.time(),
@@ -720,12 +759,14 @@ class EmbeddedSpooler(Backend):
                                                     bool(row["held_new"])))
             self._keep(temp, job_id, number)  # last, so only a failed COMMIT can orphan the file
             job = db_.row_to_job(self._job_row(db, printer, job_id))
+        self._sync_documents()
         return job
 
     def _insert_job(self, db: sqlite3.Connection, printer: str, request: JobRequest, *, closed: bool,
                     **columns: object) -> int:
         """Insert a new job for ``request`` with its subscriptions and job-created event; its job-id."""
         self._check_accepting(db, printer)
+        self._limits.check_job(db, request.owner)
         attributes = copy.deepcopy(request.attributes)
         now = time.time()
         printer_row = db_.printer_row(db, printer)
@@ -742,19 +783,25 @@ class EmbeddedSpooler(Backend):
         return job_id
 
     def _receive(self, data: BinaryIO) -> tuple[Path, int]:
-        """Spool ``data`` into a temporary file (a spool write failure: server-error-internal-error)."""
+        """Spool ``data`` into a temporary file (a spool write failure: :func:`_spool_failure`)."""
         try:
             return self._spool.receive(data)
         except SpoolWriteError as exc:
-            raise BackendError(status.SERVER_ERROR_INTERNAL_ERROR, str(exc)) from exc
+            raise _spool_failure(exc) from exc
 
     def _keep(self, temp: Path, job_id: int, number: int) -> None:
-        """Give a received temporary file its document name (failure: server-error-internal-error)."""
+        """Give a received temporary file its document name (failure: :func:`_spool_failure`)."""
         try:
             self._spool.keep(temp, job_id, number)
         except OSError as exc:
-            raise BackendError(status.SERVER_ERROR_INTERNAL_ERROR,
-                               f"cannot keep the document: {exc}") from exc
+            raise _spool_failure(exc) from exc
+
+    def _sync_documents(self) -> None:
+        """Make the documents just kept durable, after their transaction (failure: :func:`_spool_failure`)."""
+        try:
+            self._spool.sync()
+        except OSError as exc:
+            raise _spool_failure(exc) from exc
 
     def _end_upload(self, job_id: int) -> None:
         with self._store.write() as db:
@@ -825,6 +872,18 @@ class EmbeddedSpooler(Backend):
             for job_id, number, path in list(self._spool.stored_documents()):
                 if (job_id, number) not in known:
                     self._spool.discard(path)
+
+
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _spool_failure(exc: OSError) -> BackendError:
+    """The answer to a failed spool write: a full disk or quota is server-error-temporary-error (the job
+    may succeed later), anything else server-error-internal-error. The message never names a path."""
+    if exc.errno in _DISK_FULL:
+        return BackendError(status.SERVER_ERROR_TEMPORARY_ERROR, SPOOL_FULL_MESSAGE)
+    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__  # strerror may hold a path
+    return BackendError(status.SERVER_ERROR_INTERNAL_ERROR, f"Cannot write to the spool: {reason}.")
 
 
 def _check_open(row: sqlite3.Row) -> None:

@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, job_id);
 CREATE INDEX IF NOT EXISTS jobs_by_printer_state ON jobs (printer, state, job_id);
 CREATE INDEX IF NOT EXISTS jobs_by_completed ON jobs (completed) WHERE completed IS NOT NULL;
+-- Get-Jobs of a printer in queue order reads its first rows in index order, not every job of the history.
+CREATE INDEX IF NOT EXISTS jobs_in_queue_order ON jobs (printer, priority DESC, job_id);
 CREATE TABLE IF NOT EXISTS documents (
     job_id INTEGER NOT NULL,
     number INTEGER NOT NULL,
@@ -121,7 +123,10 @@ class Store:
             db.row_factory = sqlite3.Row
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
+            # Under WAL, NORMAL syncs at checkpoints, not at every COMMIT: a committed transaction survives
+            # any crash of the process (kill -9), only an OS crash or power cut may lose the last ones,
+            # never the database's consistency. Job documents are fsync'd before their job is committed.
+            db.execute("PRAGMA synchronous = NORMAL")
             self._local.db = db
             with self._lock:
                 self._connections.append(db)
@@ -182,6 +187,13 @@ def update_printer(db: sqlite3.Connection, name: str, **values: Any) -> None:
     if "config_change" in values:
         events.record(db, "printer-config-changed", name, None, f"Printer {name} was configured.",
                       values["config_change"])
+
+
+def data_version(db: sqlite3.Connection) -> tuple[int, int]:
+    """A value that changes whenever the database may have changed since ``db`` last asked: another
+    connection (of any process) committed (``PRAGMA data_version``), or ``db`` itself changed rows."""
+    (version,) = db.execute("PRAGMA data_version").fetchone()
+    return int(version), db.total_changes
 
 
 def printer_overrides(row: sqlite3.Row) -> AttributeGroup:
