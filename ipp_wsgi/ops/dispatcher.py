@@ -16,7 +16,7 @@ from ipp_wsgi.ops.call import Call, plain
 from ipp_wsgi.ops.context import RequestContext
 from ipp_wsgi.ops.documents import DocumentTooLarge
 from ipp_wsgi.ops.policy import JOB_OWNER_OPERATIONS
-from ipp_wsgi.ops.registry import OPERATIONS, Operation, Target, offered
+from ipp_wsgi.ops.registry import OPERATIONS, Operation, Target, enabled_operations
 from ipp_wsgi.ops.reply import OpError, Reply, error_response
 from ipp_wsgi.ops.service import PrinterEntry, Service
 from ipp_wsgi.ops.target import resolve_target
@@ -107,9 +107,7 @@ def _check_operation_group(request: Message) -> None:
 
 def _check_offered(code: int, operation: Operation | None, printer: PrinterEntry | None,
                    context: RequestContext, service: Service) -> None:
-    backends = [printer.backend] if printer is not None else service.backends
-    enabled = service.policy.enabled(context.path, offered(backends)) if operation else frozenset()
-    if code not in enabled:
+    if operation is None or code not in enabled_operations(service, printer, context.path):
         raise OpError(status.SERVER_ERROR_OPERATION_NOT_SUPPORTED,
                       f"{op_name(code)} is not supported here")
 

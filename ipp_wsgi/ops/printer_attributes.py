@@ -15,8 +15,6 @@ from ipp_wsgi.ops.service import PrinterEntry
 # printer-icons (IPP Everywhere requires one) is this path below the printer's path; the WSGI layer serves it.
 ICON_SUFFIX = "/icon.png"
 
-_DERIVED_MAX = 1024
-
 
 def _status(entry: PrinterEntry) -> AttributeGroup:
     """The backend's view (state, reasons, accepting, queued jobs, settable description changes)."""
@@ -61,20 +59,8 @@ def _add_request_values(g: AttributeGroup, call: Call, entry: PrinterEntry) -> N
         g.add("printer-config-change-time", started, tags.INTEGER)
     changed = g.value("printer-config-change-time")
     g.add("printer-config-change-date-time", datetime.fromtimestamp(changed, UTC), tags.DATE_TIME)
-    g.add("operations-supported", _operations_supported(call, entry), tags.ENUM)
+    g.add("operations-supported", operations_supported(call, entry), tags.ENUM)
 
-
-def _operations_supported(call: Call, entry: PrinterEntry) -> list[int]:
-    """operations-supported, worked out once per printer and request path (backends and policy are fixed
-    for the life of the service)."""
-    key = ("operations-supported", entry.name, call.context.path)
-    derived = call.service.derived
-    found: list[int] | None = derived.get(key)
-    if found is None:
-        found = operations_supported(call, entry)
-        if len(derived) < _DERIVED_MAX:  # the path is the client's to choose: keep the memo bounded
-            derived[key] = found
-    return found
 
 
 def printer_attributes(call: Call, entry: PrinterEntry) -> AttributeGroup:

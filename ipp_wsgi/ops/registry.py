@@ -8,7 +8,7 @@ from enum import Enum
 
 from ipp_wsgi.backends import Backend
 from ipp_wsgi.ops.call import Call
-from ipp_wsgi.ops.service import PrinterEntry
+from ipp_wsgi.ops.service import PrinterEntry, Service
 
 Handler = Callable[[Call], None]
 
@@ -58,6 +58,24 @@ def offered(backends: Iterable[Backend]) -> frozenset[int]:
     return frozenset(code for code, op in OPERATIONS.items() if any(op.offered_by(b) for b in listed))
 
 
+_MEMO_MAX = 1024
+"""Entries kept in ``Service.derived`` by :func:`enabled_operations` (the path is the client's to choose)."""
+
+
+def enabled_operations(service: Service, printer: PrinterEntry | None, path: str) -> frozenset[int]:
+    """The operation-ids that ``printer`` (every printer when None) offers and the policy enables at
+    ``path``; worked out once per printer and path, since backends and policy are fixed for the service's
+    life."""
+    key = ("enabled-operations", printer.name if printer is not None else "", path)
+    found: frozenset[int] | None = service.derived.get(key)
+    if found is None:
+        backends = [printer.backend] if printer is not None else service.backends
+        found = service.policy.enabled(path, offered(backends))
+        if len(service.derived) < _MEMO_MAX:
+            service.derived[key] = found
+    return found
+
+
 def operations_supported(call: Call, printer: PrinterEntry) -> list[int]:
     """operations-supported of ``printer`` at the request path: offered by its backend and enabled there."""
-    return sorted(call.service.policy.enabled(call.context.path, offered([printer.backend])))
+    return sorted(enabled_operations(call.service, printer, call.context.path))
