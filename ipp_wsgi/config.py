@@ -30,7 +30,7 @@ from ipp_wsgi.backends.embedded.printer import (
 from ipp_wsgi.codec import Limits, Range
 from ipp_wsgi.ops.job_attributes import PRIVACY_ATTRIBUTES, PRIVACY_SCOPE, PRIVACY_SCOPES
 from ipp_wsgi.ops.policy import Location, Policy, operation_code
-from ipp_wsgi.ops.printer_description import PrinterDescription, media_size
+from ipp_wsgi.ops.printer_description import URI_AUTHENTICATION, PrinterDescription, media_size
 from ipp_wsgi.ops.service import BACKENDS, PrinterConfig
 
 __all__ = ["Config", "ConfigError", "PrinterConfig", "default_spool_dir", "load_config"]
@@ -181,6 +181,8 @@ def _check_description(d: PrinterDescription, where: str) -> None:
         (bool(d.media_types) and bool(d.media_sources), "media-types and media-sources must not be empty"),
         (bool(d.output_bins), "output-bins must not be empty"),
         (d.copies_max >= 1, "copies-max must be at least 1"),
+        (d.uri_authentication in URI_AUTHENTICATION,
+         f"uri-authentication must be one of {', '.join(sorted(URI_AUTHENTICATION))}"),
     ]
     for ok, message in checks:
         if not ok:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,7 @@ authenticated = ["Print-Job"]
     ("[limits]\nmax_depth = 0\n" + PRINTER, "positive"),
     ("[notifications]\nevent-life = 5\n" + PRINTER, "at least 15"),
     ("this is not toml", "ipp-wsgi.toml"),
+    (PRINTER + 'uri-authentication = "password"\n', "uri-authentication must be one of"),
 ])
 def test_bad_configs_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
@@ -278,3 +280,26 @@ def test_socket_output_from_config_prints_through_the_app(tmp_path: Path) -> Non
             assert listener.received == [document]
         finally:
             application.close()
+
+
+@pytest.mark.parametrize("remote_user", [None, "root"])
+def test_uri_authentication_is_configured_once_whoever_asks(tmp_path: Path, remote_user: str | None) -> None:
+    from ipp_wsgi.codec import Message, tags
+    from ipp_wsgi.ops import Service, dispatch
+    from ipp_wsgi.ops.context import RequestContext
+
+    text = PRINTER + 'uri-authentication = "basic"\n'
+    config = load_config(_write(tmp_path, text), spool_dir=tmp_path / "spool")
+    service = Service.from_config(config)
+    try:
+        request = Message(operations.GET_PRINTER_ATTRIBUTES, 1)
+        request.operation.add("attributes-charset", "utf-8", tags.CHARSET)
+        request.operation.add("attributes-natural-language", "en", tags.NATURAL_LANGUAGE)
+        request.operation.add("printer-uri", "ipps://h/ipp/office", tags.URI)
+        context = RequestContext("ipps://h", "/ipp/office", remote_user=remote_user, secure=True)
+        printer = dispatch(request, io.BytesIO(), context, service).printer
+        assert printer is not None
+        assert printer.value("uri-authentication-supported") == "basic"
+        assert printer.value("uri-security-supported") == "tls"
+    finally:
+        service.close()

@@ -47,8 +47,7 @@ def _add_request_values(g: AttributeGroup, call: Call, entry: PrinterEntry) -> N
     secure = call.context.secure or call.context.base_uri.startswith("ipps:")
     g.add("printer-uri-supported", call.printer_uri(entry), tags.URI)
     g.add("uri-security-supported", "tls" if secure else "none", tags.KEYWORD)
-    g.add("uri-authentication-supported", "basic" if call.context.remote_user else "requesting-user-name",
-          tags.KEYWORD)
+    g.add("uri-authentication-supported", entry.uri_authentication, tags.KEYWORD)
     # The status page (any GET) describes the printer and its (virtual) supply.
     g.add("printer-more-info", call.http_uri(entry.path), tags.URI)
     g.add("printer-supply-info-uri", call.http_uri(entry.path), tags.URI)

@@ -24,6 +24,12 @@ _RASTER_TYPES = {"black_1": "W8", "sgray_8": "W8", "srgb_8": "SRGB24"}
 _COLOR_RASTER_TYPES = frozenset({"srgb_8"})
 
 
+URI_AUTHENTICATION = frozenset({
+    "none", "requesting-user-name", "basic", "digest", "negotiate", "certificate",
+})
+"""The uri-authentication-supported keywords a printer may be configured with (RFC 8011 5.4.2)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PrinterDescription:
     """What an administrator configures about a printer (all with IPP Everywhere-complete defaults)."""
@@ -58,6 +64,10 @@ class PrinterDescription:
     output_bins: tuple[str, ...] = ("face-up",)
     multiple_operation_timeout: int = 900
     """Seconds a Create-Job job waits for a document before it is aborted."""
+    uri_authentication: str = "requesting-user-name"
+    """uri-authentication-supported: how the web server in front authenticates requests to this printer's
+    URI (``none``, ``requesting-user-name``, ``basic``, ``digest``, ``negotiate``, ``certificate``).
+    Configured once, because the server cannot see what the web server would ask of another request."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Further attributes given verbatim (``name = value``), added last (overriding the built ones)."""
 

@@ -89,6 +89,8 @@ class PrinterEntry:
     backend: Backend
     static: AttributeGroup = field(default_factory=AttributeGroup)
     described_by_backend: bool = False
+    uri_authentication: str = "requesting-user-name"
+    """uri-authentication-supported of the printer's URI: what the web server in front asks of clients."""
     _cached: tuple[float, AttributeGroup] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -147,7 +149,8 @@ class Service:
         for backend, names in _shared_backends(config.printers):
             backends.update((name, backend) for name in names)
         entries = [PrinterEntry(p.name, p.paths, backends[p.name], descriptions.get(p.name, AttributeGroup()),
-                                described_by_backend=p.name not in descriptions)
+                                described_by_backend=p.name not in descriptions,
+                                uri_authentication=p.description.uri_authentication)
                    for p in config.printers]
         return cls(entries, config.policy)
 
