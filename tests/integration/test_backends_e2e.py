@@ -72,11 +72,23 @@ def _cups_jobs(cupsd: PrivateCupsd, which: str = "not-completed") -> str:
     return cupsd.run("lpstat", "-h", cupsd.server, "-l", "-W", which, "-o", "print").stdout
 
 
-@pytest.mark.parametrize("test_file", ["get-printer-attributes.test", "ipp-1.1.test", "print-job.test",
-                                       "get-jobs.test"])
-def test_stock_ipptool_file_passes_through_ipp_wsgi(front: IppServer, ipptool: Ipptool,
-                                                    test_file: str) -> None:
-    assert_ipptool_passed(ipptool.run(front.uri, test_file, file="testfile.pdf"))
+# What CUPS's own queue lacks shows through: the generic PPD queue has no media-type-supported, and CUPS
+# queues do not do Identify-Printer (so identify-printer.test, which has no other test, is not run here).
+_QUEUE_LACKS_MEDIA_TYPE = ("PWG 5100.12 section 6.2 - Required Printer Description Attributes",)
+_QUEUE_LACKS_IDENTIFY = ("PWG 5100.14 section 5.1/5.2 - Required Operations and Attributes",)
+
+
+@pytest.mark.parametrize(("test_file", "known_failures"), [
+    ("get-printer-attributes.test", ()), ("ipp-1.1.test", ()), ("print-job.test", ()),
+    ("print-job-gzip.test", ()), ("print-job-deflate.test", ()), ("create-job.test", ()),
+    ("validate-job.test", ()), ("get-jobs.test", ()),
+    ("ipp-2.0.test", _QUEUE_LACKS_MEDIA_TYPE),
+    ("ipp-everywhere.test", _QUEUE_LACKS_MEDIA_TYPE + _QUEUE_LACKS_IDENTIFY),
+])
+def test_stock_ipptool_file_passes_through_ipp_wsgi(front: IppServer, ipptool: Ipptool, test_file: str,
+                                                    known_failures: tuple[str, ...]) -> None:
+    result = ipptool.run(front.uri, test_file, file="testfile.pdf")
+    assert_ipptool_passed(result, known_failures=known_failures)
 
 
 def test_lp_through_ipp_wsgi_reaches_the_cups_device(front: IppServer, queues: Queues) -> None:
