@@ -13,6 +13,8 @@ IPP_WSGI_PROXY_USER_HEADER, IPP_WSGI_TRUSTED_PROXIES
                       behind nginx: take REMOTE_USER from this header, from these addresses only
                       (see ipp_wsgi.proxy)
 IPP_WSGI_ACCESS_LOG   access log file, "-" for stderr (default: none); the error log goes to stderr
+IPP_WSGI_CLIENT_TIMEOUT
+                      seconds a client may stay silent in the middle of a request (default 60)
 """
 
 from __future__ import annotations
@@ -35,8 +37,17 @@ bind = [address.strip() for address in _env("IPP_WSGI_BIND", "127.0.0.1:8631").s
 worker_class = "gthread"
 workers = int(_env("IPP_WSGI_WORKERS", "2"))
 threads = int(_env("IPP_WSGI_THREADS", "8"))
+# Slow clients. gthread closes a connection that sends no request within ``keepalive`` seconds (a new
+# connection, or an idle kept-alive one). Once a request's headers are in, gunicorn itself puts no bound on
+# the reads of its body: a client that sends headers and then stalls would hold a thread until TCP gives
+# up (hours), so pre_request below gives each request's socket a timeout of client_timeout seconds: a
+# read or write that makes no progress for that long fails and the connection is dropped (the document
+# received so far is discarded, no job is made). It bounds silence, not duration: a slow but steady upload
+# of any size goes on. ``timeout`` is the worker heartbeat: gthread beats from its main loop, so requests
+# (however long) never trip it; it only restarts a worker that hung. ``graceful_timeout``: on stop or
+# reload, requests in progress get this long to finish.
 keepalive = 10
-# Long uploads from slow clients must not be cut off by the worker heartbeat.
+client_timeout = int(_env("IPP_WSGI_CLIENT_TIMEOUT", "60"))
 timeout = 300
 graceful_timeout = 30
 
@@ -58,6 +69,13 @@ accesslog = _env("IPP_WSGI_ACCESS_LOG") or None
 access_log_format = '%(h)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 # The per-user control socket of gunicorn >= 25.1 is not needed; older versions ignore the name.
 control_socket_disable = True
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    """Bound each read and write of this request's connection by ``client_timeout`` (see above)."""
+    sock = getattr(getattr(req, "unreader", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(client_timeout)
 
 
 def worker_exit(server: Any, worker: Any) -> None:

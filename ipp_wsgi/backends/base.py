@@ -141,6 +141,9 @@ class SubscriptionRequest:
     time_interval: int = 0
     attributes: AttributeGroup = field(default_factory=AttributeGroup)
     """Further notify-* attributes to keep and report (notify-user-data, notify-charset, ...)."""
+    owner_authenticated: bool = False
+    """True when ``owner`` is the authenticated REMOTE_USER (kept as
+    :attr:`Subscription.owner_authenticated`)."""
 
 
 @dataclass(slots=True)
@@ -161,6 +164,10 @@ class Subscription:
     ended: bool
     """True once no further event can come (its job ended); it is kept for ippget-event-life."""
     attributes: AttributeGroup = field(default_factory=AttributeGroup)
+    owner_authenticated: bool = False
+    """True when the web server had authenticated ``owner`` when the subscription was made: then only that
+    authenticated user (or an administrator) may read, renew or cancel it (as
+    :attr:`Job.owner_authenticated`)."""
 
 
 @dataclass(slots=True)

@@ -11,10 +11,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from ipp_wsgi.backends.base import Event, Subscription, SubscriptionRequest
+from ipp_wsgi.backends.base import BackendError, Event, Subscription, SubscriptionRequest
 from ipp_wsgi.codec import AttributeGroup, Range, status, tags
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call
+from ipp_wsgi.ops.job_attributes import hide_private_values, sees_private_values
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
 from ipp_wsgi.ops.requested import SUBSCRIPTION, select
@@ -45,7 +46,7 @@ def _one(group: AttributeGroup, name: str, tag: int) -> Any:
 
 
 def parse_template(template: AttributeGroup, capabilities: AttributeGroup, owner: str,
-                   job_id: int | None) -> tuple[SubscriptionRequest, bool]:
+                   job_id: int | None, owner_authenticated: bool = False) -> tuple[SubscriptionRequest, bool]:
     """The request a subscription template group makes, and whether something in it was ignored.
 
     Raises :class:`TemplateError` for a template that cannot make a subscription.
@@ -87,7 +88,8 @@ def parse_template(template: AttributeGroup, capabilities: AttributeGroup, owner
     if job_id is not None and "notify-lease-duration" in template:
         ignored, lease = True, 0
     return SubscriptionRequest(owner=owner, events=known, job_id=job_id, lease_duration=lease,
-                               time_interval=int(interval or 0), attributes=kept), ignored
+                               time_interval=int(interval or 0), attributes=kept,
+                               owner_authenticated=owner_authenticated), ignored
 
 
 def _lease(group: AttributeGroup, capabilities: AttributeGroup) -> int:
@@ -113,7 +115,8 @@ def subscription_requests(call: Call, printer: PrinterEntry,
     found: list[tuple[SubscriptionRequest | None, int]] = []
     for template in call.request.groups_of(tags.SUBSCRIPTION_ATTRIBUTES):
         try:
-            request, ignored = parse_template(template, capabilities, call.user, job_id)
+            request, ignored = parse_template(template, capabilities, call.user, job_id,
+                                              call.context.remote_user is not None)
         except TemplateError as exc:
             found.append((None, exc.status))
         else:
@@ -210,8 +213,15 @@ def subscription_attributes(call: Call, printer: PrinterEntry, subscription: Sub
 
 
 
+def _owns(call: Call, subscription: Subscription) -> bool:
+    """True when the caller is ``subscription``'s owner (authenticated, if the owner was)."""
+    return call.service.policy.owns_job(subscription.owner, call.user, call.context.remote_user,
+                                        subscription.owner_authenticated)
+
+
 def _owned(call: Call, subscription: Subscription) -> None:
-    denied = call.service.policy.may_manage_job(subscription.owner, call.user, call.context.remote_user)
+    denied = call.service.policy.may_manage_job(subscription.owner, call.user, call.context.remote_user,
+                                                subscription.owner_authenticated)
     if denied is not None:
         raise OpError(denied, f"subscription {subscription.subscription_id} belongs to another user")
 
@@ -234,6 +244,8 @@ def get_subscriptions(call: Call) -> None:
     owner = call.user if call.arg("my-subscriptions") is True else None
     requested = call.requested()
     for found in printer.backend.subscriptions(printer.name, job_id, owner, limit):
+        if owner is not None and not _owns(call, found):
+            continue
         call.reply.add_group(tags.SUBSCRIPTION_ATTRIBUTES,
                              select(subscription_attributes(call, printer, found), requested, SUBSCRIPTION))
 
@@ -264,8 +276,9 @@ def cancel_subscription(call: Call) -> None:
 
 
 def event_attributes(call: Call, printer: PrinterEntry, subscription: Subscription,
-                     event: Event) -> AttributeGroup:
-    """One event-notification group (RFC 3995 section 9, RFC 3996 section 5.2)."""
+                     event: Event, sees_job_values: bool = True) -> AttributeGroup:
+    """One event-notification group (RFC 3995 section 9, RFC 3996 section 5.2); without the job's private
+    values (job-name, ...) unless ``sees_job_values``."""
     g = AttributeGroup()
     for name in ("notify-charset", "notify-natural-language"):
         g.append(subscription.attributes[name])
@@ -282,9 +295,38 @@ def event_attributes(call: Call, printer: PrinterEntry, subscription: Subscripti
     if event.job_id is not None:
         g.add("job-id", event.job_id, tags.INTEGER)
         g.add("job-uri", call.job_uri(printer, event.job_id), tags.URI)
+    job_values = AttributeGroup()
     for attr in event.attributes.attributes():
+        (job_values if attr.name.startswith("job-") else g).append(attr)
+    if not sees_job_values:
+        hide_private_values(job_values, printer.description)
+    for attr in job_values.attributes():
         g.append(attr)
     return g
+
+
+class _JobPrivacy:
+    """Whether the caller may see each job's private values, as the printer's job privacy says (each job
+    looked up once per request)."""
+
+    def __init__(self, call: Call, printer: PrinterEntry) -> None:
+        self._call = call
+        self._printer = printer
+        self._seen: dict[int, bool] = {}
+
+    def sees(self, job_id: int | None) -> bool:
+        """True when the caller may see job ``job_id``'s private values (always for a printer event)."""
+        if job_id is None:
+            return True
+        if job_id not in self._seen:
+            try:
+                job = self._printer.backend.get_job(self._printer.name, job_id)
+            except BackendError:
+                # A job gone from the spooler: whose it was is unknown, so its private values stay hidden.
+                self._seen[job_id] = False
+            else:
+                self._seen[job_id] = sees_private_values(self._call, self._printer.description, job)
+        return self._seen[job_id]
 
 
 @operation(ops.GET_NOTIFICATIONS, Target.PRINTER, "get_subscription", "events")
@@ -302,11 +344,12 @@ def get_notifications(call: Call) -> None:
     subscriptions = [printer.backend.get_subscription(printer.name, int(i)) for i in ids.values]
     for subscription in subscriptions:
         _owned(call, subscription)
+    privacy = _JobPrivacy(call, printer)
     for index, subscription in enumerate(subscriptions):
         first = int(firsts[index]) if index < len(firsts) else 1
         for event in printer.backend.events(printer.name, subscription.subscription_id, first):
-            call.reply.add_group(tags.EVENT_NOTIFICATION_ATTRIBUTES,
-                                 event_attributes(call, printer, subscription, event))
+            group = event_attributes(call, printer, subscription, event, privacy.sees(event.job_id))
+            call.reply.add_group(tags.EVENT_NOTIFICATION_ATTRIBUTES, group)
     call.reply.operation.add("printer-up-time", int(time.time()), tags.INTEGER)
     if all(s.ended for s in subscriptions):
         call.reply.set_status(EVENTS_COMPLETE)

@@ -220,3 +220,102 @@ def test_a_failing_command_is_not_revealed(tmp_path: Path, command: list[str]) -
     finally:
         application.close()
     assert leaks == []
+
+
+# -- subscriptions: owned like jobs; events keep other users' private job values out
+
+def subscribe(client: webtest.TestApp, user: str, remote_user: str | None,
+              events: tuple[str, ...] = ("printer-state-changed",)) -> int:
+    message = ipp_request(operations.CREATE_PRINTER_SUBSCRIPTIONS, user=user)
+    template = message.add_group(tags.SUBSCRIPTION_ATTRIBUTES)
+    template.add("notify-pull-method", "ippget", tags.KEYWORD)
+    template.add("notify-events", list(events), tags.KEYWORD)
+    answer = as_caller(client, message, remote_user)
+    assert answer.code == OK, answer.operation.value("status-message")
+    return int(answer.groups_of(tags.SUBSCRIPTION_ATTRIBUTES)[0].value("notify-subscription-id"))
+
+
+def subscription_op(operation: int, subscription_id: int, user: str) -> Message:
+    if operation == operations.GET_NOTIFICATIONS:
+        return ipp_request(operation, user=user, notify_subscription_ids=[subscription_id])
+    return ipp_request(operation, user=user, notify_subscription_id=subscription_id)
+
+
+def notifications(client: webtest.TestApp, subscription_id: int, user: str,
+                  remote_user: str | None) -> list[dict[str, object]]:
+    message = subscription_op(operations.GET_NOTIFICATIONS, subscription_id, user)
+    answer = as_caller(client, message, remote_user)
+    assert answer.code == OK, answer.operation.value("status-message")
+    return [{attr.name: attr.value for attr in group.attributes()}
+            for group in answer.groups_of(tags.EVENT_NOTIFICATION_ATTRIBUTES)]
+
+
+SUBSCRIPTION_OPERATIONS = (operations.GET_NOTIFICATIONS, operations.RENEW_SUBSCRIPTION,
+                           operations.CANCEL_SUBSCRIPTION)
+
+
+@pytest.mark.parametrize("operation", SUBSCRIPTION_OPERATIONS)
+def test_anonymous_cannot_claim_an_authenticated_users_subscription(client: webtest.TestApp,
+                                                                    operation: int) -> None:
+    subscription_id = subscribe(client, "alice", remote_user="alice")
+    message = subscription_op(operation, subscription_id, "alice")
+    assert as_caller(client, message, None).code == NOT_AUTHENTICATED
+    assert as_caller(client, message, "bob").code == NOT_AUTHORIZED
+    assert as_caller(client, message, "alice").code == OK
+
+
+@pytest.mark.parametrize("operation", SUBSCRIPTION_OPERATIONS)
+def test_anonymous_owner_keeps_their_own_subscription(client: webtest.TestApp, operation: int) -> None:
+    subscription_id = subscribe(client, "carol", remote_user=None)
+    claimant = subscription_op(operation, subscription_id, "mallory")
+    assert as_caller(client, claimant, None).code == NOT_AUTHENTICATED
+    assert as_caller(client, subscription_op(operation, subscription_id, "carol"), None).code == OK
+
+
+def test_my_subscriptions_of_an_anonymous_caller_leave_out_the_authenticated_namesakes(
+        client: webtest.TestApp) -> None:
+    proven = subscribe(client, "alice", remote_user="alice")
+    claimed = subscribe(client, "alice", remote_user=None)
+
+    def mine(remote_user: str | None) -> list[int]:
+        message = ipp_request(operations.GET_SUBSCRIPTIONS, user="alice", my_subscriptions=True)
+        answer = as_caller(client, message, remote_user)
+        assert answer.code == OK
+        return [g.value("notify-subscription-id") for g in answer.groups_of(tags.SUBSCRIPTION_ATTRIBUTES)]
+
+    assert mine(None) == [claimed]
+    assert mine("alice") == [proven, claimed]
+
+
+JOB_EVENTS = ("job-created", "job-state-changed")
+
+
+@pytest.mark.parametrize("who", ["bob", None])
+def test_events_leave_out_other_users_private_job_values(client: webtest.TestApp, who: str | None) -> None:
+    subscription_id = subscribe(client, "bob", remote_user=who, events=JOB_EVENTS)
+    job_id = submit(client, "alice", remote_user="alice", held=True, **{"job-name": "salaries-2026"})
+    [created] = notifications(client, subscription_id, "bob", who)
+    assert (created["notify-subscribed-event"], created["job-id"]) == ("job-created", job_id)
+    assert "job-state" in created and "printer-state" in created
+    assert "job-name" not in created and "salaries" not in repr(created)
+
+
+@pytest.mark.parametrize("who", ["alice", ADMIN])
+def test_events_carry_the_job_name_to_its_owner_and_administrators(client: webtest.TestApp, who: str) -> None:
+    subscription_id = subscribe(client, who, remote_user=who, events=JOB_EVENTS)
+    job_id = submit(client, "alice", remote_user="alice", held=True, **{"job-name": "salaries-2026"})
+    [created] = notifications(client, subscription_id, who, who)
+    assert (created["job-id"], created["job-name"]) == (job_id, "salaries-2026")
+
+
+def test_events_carry_job_names_when_the_printer_keeps_none_private(config: Config) -> None:
+    printers = tuple(dataclasses.replace(p, description=dataclasses.replace(
+        p.description, extra={**p.description.extra, "job-privacy-scope": "all"})) for p in config.printers)
+    application = IppApplication(dataclasses.replace(config, printers=printers))
+    try:
+        client = client_for(application)
+        subscription_id = subscribe(client, "bob", remote_user="bob", events=JOB_EVENTS)
+        submit(client, "alice", remote_user="alice", held=True, **{"job-name": "menu"})
+        assert [e["job-name"] for e in notifications(client, subscription_id, "bob", "bob")] == ["menu"]
+    finally:
+        application.close()

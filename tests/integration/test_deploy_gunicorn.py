@@ -4,6 +4,7 @@ its own certificate, and started by socket activation as ipp-wsgi.socket does; t
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,8 +29,9 @@ from deploy_servers import (
 )
 from harness import Ipptool, SampleDocuments, require_tool
 from harness.ipptool import assert_ipptool_passed
+from harness.processes import LOOPBACK
 
-from ipp_wsgi.codec import status
+from ipp_wsgi.codec import decode, status
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +77,29 @@ def test_socket_activation_serves_ipp(request: pytest.FixtureRequest, ipptool: I
     with running(request, "ipp-wsgi-socket-",
                               lambda root: start_gunicorn(root, None, activate_socket=True)) as deployment:
         assert_ipptool_passed(ipptool.run(deployment.uri(), "get-printer-attributes.test"))
+
+
+STALL_TIMEOUT = 2
+"""IPP_WSGI_CLIENT_TIMEOUT for the stalled-client test: short, so the test is quick."""
+
+
+def test_a_client_that_stalls_mid_request_is_answered_and_dropped(request: pytest.FixtureRequest,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Headers and the start of a body, then silence: without the conf's client_timeout the request's
+    thread would wait for the rest of the body as long as TCP keeps the connection (hours)."""
+    monkeypatch.setenv("IPP_WSGI_CLIENT_TIMEOUT", str(STALL_TIMEOUT))
+    with (running(request, "ipp-wsgi-stall-", lambda root: start_gunicorn(root, None)) as deployment,
+          socket.create_connection((LOOPBACK, deployment.port)) as client):
+        client.sendall(b"POST /ipp/print HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/ipp\r\n"
+                       b"Content-Length: 100000\r\n\r\n\x02\x00")
+        # generous: the point is that the server gives up at all, not how promptly
+        client.settimeout(STALL_TIMEOUT * 15)
+        answer = b""
+        while chunk := client.recv(65536):  # until the server closes the connection
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert decode(body).code == status.CLIENT_ERROR_BAD_REQUEST
 
 
 def test_systemd_units_verify(tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     time_interval INTEGER NOT NULL DEFAULT 0,
     sequence INTEGER NOT NULL DEFAULT 0,
     ended REAL,
-    attributes TEXT NOT NULL
+    attributes TEXT NOT NULL,
+    owner_authenticated INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS subscriptions_by_printer ON subscriptions (printer, job_id);
 CREATE TABLE IF NOT EXISTS events (
@@ -102,10 +103,10 @@ def create(db: sqlite3.Connection, printer: str, request: SubscriptionRequest, n
     expires = now + request.lease_duration if request.job_id is None and request.lease_duration else None
     cursor = db.execute(
         "INSERT INTO subscriptions (printer, job_id, owner, events, lease_duration, expires, time_interval,"
-        " attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " attributes, owner_authenticated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (printer, request.job_id, request.owner, json.dumps(request.events),
          0 if request.job_id is not None else request.lease_duration, expires, request.time_interval,
-         dumps_group(request.attributes)))
+         dumps_group(request.attributes), int(request.owner_authenticated)))
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -218,4 +219,5 @@ def _subscription(row: sqlite3.Row) -> Subscription:
         subscription_id=row["subscription_id"], printer=row["printer"], owner=row["owner"],
         events=json.loads(row["events"]), job_id=row["job_id"], lease_duration=row["lease_duration"],
         expires=row["expires"], time_interval=row["time_interval"], sequence=row["sequence"],
-        ended=row["ended"] is not None, attributes=loads_group(row["attributes"]))
+        ended=row["ended"] is not None, attributes=loads_group(row["attributes"]),
+        owner_authenticated=bool(row["owner_authenticated"]))

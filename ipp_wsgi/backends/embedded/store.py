@@ -92,7 +92,8 @@ _ADDED_COLUMNS = {"printers": {"hold_new": "INTEGER NOT NULL DEFAULT 0",
                                "shutdown": "INTEGER NOT NULL DEFAULT 0"},
                   "documents": {"canceled": "INTEGER NOT NULL DEFAULT 0"},
                   "jobs": {"held_new": "INTEGER NOT NULL DEFAULT 0",
-                           "owner_authenticated": "INTEGER NOT NULL DEFAULT 0"}}
+                           "owner_authenticated": "INTEGER NOT NULL DEFAULT 0"},
+                  "subscriptions": {"owner_authenticated": "INTEGER NOT NULL DEFAULT 0"}}
 """Columns added since the first release: added to an older database when it is opened."""
 
 
