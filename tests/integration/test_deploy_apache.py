@@ -40,7 +40,7 @@ from deploy_servers import (
 from harness import Ipptool, SampleDocuments
 from harness.ipptool import assert_ipptool_passed
 from harness.processes import LOOPBACK, group_members
-from test_streaming import DOCUMENT_BYTES, MAX_GROWTH_BYTES, PeakRss, document_blocks
+from test_streaming import DOCUMENT_BYTES, MAX_GROWTH_BYTES, PeakRss, file_sha256, hashed_blocks
 
 from ipp_wsgi.codec import decode, encode, operations, status
 
@@ -128,14 +128,6 @@ def chunked_print_job(apache: Deployment, blocks: Iterator[bytes]) -> int:
     return job_id
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while block := file.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def test_200mb_chunked_print_job_streams_with_flat_memory(apache: Deployment) -> None:
     daemons = wsgi_daemons(apache)
     assert len(daemons) == 2, daemons  # processes=2 in the shipped config
@@ -147,14 +139,8 @@ def test_200mb_chunked_print_job_streams_with_flat_memory(apache: Deployment) ->
     baseline = sampler.peak
     sampler.start()
     digest = hashlib.sha256()
-
-    def hashed() -> Iterator[bytes]:
-        for block in document_blocks():
-            digest.update(block)
-            yield block
-
     try:
-        job_id = chunked_print_job(apache, hashed())
+        job_id = chunked_print_job(apache, hashed_blocks(digest))
 
         def printed_whole() -> bool:
             found = sorted(apache.output_dir.glob(f"{job_id}-1.*"))

@@ -8,6 +8,7 @@ import itertools
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness import IppServer
@@ -83,21 +84,15 @@ def test_large_document_streams_with_flat_memory(ipp_server: IppServer, chunked:
     baseline = sampler.peak
     sampler.start()
     digest = hashlib.sha256()
-
-    def hashed() -> Iterator[bytes]:
-        for block in document_blocks():
-            digest.update(block)
-            yield block
-
     try:
-        job_id = print_job(ipp_server, hashed(), None if chunked else DOCUMENT_BYTES)
+        job_id = print_job(ipp_server, hashed_blocks(digest), None if chunked else DOCUMENT_BYTES)
         wait_for(f"the output of job {job_id}", lambda: _complete(output_of(ipp_server, job_id)), timeout=300)
     finally:
         sampler.done.set()
         sampler.join()
     output = output_of(ipp_server, job_id)
     assert output is not None
-    assert _sha256(output) == digest.hexdigest()
+    assert file_sha256(output) == digest.hexdigest()
     growth = sampler.peak - baseline
     assert growth < MAX_GROWTH_BYTES, f"RSS grew by {growth >> 20} MiB"
 
@@ -106,9 +101,14 @@ def _complete(path: Path | None) -> bool:
     return path is not None and path.stat().st_size == DOCUMENT_BYTES
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: Path) -> str:
+    """The sha256 of a (large) file, read in pieces."""
     with path.open("rb") as file:
-        while block := file.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def hashed_blocks(digest: Any) -> Iterator[bytes]:
+    """The test document's blocks (:func:`document_blocks`), each added to ``digest`` as it is sent."""
+    for block in document_blocks():
+        digest.update(block)
+        yield block
