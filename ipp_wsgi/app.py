@@ -36,12 +36,16 @@ from ipp_wsgi.ops import dispatch, error_response
 from ipp_wsgi.ops.context import RequestContext
 from ipp_wsgi.ops.documents import DocumentTooLarge
 from ipp_wsgi.ops.printer_attributes import ICON_SUFFIX
+from ipp_wsgi.ops.registry import QUICK_OPERATIONS
 from ipp_wsgi.ops.service import Service
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 IPP_MEDIA_TYPE = "application/ipp"
+BODY_KEY = "ipp_wsgi.body"
+"""The environ key under which a server that has buffered a whole request body may pass it (bytes) to
+:meth:`IppApplication.quick_request` (:mod:`ipp_wsgi.worker` does)."""
 DEFAULT_IPP_PORT = 631
 
 # What is left of a body after the operation is read and discarded up to these bounds, so that a
@@ -128,6 +132,23 @@ class IppApplication:
     def __init__(self, config: Config | None = None, *, service: Service | None = None) -> None:
         self.config = config if config is not None else load_config()
         self.service = service if service is not None else Service.from_config(self.config)
+        self._all_reads_local = all(backend.local_reads for backend in self.service.backends)
+
+    def quick_request(self, environ: WSGIEnvironment) -> bool:
+        """True when the request is cheap enough for a server to run on its event loop rather than hand to
+        a thread: an IPP request, whole in ``environ["ipp_wsgi.body"]``, of a read-only operation that never
+        waits (:data:`~ipp_wsgi.ops.registry.QUICK_OPERATIONS`) on a printer whose backend reads locally
+        (a path naming no printer, such as ``/``, may concern any printer: then every backend must)."""
+        body = environ.get(BODY_KEY)
+        if type(body) is not bytes or len(body) < _HEADER.size:
+            return False
+        plain = environ.get("CONTENT_TYPE") == IPP_MEDIA_TYPE and environ.get("REQUEST_METHOD") == "POST"
+        if not plain and not is_ipp_request(environ):
+            return False
+        if int.from_bytes(body[2:4], "big") not in QUICK_OPERATIONS:
+            return False
+        entry = self.service.printer_for_path(environ.get("PATH_INFO") or "/")
+        return entry.backend.local_reads if entry is not None else self._all_reads_local
 
     def close(self) -> None:
         """Stop the print service's threads."""

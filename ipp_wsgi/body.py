@@ -59,6 +59,10 @@ class _RawBody(io.RawIOBase):
     def __init__(self, source: BinaryIO, length: int | None) -> None:
         super().__init__()
         self._source = source
+        readinto = getattr(source, "readinto", None)
+        if getattr(type(source), "readinto", None) is io.RawIOBase.readinto:
+            readinto = None  # io.RawIOBase's own is abstract: a raw stream may implement read() alone
+        self._source_readinto = readinto
         self._remaining = length
         self._position = 0
         self._eof = length == 0
@@ -85,24 +89,27 @@ class _RawBody(io.RawIOBase):
         if self._remaining is not None:
             want = min(want, self._remaining)
         try:
-            data = self._source.read(want)
+            if self._source_readinto is not None:  # straight into the caller's memory: one copy fewer
+                got = self._source_readinto(view[:want]) or 0
+            else:
+                data = self._source.read(want)
+                got = len(data)
+                view[:got] = data
         except Exception as exc:  # the server's own errors: bad chunk framing, client gone, timeout
             raise BodyReadError(f"cannot read the request body: {exc}") from exc
-        if not data:
+        if not got:
             # A short Content-Length body (client went away) ends the stream like EOF.
             self._eof = True
             return 0
-        got = len(data)
-        view[:got] = data
-        self._advance(data)
+        self._advance(view, got)
         return got
 
-    def _advance(self, data: bytes) -> None:
+    def _advance(self, view: memoryview, got: int) -> None:
         if len(self.head) < HEAD_SIZE:
-            self.head += data[: HEAD_SIZE - len(self.head)]
-        self._position += len(data)
+            self.head += bytes(view[: min(got, HEAD_SIZE - len(self.head))])
+        self._position += got
         if self._remaining is not None:
-            self._remaining -= len(data)
+            self._remaining -= got
             self._eof = self._remaining == 0
         self._check_limit()
 

@@ -55,11 +55,24 @@ class ProxyUser:
             environ["REMOTE_USER"] = user
         return self.app(environ, start_response)
 
+    def quick_request(self, environ: WSGIEnvironment) -> bool:
+        """The wrapped application's :meth:`~ipp_wsgi.app.IppApplication.quick_request` (False when it has
+        none): who the user is does not change how long a request takes."""
+        return quick_request(self.app, environ)
+
     def close(self) -> None:
         """Close the wrapped application, if it can be (stops an IppApplication's print service)."""
         close = getattr(self.app, "close", None)
         if callable(close):
             close()
+
+
+def quick_request(app: WSGIApplication, environ: WSGIEnvironment) -> bool:
+    """``app.quick_request(environ)`` when ``app`` has one (see
+    :meth:`ipp_wsgi.app.IppApplication.quick_request`), else False: an application that does not say its
+    request is quick is run in a thread."""
+    quick = getattr(app, "quick_request", None)
+    return bool(quick(environ)) if callable(quick) else False
 
 
 def from_environ() -> WSGIApplication:

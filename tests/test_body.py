@@ -136,3 +136,15 @@ def test_drain_ignores_the_document_limit_and_read_errors() -> None:
     body.limit_document(10)
     assert body.drain(max_bytes=1000, max_seconds=60) is True
     assert open_body(environ(BrokenInput(), CONTENT_LENGTH="5")).drain(1000, 60) is False
+
+
+def test_a_source_with_readinto_is_read_straight_into_the_buffer() -> None:
+    class IntoOnly(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise AssertionError("read() used although readinto() is there")
+
+    data = bytes(range(256)) * 1000
+    body = open_body({"wsgi.input": IntoOnly(data), "CONTENT_LENGTH": str(len(data))})
+    assert body.read(3) == data[:3]
+    assert body.head == data[:8]
+    assert body.read() == data[3:]

@@ -27,7 +27,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from ipp_wsgi.codec import AttributeGroup, status
+from ipp_wsgi.codec import Attribute, AttributeGroup, status
 
 # job-state values (RFC 8011 section 5.3.7)
 JOB_PENDING = 3
@@ -195,6 +195,10 @@ _COMPOSED_DEFAULTS: dict[str, tuple[str, ...]] = {"submit_job": ("create_job", "
 class Backend:
     """The base print service: every call answers server-error-operation-not-supported."""
 
+    local_reads: bool = False
+    """True when reading printer, job and subscription state needs no network, no command and no wait
+    (only local files): read-only requests are then cheap enough to run on a server's event loop."""
+
     def supports(self, method: str) -> bool:
         """True when this backend implements ``method``: overrides it, or (for a method whose default is
         composed of others, like :meth:`submit_job`) implements what the default calls."""
@@ -216,6 +220,15 @@ class Backend:
         printer-is-accepting-jobs, queued-job-count, ...), without URIs, as a new group the caller may change
         (add, replace or remove attributes; the Attribute objects may be shared, never change them in place).
         Unknown printer: client-error-not-found.
+        """
+        raise not_supported()
+
+    def printer_status(self, printer: str) -> Sequence[Attribute]:
+        """The attributes of ``printer`` that change while it runs (state, reasons, accepting, queued jobs,
+        settable description changes; not printer-up-time), as one sequence that stays the same object for
+        as long as none of them changes, so that callers may reuse what they build from it. Optional: the
+        operation layer adds them to the printer's configured description. Unknown printer:
+        client-error-not-found.
         """
         raise not_supported()
 

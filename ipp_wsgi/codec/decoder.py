@@ -422,14 +422,40 @@ def _read_exact(stream: Readable, count: int) -> bytes:
     return b"".join(parts)
 
 
+def section_length(data: bytes) -> int | None:
+    """The length of the attribute section at the start of ``data`` (header through end-of-attributes
+    tag), or None when ``data`` ends first. Only tags and lengths are looked at: what they frame is
+    checked when the section is decoded."""
+    end = len(data)
+    pos = 8
+    while pos < end:
+        tag = data[pos]
+        if tag == 0x03:
+            return pos + 1
+        if tag < 0x10:
+            pos += 1
+            continue
+        name_end = pos + 3 + (data[pos + 1] << 8 | data[pos + 2]) if pos + 2 < end else end
+        if name_end + 1 >= end:
+            return None
+        pos = name_end + 2 + (data[name_end] << 8 | data[name_end + 1])
+    return None
+
+
 def read_message(stream: Readable, limits: Limits = DEFAULT_LIMITS, tolerance: Tolerance = STRICT) -> Message:
     """Read exactly one attribute section from ``stream`` (through the end-of-attributes tag).
 
     The stream is left at the first byte of document data, which the codec never reads. At most
-    ``limits.max_attribute_bytes`` octets are read; reads are per field (the value and the next tag come
-    in one read), so a request costs about three reads per attribute value.
+    ``limits.max_attribute_bytes`` octets are read. A buffered stream (one with ``peek``) whose buffer
+    holds the whole section gives it in one read; otherwise reads are per field (the value and the next tag
+    come in one read), about three reads per attribute value.
     """
     max_bytes = limits.max_attribute_bytes
+    peek = getattr(stream, "peek", None)  # io.BufferedReader's: buffered bytes, not consumed
+    if peek is not None:
+        length = section_length(peek(max_bytes))
+        if length is not None and length <= max_bytes:
+            return _decode(_read_exact(stream, length), limits, tolerance)
     section = bytearray()
 
     def take(count: int) -> bool:

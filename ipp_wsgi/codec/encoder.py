@@ -15,10 +15,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from ipp_wsgi.codec import _wire, tags
-from ipp_wsgi.codec.attribute import Attribute, Collection
+from ipp_wsgi.codec.attribute import Attribute, AttributeGroup, Collection
 from ipp_wsgi.codec.errors import IppEncodeError
 from ipp_wsgi.codec.message import Message
 from ipp_wsgi.codec.values import OUT_OF_BAND, NameWithLanguage, Range, Resolution, TextWithLanguage
@@ -177,6 +177,48 @@ def pre_encoded(group: Iterable[Attribute]) -> list[EncodedAttribute]:
     return [a if type(a) is EncodedAttribute else EncodedAttribute(a) for a in group]
 
 
+class EncodedGroup(AttributeGroup):
+    """A group encoded once, when it is built, and frozen: every change raises TypeError.
+
+    The encoder copies :attr:`octets` instead of writing the attributes again: for answers given over and
+    over unchanged (a printer's attributes, requested the same way by every poll).
+    """
+
+    __slots__ = ("octets",)
+
+    def __init__(self, attributes: Iterable[Attribute] = ()) -> None:
+        super().__init__(attributes)
+        parts: list[bytes] = []
+        _write_attributes(parts, self._attrs.values(), False, 0)
+        self.octets = b"".join(parts)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a plain group with the same attributes (not to a collection)."""
+        if not isinstance(other, AttributeGroup) or isinstance(other, Collection):
+            return NotImplemented
+        return list(self._attrs.values()) == list(other._attrs.values())
+
+    __hash__ = None
+
+    def _frozen(self) -> NoReturn:
+        raise TypeError("an EncodedGroup cannot change: build a new AttributeGroup from its attributes()")
+
+    def append(self, attribute: Attribute) -> Attribute:
+        self._frozen()
+
+    def add(self, name: str, value: Any, tag: int | None = None) -> Attribute:
+        self._frozen()
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._frozen()
+
+    def __delitem__(self, name: str) -> None:
+        self._frozen()
+
+    def pop(self, name: str) -> Attribute | None:
+        self._frozen()
+
+
 def encode(message: Message) -> bytes:
     """Encode a message's header and attribute section (no document data)."""
     try:
@@ -188,7 +230,10 @@ def encode(message: Message) -> bytes:
         if group_tag not in _GROUP_TAGS:
             raise IppEncodeError(f"{group_tag!r} is not a group tag")
         parts.append(_OCTET[group_tag])
-        _write_attributes(parts, group._attrs.values(), False, 0)  # direct: attributes() costs a call
+        if type(group) is EncodedGroup:
+            parts.append(group.octets)
+        else:
+            _write_attributes(parts, group._attrs.values(), False, 0)  # direct: attributes() costs a call
     parts.append(_OCTET[tags.END_OF_ATTRIBUTES])
     return b"".join(parts)
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ipp_wsgi.backends.base import PRINTER_IDLE
-from ipp_wsgi.codec import AttributeGroup, tags
+from ipp_wsgi.codec import Attribute, AttributeGroup, tags
+from ipp_wsgi.codec.encoder import EncodedGroup
 from ipp_wsgi.ops.call import Call
 from ipp_wsgi.ops.registry import operations_supported
 from ipp_wsgi.ops.requested import PRINTER, Requested, select
@@ -14,6 +17,10 @@ from ipp_wsgi.ops.service import PrinterEntry
 
 # printer-icons (IPP Everywhere requires one) is this path below the printer's path; the WSGI layer serves it.
 ICON_SUFFIX = "/icon.png"
+
+_CACHE_MAX = 64
+"""Printer attribute groups kept per printer (one per request URI base and path in use), and selections
+kept per group (one per requested-attributes in use)."""
 
 
 def _status(entry: PrinterEntry) -> AttributeGroup:
@@ -41,8 +48,8 @@ def _add_defaults(g: AttributeGroup, started: float) -> None:
         g.add("printer-state-change-date-time", when, tags.DATE_TIME)
 
 
-def _add_request_values(g: AttributeGroup, call: Call, entry: PrinterEntry) -> None:
-    now = time.time()
+def _add_request_values(g: AttributeGroup, call: Call, entry: PrinterEntry, now: int | None = None) -> None:
+    now = int(time.time()) if now is None else now
     started = int(call.service.started)
     secure = call.context.secure or call.context.base_uri.startswith("ipps:")
     g.add("printer-uri-supported", call.printer_uri(entry), tags.URI)
@@ -62,16 +69,68 @@ def _add_request_values(g: AttributeGroup, call: Call, entry: PrinterEntry) -> N
 
 
 
+@dataclass(slots=True)
+class _Built:
+    """A printer's attributes built for one status object, request URI base and path, and second."""
+
+    status: object
+    second: int
+    group: AttributeGroup
+    selections: dict[Requested, EncodedGroup] = field(default_factory=dict)
+    """What was selected from ``group``, encoded, by what was requested."""
+
+
 def printer_attributes(call: Call, entry: PrinterEntry) -> AttributeGroup:
-    """Every attribute of printer ``entry`` (backend values override the static description)."""
-    g = AttributeGroup(entry.current().attributes())
-    for attr in _status(entry).attributes():
-        g.append(attr)
-    _add_defaults(g, call.service.started)
-    _add_request_values(g, call, entry)
-    return g
+    """Every attribute of printer ``entry`` (backend values override the static description).
+
+    The group may be shared with other requests: never change it.
+    """
+    built = _built(call, entry)
+    return built.group if built is not None else _build(call, entry, _status(entry).attributes())
 
 
 def printer_group(call: Call, entry: PrinterEntry, requested: Requested) -> AttributeGroup:
-    """The attributes of printer ``entry`` the client asked for."""
-    return select(printer_attributes(call, entry), requested, PRINTER)
+    """The attributes of printer ``entry`` the client asked for (may be shared, frozen: never change it)."""
+    built = _built(call, entry)
+    if built is None:
+        return select(printer_attributes(call, entry), requested, PRINTER)
+    selected = built.selections.get(requested)
+    if selected is None:
+        selected = EncodedGroup(select(built.group, requested, PRINTER).attributes())
+        if len(built.selections) < _CACHE_MAX:
+            built.selections[requested] = selected
+    return selected
+
+
+def _built(call: Call, entry: PrinterEntry) -> _Built | None:
+    """The printer's attributes as built for this request's URI base and path in this second, or None
+    when the backend does not report its status as an object that stays the same while the status does
+    (:meth:`~ipp_wsgi.backends.Backend.printer_status`): then they are built for each request."""
+    if entry.described_by_backend or not entry.backend.supports("printer_status"):
+        return None
+    status = entry.backend.printer_status(entry.name)
+    now = int(time.time())
+    context = call.context
+    key = (context.base_uri, context.secure, context.path)
+    cache = entry.attributes_cache
+    built: _Built | None = cache.get(key)
+    if built is None or built.status is not status or built.second != now:
+        built = _Built(status, now, _build(call, entry, status, now))
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()  # the path and Host header are the client's to choose: keep the cache bounded
+        cache[key] = built
+    return built
+
+
+def _build(call: Call, entry: PrinterEntry, status: Iterable[Attribute],
+           now: int | None = None) -> AttributeGroup:
+    """The printer's description, then ``status`` (and printer-up-time ``now``), defaults and the values
+    that depend on the request."""
+    g = AttributeGroup(entry.current().attributes())
+    for attr in status:
+        g.append(attr)
+    if now is not None:
+        g.add("printer-up-time", now, tags.INTEGER)
+    _add_defaults(g, call.service.started)
+    _add_request_values(g, call, entry, now)
+    return g

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ipp_wsgi.backends import Backend
+from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call
 from ipp_wsgi.ops.service import PrinterEntry, Service
 
@@ -40,6 +41,15 @@ class Operation:
 
 
 OPERATIONS: dict[int, Operation] = {}
+
+QUICK_OPERATIONS = frozenset({
+    ops.GET_PRINTER_ATTRIBUTES, ops.GET_PRINTERS, ops.CUPS_GET_PRINTERS, ops.CUPS_GET_DEFAULT,
+    ops.GET_PRINTER_SUPPORTED_VALUES, ops.GET_JOBS, ops.GET_JOB_ATTRIBUTES, ops.VALIDATE_JOB,
+    ops.GET_DOCUMENTS, ops.GET_DOCUMENT_ATTRIBUTES, ops.GET_SUBSCRIPTIONS, ops.GET_SUBSCRIPTION_ATTRIBUTES,
+})
+"""Operations that only read state and never wait (Get-Notifications can wait, so it is not one): on
+printers whose backend reads locally (:attr:`Backend.local_reads`) they cost CPU only, so a server may run
+them on its event loop instead of handing them to a thread (:mod:`ipp_wsgi.worker`)."""
 
 
 def operation(code: int, target: Target, *needs: str) -> Callable[[Handler], Handler]:

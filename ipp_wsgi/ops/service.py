@@ -92,6 +92,9 @@ class PrinterEntry:
     uri_authentication: str = "requesting-user-name"
     """uri-authentication-supported of the printer's URI: what the web server in front asks of clients."""
     _cached: tuple[float, AttributeGroup] | None = field(default=None, init=False, repr=False, compare=False)
+    attributes_cache: dict[tuple[str, bool, str], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    """Built printer attribute groups (see :func:`ipp_wsgi.ops.printer_attributes.printer_attributes`)."""
 
     @property
     def path(self) -> str:

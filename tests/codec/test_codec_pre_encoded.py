@@ -20,7 +20,7 @@ from ipp_wsgi.codec import (
     encode,
     tags,
 )
-from ipp_wsgi.codec.encoder import EncodedAttribute, pre_encoded
+from ipp_wsgi.codec.encoder import EncodedAttribute, EncodedGroup, pre_encoded
 
 
 def _printer_group() -> AttributeGroup:
@@ -81,3 +81,28 @@ def test_pre_encoding_an_attribute_the_encoder_refuses_raises_at_once() -> None:
 def test_pre_encoded_keeps_already_encoded_attributes() -> None:
     once = pre_encoded(_printer_group().attributes())
     assert all(a is b for a, b in zip(pre_encoded(once), once, strict=True))
+
+
+def test_an_encoded_group_encodes_as_its_attributes_and_cannot_change() -> None:
+    plain = _printer_group()
+    frozen = EncodedGroup(plain.attributes())
+    assert frozen == plain and plain == frozen
+    assert frozen != Collection(plain.attributes())
+    as_plain, as_frozen = Message(0, 1), Message(0, 1)
+    as_plain.add_group(tags.PRINTER_ATTRIBUTES, plain)
+    as_frozen.add_group(tags.PRINTER_ATTRIBUTES, frozen)
+    assert encode(as_frozen) == encode(as_plain)
+    assert decode(encode(as_frozen)).printer == plain
+    changes = [lambda: frozen.add("x", 1, tags.INTEGER),
+               lambda: frozen.append(Attribute("x", [tags.INTEGER], [1])),
+               lambda: frozen.__setitem__("printer-name", "y"), lambda: frozen.__delitem__("printer-name"),
+               lambda: frozen.pop("printer-name")]
+    for change in changes:
+        with pytest.raises(TypeError):
+            change()
+    assert frozen == plain
+
+
+def test_an_encoded_group_refuses_what_cannot_be_encoded() -> None:
+    with pytest.raises(IppEncodeError):
+        EncodedGroup([Attribute("bad", [tags.INTEGER], ["not an int"])])

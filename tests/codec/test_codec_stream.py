@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from codec_helpers import CAPTURE_FILES, CAPTURES, CHARSET, END, HEADER, OPERATION, entry
@@ -19,6 +20,7 @@ from ipp_wsgi.codec import (
     encode,
     read_message,
 )
+from ipp_wsgi.codec.decoder import section_length
 from ipp_wsgi.codec.errors import CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE
 
 DOCUMENT = b"%PDF-1.7 document bytes the codec must not read"
@@ -42,6 +44,11 @@ class Trickle(io.RawIOBase):
         chunk = self._data[self.position:self.position + count]
         self.position += len(chunk)
         return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 @pytest.mark.parametrize("path", CAPTURE_FILES, ids=lambda p: p.name)
@@ -94,3 +101,43 @@ def test_missing_end_tag_tolerated_on_a_stream() -> None:
     data = HEADER + OPERATION + CHARSET
     message = read_message(io.BytesIO(data), tolerance=Tolerance(allow_missing_end_tag=True))
     assert message.operation.value("attributes-charset") == "utf-8"
+
+
+@pytest.mark.parametrize("path", CAPTURE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("buffer", [16, 4096, 1 << 20])
+def test_a_buffered_stream_gives_the_same_message_and_position(path: Path, buffer: int) -> None:
+    """With ``peek`` the section comes in one read when the buffer holds it, else field by field."""
+    data = path.read_bytes()
+    section = len(encode(decode(data)))
+    stream = io.BufferedReader(Trickle(data[:section] + DOCUMENT, 1 << 20), buffer)
+    assert read_message(stream) == decode(data)
+    assert stream.read() == DOCUMENT
+
+
+def test_a_buffered_section_costs_one_raw_read() -> None:
+    data = (CAPTURES / "ippeveprinter-get-printer-attributes-response.bin").read_bytes()
+    raw = Trickle(data + DOCUMENT, 1 << 20)
+    read_message(io.BufferedReader(raw, 1 << 20))
+    assert raw.reads == 1
+
+
+@pytest.mark.parametrize("cut", [0, 8, 9, 10, 11, 12, 30, 36, 37])
+def test_section_length_is_none_until_the_end_tag(cut: int) -> None:
+    data = HEADER + OPERATION + CHARSET + END
+    assert section_length(data[:cut]) is None
+    assert section_length(data + DOCUMENT) == len(data)
+
+
+def test_buffered_reads_keep_the_limit_and_the_truncation_errors() -> None:
+    endless = HEADER + OPERATION + entry(0x41, b"t", b"x" * 1000) * 100
+    with pytest.raises(IppDecodeError) as caught:
+        read_message(io.BufferedReader(io.BytesIO(endless), 1 << 20), Limits(max_attribute_bytes=5000))
+    assert caught.value.status == CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE
+    data = HEADER + OPERATION + CHARSET + END
+    for cut in (8, 12, 30):
+        with pytest.raises(IppDecodeError) as truncated:
+            read_message(io.BufferedReader(io.BytesIO(data[:cut])))
+        with pytest.raises(IppDecodeError) as unbuffered:
+            read_message(io.BytesIO(data[:cut]))
+        assert (truncated.value.status, truncated.value.offset) == (unbuffered.value.status,
+                                                                    unbuffered.value.offset)

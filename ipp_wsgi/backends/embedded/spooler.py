@@ -106,6 +106,8 @@ class EmbeddedSpooler(Backend):
     the spool space (:mod:`.job_limits`).
     """
 
+    local_reads = True  # state lives in SQLite (WAL: readers never wait on writers) and the spool directory
+
     def __init__(self, spool_dir: Path, printers: Sequence[EmbeddedPrinter], *,
                  history_seconds: float = 86400, history_jobs: int = 1000, workers: int = 1,
                  start: bool = True, incoming_timeout: float = INCOMING_TIMEOUT_SECONDS,
@@ -192,6 +194,11 @@ class EmbeddedSpooler(Backend):
             group.append(attribute)
         group.add("printer-up-time", int(time.time()), tag=tags.INTEGER)
         return group
+
+    def printer_status(self, printer: str) -> Sequence[Attribute]:
+        """Set-Printer-Attributes changes, status and notify capabilities: the same list while unchanged."""
+        self._printer(printer)
+        return self._state_attributes(printer)
 
     def _state_attributes(self, printer: str) -> list[Attribute]:
         """Set-Printer-Attributes changes, status and notify capabilities, encoded once: built again only

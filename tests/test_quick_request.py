@@ -1,0 +1,98 @@
+"""Which requests the application calls quick (a server may run them on its event loop, ipp_wsgi.worker)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ipp_wsgi.app import BODY_KEY, IppApplication
+from ipp_wsgi.codec import Message, encode, operations
+from ipp_wsgi.config import load_config
+from ipp_wsgi.middleware import IppMiddleware
+from ipp_wsgi.proxy import ProxyUser
+
+IPP = "application/ipp"
+MIXED = """
+[[printers]]
+name = "local"
+paths = ["/ipp/local"]
+
+[[printers]]
+name = "remote"
+paths = ["/ipp/remote"]
+backend = "lp"
+"""
+
+
+def environ(operation: int, path: str = "/ipp/print", content_type: str = IPP,
+            **extra: Any) -> dict[str, Any]:
+    """A POST environ carrying a whole (attribute-less) IPP request of ``operation`` under BODY_KEY."""
+    body = encode(Message(operation, 7, (2, 0)))
+    return {"REQUEST_METHOD": "POST", "CONTENT_TYPE": content_type, "PATH_INFO": path, BODY_KEY: body,
+            **extra}
+
+
+@pytest.fixture
+def application(tmp_path: Path) -> Iterator[IppApplication]:
+    app = IppApplication(load_config(spool_dir=tmp_path / "spool"))
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Iterator[IppApplication]:
+    config = tmp_path / "mixed.toml"
+    config.write_text(MIXED)
+    app = IppApplication(load_config(config, spool_dir=tmp_path / "spool"))
+    yield app
+    app.close()
+
+
+@pytest.mark.parametrize("operation", [operations.GET_PRINTER_ATTRIBUTES, operations.GET_JOBS,
+                                       operations.GET_JOB_ATTRIBUTES, operations.VALIDATE_JOB,
+                                       operations.CUPS_GET_PRINTERS])
+def test_reads_of_the_embedded_spooler_are_quick(application: IppApplication, operation: int) -> None:
+    assert application.quick_request(environ(operation))
+    assert application.quick_request(environ(operation, path="/"))
+    assert application.quick_request(environ(operation, content_type="Application/IPP; charset=x"))
+
+
+@pytest.mark.parametrize("operation", [operations.PRINT_JOB, operations.CREATE_JOB, operations.SEND_DOCUMENT,
+                                       operations.CANCEL_JOB, operations.GET_NOTIFICATIONS,
+                                       operations.IDENTIFY_PRINTER, 0x7FFF])
+def test_writes_waits_and_unknown_operations_are_not(application: IppApplication, operation: int) -> None:
+    assert not application.quick_request(environ(operation))
+
+
+def test_a_request_not_whole_in_memory_or_not_ipp_is_not(application: IppApplication) -> None:
+    request = environ(operations.GET_PRINTER_ATTRIBUTES)
+    assert not application.quick_request({**request, BODY_KEY: None})
+    assert not application.quick_request({k: v for k, v in request.items() if k != BODY_KEY})
+    assert not application.quick_request({**request, BODY_KEY: request[BODY_KEY][:7]})
+    assert not application.quick_request({**request, BODY_KEY: bytearray(request[BODY_KEY])})
+    assert not application.quick_request({**request, "CONTENT_TYPE": "text/plain"})
+    assert not application.quick_request({**request, "REQUEST_METHOD": "GET"})
+
+
+def test_only_printers_whose_backend_reads_locally(mixed: IppApplication) -> None:
+    gpa = operations.GET_PRINTER_ATTRIBUTES
+    assert mixed.quick_request(environ(gpa, path="/ipp/local"))
+    assert not mixed.quick_request(environ(gpa, path="/ipp/remote"))
+    # "/" may concern any printer: the lp one reads through commands.
+    assert not mixed.quick_request(environ(gpa, path="/"))
+
+
+def test_wrappers_pass_the_question_on(application: IppApplication) -> None:
+    def site(environ: Any, start_response: Any) -> list[bytes]:
+        raise AssertionError("not called")
+
+    gpa = environ(operations.GET_PRINTER_ATTRIBUTES)
+    assert ProxyUser(application, "X-Remote-User").quick_request(gpa)
+    assert not ProxyUser(site, "X-Remote-User").quick_request(gpa)  # a site without quick_request
+    middleware = IppMiddleware(site, ipp_app=application)
+    assert middleware.quick_request(gpa)
+    assert not middleware.quick_request({**gpa, "PATH_INFO": "/blog"})  # the site's requests never are
+    assert not middleware.quick_request(environ(operations.PRINT_JOB))
