@@ -43,9 +43,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from harness.avahi import Ippeveprinter, PrivateDnssd  # noqa: E402
 from harness.cupsd import PrivateCupsd  # noqa: E402
-from harness.processes import LOOPBACK, group_members  # noqa: E402
+from harness.processes import LOOPBACK, ServerStartError, group_members  # noqa: E402
 from harness.servers import IppServer  # noqa: E402
+from harness.tools import find_tool  # noqa: E402
 
 RESULTS = HERE / "results"
 LUA_SCRIPT = HERE / "wrk" / "post_ipp.lua"
@@ -55,6 +57,9 @@ SMALL_ATTRIBUTES = ["printer-state", "printer-state-reasons", "printer-is-accept
 ALL_ATTRIBUTES = ["all", "media-col-database"]
 CHUNK = 16 * 1024  # what CUPS's ipp backend sends per chunk
 THROUGHPUT_CLIENTS = 8
+REFERENCE_PRINTER = "ippeveprinter"
+"""Measured for Get-Printer-Attributes only: it is a printer, not a spooler (jobs in memory, -k keeps
+every document)."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +319,27 @@ def start_cupsd(stack: ExitStack, work: Path) -> Target:
                   cupsd.pid)
 
 
+def start_ippeveprinter(stack: ExitStack, work: Path, log: Callable[[str], None]) -> Target | None:
+    """CUPS's reference printer (with the private DNS-SD it needs), or None when it cannot run here."""
+    tools = {name: find_tool(name) for name in ("ippeveprinter", "dbus-daemon", "avahi-daemon")}
+    missing = [name for name, path in tools.items() if path is None]
+    if missing:
+        log(f"ippeveprinter: not measured ({', '.join(missing)} not installed)")
+        return None
+    dnssd = PrivateDnssd(work / "dnssd", str(tools["dbus-daemon"]), str(tools["avahi-daemon"]),
+                         find_tool("unshare"))
+    try:
+        dnssd.start()
+        stack.callback(dnssd.stop)
+        printer = Ippeveprinter(str(tools["ippeveprinter"]), dnssd, work / "ippeveprinter")
+        printer.start()
+    except ServerStartError as exc:
+        log(f"ippeveprinter: not measured (it did not start: {str(exc).splitlines()[0]})")
+        return None
+    stack.callback(printer.stop)
+    return Target(REFERENCE_PRINTER, printer.port, "/ipp/print", printer.uri, printer.pid)
+
+
 def check_answers(target: Target) -> dict[str, int]:
     """Check that the benchmarked requests succeed; how many printer attributes each returns."""
     conn = target.connect()
@@ -345,6 +371,8 @@ def measure(targets: list[Target], plan: Plan, work: Path, log: Callable[[str], 
             for connections in (1, 8):
                 rate = wrk(target, body, connections, plan.wrk_seconds, work)
                 record(f"gpa_{label}_c{connections}_req_per_s", target, rate)
+        if target.name == REFERENCE_PRINTER:
+            continue
         for chunked in (False, True):
             framing = "chunked" if chunked else "length"
             record(f"print_job_{plan.document_mib}mib_{framing}", target,
@@ -370,15 +398,16 @@ def codec_figures() -> dict[str, Any]:
 
 
 def table(results: dict[str, Any], codec: dict[str, Any]) -> list[str]:
-    """The human-readable table: one row per figure, ours, cupsd, ratio."""
-    rows = [f"{'figure':48} {'ipp-wsgi':>12} {'cupsd':>12} {'ours/cupsd':>10}"]
+    """The human-readable table: one row per figure, ours, cupsd, ratio (and ippeveprinter's figure)."""
+    rows = [f"{'figure':48} {'ipp-wsgi':>12} {'cupsd':>12} {'ours/cupsd':>10} {REFERENCE_PRINTER:>14}"]
 
-    def row(label: str, ours: float, theirs: float) -> None:
+    def row(label: str, ours: float, theirs: float, reference: float | None = None) -> None:
         ratio = f"{ours / theirs:9.2f}x" if theirs else f"{'n/a':>10}"
-        rows.append(f"{label:48} {ours:12,.1f} {theirs:12,.1f} {ratio}")
+        extra = f" {reference:14,.1f}" if reference is not None else ""
+        rows.append(f"{label:48} {ours:12,.1f} {theirs:12,.1f} {ratio}{extra}")
 
-    for key, pair in results.items():
-        ours, theirs = pair["ipp-wsgi"], pair["cupsd"]
+    for key, figures in results.items():
+        ours, theirs, reference = figures["ipp-wsgi"], figures["cupsd"], figures.get(REFERENCE_PRINTER)
         if key == "printer_attributes_returned":
             rows.append(f"{'printer attributes returned (small/all)':48} "
                         f"{ours['small']:>5}/{ours['all']:<6} {theirs['small']:>5}/{theirs['all']:<6}")
@@ -387,7 +416,7 @@ def table(results: dict[str, Any], codec: dict[str, Any]) -> list[str]:
             row(f"{key} peak RSS MiB", ours["rss_peak_mib"], theirs["rss_peak_mib"])
             row(f"{key} RSS growth MiB", ours["rss_growth_mib"], theirs["rss_growth_mib"])
         else:
-            row(key, ours, theirs)
+            row(key, ours, theirs, reference)
     jobs = sorted(k for k in results if k.startswith("get_jobs_"))
     if len(jobs) == 2:
         few, many = (results[k]["ipp-wsgi"] for k in sorted(jobs, key=lambda k: int(k.split("_")[2])))
@@ -425,6 +454,9 @@ def main() -> int:
             targets.append(start_ours(stack, work / "ours", args.workers, plan.history_jobs))
         if args.only != "ipp-wsgi":
             targets.append(start_cupsd(stack, work / "cupsd"))
+        if args.only is None:
+            reference = start_ippeveprinter(stack, work, log)
+            targets += [reference] if reference is not None else []
         log(f"servers: {', '.join(f'{t.name} pid {t.pgid} port {t.port}' for t in targets)}")
         results = measure(targets, plan, work, log)
     log("codec benchmark ...")

@@ -102,7 +102,7 @@ def test_cancelling_anothers_job_is_refused(apache: Deployment, tls: bool,
     check_cancel_of_anothers_job_refused(apache, tls=tls, authenticate_at=authenticate_at)
 
 
-# -- a 200 MB chunked Print-Job through Apache ----------------------------------------------------
+# -- a big chunked Print-Job through Apache (200 MiB, IPP_WSGI_STREAM_MIB) ------------------------------
 def wsgi_daemons(apache: Deployment) -> list[int]:
     """The PIDs of the mod_wsgi daemon processes (display-name=ipp-wsgi) of ``apache``."""
     (process,) = apache.processes
@@ -128,7 +128,7 @@ def chunked_print_job(apache: Deployment, blocks: Iterator[bytes]) -> int:
     return job_id
 
 
-def test_200mb_chunked_print_job_streams_with_flat_memory(apache: Deployment) -> None:
+def test_big_chunked_print_job_streams_with_flat_memory(apache: Deployment) -> None:
     daemons = wsgi_daemons(apache)
     assert len(daemons) == 2, daemons  # processes=2 in the shipped config
     # Both daemons run a job (and import what printing needs) before the baseline is taken.
@@ -153,6 +153,7 @@ def test_200mb_chunked_print_job_streams_with_flat_memory(apache: Deployment) ->
     (output,) = apache.output_dir.glob(f"{job_id}-1.*")
     assert file_sha256(output) == digest.hexdigest()
     growth = sampler.peak - baseline
+    print(f"\n{DOCUMENT_BYTES >> 20} MiB chunked under Apache: RSS growth {growth / (1 << 20):.1f} MiB")
     assert growth < MAX_GROWTH_BYTES, f"the mod_wsgi daemons' RSS grew by {growth >> 20} MiB"
 
 
