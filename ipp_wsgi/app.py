@@ -19,7 +19,7 @@ import functools
 import logging
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from importlib import resources
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -29,6 +29,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Request, Response
 
 from ipp_wsgi import status_page
+from ipp_wsgi.answer_cache import AnswerCache
 from ipp_wsgi.body import BodyReadError, RequestBody, open_body
 from ipp_wsgi.codec import IppDecodeError, Message, encode, op_name, read_message, status
 from ipp_wsgi.config import Config, load_config
@@ -133,6 +134,8 @@ class IppApplication:
         self.config = config if config is not None else load_config()
         self.service = service if service is not None else Service.from_config(self.config)
         self._all_reads_local = all(backend.local_reads for backend in self.service.backends)
+        self.answers = AnswerCache()
+        """Encoded answers to polls (:mod:`ipp_wsgi.answer_cache`)."""
 
     def quick_request(self, environ: WSGIEnvironment) -> bool:
         """True when the request is cheap enough for a server to run on its event loop rather than hand to
@@ -166,20 +169,37 @@ class IppApplication:
 
     # -- IPP
     def _ipp(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            body = open_body(environ)
-        except HTTPException as exc:
-            return exc(environ, start_response)
-        data = self._encode(self.handle(body, environ))
-        body.drain(DRAIN_MAX_BYTES, DRAIN_MAX_SECONDS)
+        key, data = self._kept_answer(environ)
+        if data is None:
+            try:
+                body = open_body(environ)
+            except HTTPException as exc:
+                return exc(environ, start_response)
+            valid_while: list[Callable[[], bool]] = []
+            data = self._encode(self.handle(body, environ, valid_while.append if key is not None else None))
+            if valid_while:
+                self.answers.put(key, data, valid_while[0])
+            body.drain(DRAIN_MAX_BYTES, DRAIN_MAX_SECONDS)
         # Straight to start_response: a werkzeug Response costs more than the rest of a small request's
         # framing, and this answer needs nothing of it.
         start_response("200 OK", [("Content-Type", IPP_MEDIA_TYPE), ("Content-Length", str(len(data))),
                                   ("Cache-Control", "no-cache")])
         return [data]
 
-    def handle(self, body: RequestBody, environ: WSGIEnvironment) -> Message:
-        """The IPP response to the request in ``body``; never raises for anything the client sent."""
+    def _kept_answer(self, environ: WSGIEnvironment) -> tuple[Hashable | None, bytes | None]:
+        """The answer cache's key for this request (None: not a poll it keeps) and its kept answer."""
+        whole = environ.get(BODY_KEY)
+        if type(whole) is not bytes:
+            return None, None
+        key = self.answers.key(environ, whole)
+        return key, self.answers.get(key, whole[4:8]) if key is not None else None
+
+    def handle(self, body: RequestBody, environ: WSGIEnvironment,
+               reusable: Callable[[Callable[[], bool]], None] | None = None) -> Message:
+        """The IPP response to the request in ``body``; never raises for anything the client sent.
+
+        ``reusable``: see :func:`ipp_wsgi.ops.dispatch`.
+        """
         try:
             request = read_message(body, self.config.limits)
         except IppDecodeError as exc:
@@ -193,7 +213,7 @@ class IppApplication:
         version = _reply_version(request.version)
         try:
             context = request_context(environ, self.config.max_document_bytes)
-            return dispatch(request, body, context, self.service)
+            return dispatch(request, body, context, self.service, reusable)
         except DocumentTooLarge as exc:
             return error_response(request.request_id, status.CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE,
                                   str(exc), version)

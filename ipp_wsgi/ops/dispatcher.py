@@ -8,6 +8,7 @@ may run it; only then does it call the handler registered for the operation-id.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import BinaryIO
 
 from ipp_wsgi.backends import BackendError
@@ -27,9 +28,15 @@ VERSIONS = frozenset({(1, 0), (1, 1), (2, 0), (2, 1), (2, 2)})
 CHARSETS = frozenset({"utf-8", "us-ascii"})
 
 
-def dispatch(request: Message, document: BinaryIO, context: RequestContext, service: Service) -> Message:
+def dispatch(request: Message, document: BinaryIO, context: RequestContext, service: Service,
+             reusable: Callable[[Callable[[], bool]], None] | None = None) -> Message:
     """Answer ``request``: never raises for anything a client sent (a handler bug is logged and answered
-    server-error-internal-error)."""
+    server-error-internal-error).
+
+    ``reusable`` is called with a predicate when the answer may be given again, byte for byte (request-id
+    aside), to the same request in the same context for as long as the predicate returns True
+    (:attr:`Reply.valid_while`: a printer's attributes, polled over and over).
+    """
     version = request.version if request.version in VERSIONS else (2, 0)
     reply = Reply(request.request_id, version)
     try:
@@ -45,6 +52,8 @@ def dispatch(request: Message, document: BinaryIO, context: RequestContext, serv
         log.exception("%s failed", op_name(request.code))
         return error_response(request.request_id, status.SERVER_ERROR_INTERNAL_ERROR, "internal error",
                               version)
+    if reusable is not None and reply.valid_while is not None:
+        reusable(reply.valid_while)
     return reply.to_message()
 
 
@@ -52,6 +61,7 @@ def _fail(reply: Reply, code: int, message: str) -> None:
     reply.status = code
     reply.message = message
     reply.groups.clear()
+    reply.valid_while = None
 
 
 def _validate(request: Message, document: BinaryIO, context: RequestContext, service: Service,

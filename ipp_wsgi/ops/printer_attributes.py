@@ -73,11 +73,17 @@ def _add_request_values(g: AttributeGroup, call: Call, entry: PrinterEntry, now:
 class _Built:
     """A printer's attributes built for one status object, request URI base and path, and second."""
 
+    entry: PrinterEntry
     status: object
     second: int
     group: AttributeGroup
     selections: dict[Requested, EncodedGroup] = field(default_factory=dict)
     """What was selected from ``group``, encoded, by what was requested."""
+
+    def is_current(self) -> bool:
+        """True while the printer's status object and the second are the ones this was built for."""
+        return (int(time.time()) == self.second
+                and self.entry.backend.printer_status(self.entry.name) is self.status)
 
 
 def printer_attributes(call: Call, entry: PrinterEntry) -> AttributeGroup:
@@ -89,11 +95,18 @@ def printer_attributes(call: Call, entry: PrinterEntry) -> AttributeGroup:
     return built.group if built is not None else _build(call, entry, _status(entry).attributes())
 
 
-def printer_group(call: Call, entry: PrinterEntry, requested: Requested) -> AttributeGroup:
-    """The attributes of printer ``entry`` the client asked for (may be shared, frozen: never change it)."""
+def printer_group(call: Call, entry: PrinterEntry, requested: Requested,
+                  reusable: bool = False) -> AttributeGroup:
+    """The attributes of printer ``entry`` the client asked for (may be shared, frozen: never change it).
+
+    ``reusable``: this group is all the answer depends on besides the request, so the reply may be reused
+    while the group would be built the same (:attr:`~ipp_wsgi.ops.reply.Reply.valid_while`).
+    """
     built = _built(call, entry)
     if built is None:
         return select(printer_attributes(call, entry), requested, PRINTER)
+    if reusable:
+        call.reply.valid_while = built.is_current
     selected = built.selections.get(requested)
     if selected is None:
         selected = EncodedGroup(select(built.group, requested, PRINTER).attributes())
@@ -115,7 +128,7 @@ def _built(call: Call, entry: PrinterEntry) -> _Built | None:
     cache = entry.attributes_cache
     built: _Built | None = cache.get(key)
     if built is None or built.status is not status or built.second != now:
-        built = _Built(status, now, _build(call, entry, status, now))
+        built = _Built(entry, status, now, _build(call, entry, status, now))
         if len(cache) >= _CACHE_MAX:
             cache.clear()  # the path and Host header are the client's to choose: keep the cache bounded
         cache[key] = built

@@ -17,7 +17,8 @@ from ipp_wsgi.ops.reply import OpError
 @operation(ops.GET_PRINTER_ATTRIBUTES, Target.PRINTER)
 def get_printer_attributes(call: Call) -> None:
     """The printer's attributes, as requested."""
-    call.reply.add_group(tags.PRINTER_ATTRIBUTES, printer_group(call, call.target_printer, call.requested()))
+    group = printer_group(call, call.target_printer, call.requested(), reusable=True)
+    call.reply.add_group(tags.PRINTER_ATTRIBUTES, group)
 
 
 def _admin(code: int, method: str, summary: str) -> None:

@@ -3,6 +3,8 @@ unsupported-attributes group and the object groups, assembled in RFC 8011 order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ipp_wsgi.codec import Attribute, AttributeGroup, Message, status, tags
 
 _CHARSET = "utf-8"
@@ -50,6 +52,9 @@ class Reply:
         self.operation = operation_group()
         self.unsupported = AttributeGroup()
         self.groups: list[tuple[int, AttributeGroup]] = []
+        self.valid_while: Callable[[], bool] | None = None
+        """Set by an operation whose answer depends only on the request and on state this predicate checks:
+        the same request may be answered with the same bytes (request-id aside) while it returns True."""
 
     def set_status(self, code: int, message: str = "") -> None:
         """Raise the status to ``code`` unless it already is as severe."""

@@ -8,6 +8,7 @@ administrator ``root``, and the default policy unless a test asks for another pr
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 import webtest
 from werkzeug.middleware.lint import LintMiddleware
 
-from ipp_wsgi.app import IppApplication
+from ipp_wsgi.app import BODY_KEY, IppApplication
 from ipp_wsgi.codec import Attribute, Limits, Message, decode, encode, operations, status, tags
 from ipp_wsgi.config import Config, load_config
 
@@ -75,9 +76,27 @@ command = {json.dumps(command)}
     return load_config(path)
 
 
-def client_for(application: IppApplication, **environ: str) -> webtest.TestApp:
-    """webtest over werkzeug's LintMiddleware (WSGI compliance checked on every call)."""
-    return webtest.TestApp(LintMiddleware(application), extra_environ={"HTTP_HOST": HOST, **environ})
+class WholeBody:
+    """Hands ``app`` each body of up to 64 KiB whole in memory too (``environ["ipp_wsgi.body"]``), as
+    :mod:`ipp_wsgi.worker` does, so that what the application does with it (the answer cache) is fuzzed."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length.isdigit() and int(length) <= 64 * 1024:
+            body = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ[BODY_KEY] = body
+        return self.app(environ, start_response)
+
+
+def client_for(application: IppApplication, *, whole_body: bool = False, **environ: str) -> webtest.TestApp:
+    """webtest over werkzeug's LintMiddleware (WSGI compliance checked on every call); ``whole_body``: see
+    :class:`WholeBody`."""
+    app: Any = WholeBody(application) if whole_body else application
+    return webtest.TestApp(LintMiddleware(app), extra_environ={"HTTP_HOST": HOST, **environ})
 
 
 def ipp_request(operation: int, printer_uri: str | None = PRINTER_URI, request_id: int = 1,

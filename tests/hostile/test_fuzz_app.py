@@ -79,7 +79,7 @@ def fuzz_settings(examples: int) -> settings:
 def fuzz_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webtest.TestApp]:
     """One server for every example of the module (jobs pile up, as on a real server)."""
     application = IppApplication(write_config(tmp_path_factory.mktemp("fuzz")))
-    client = client_for(application)
+    client = client_for(application, whole_body=True)
     for user, remote_user in (("alice", None), ("bob", "bob"), (ADMIN, ADMIN)):
         for uri in (PRINTER_URI, OTHER_URI):  # jobs 1-12 exist: the job operations find targets
             submit(client, user, uri, remote_user=remote_user, held=True)
