@@ -128,11 +128,14 @@ class AttributeGroup:
 
         Without ``tag`` the value tag comes from the registry's syntax for ``name`` and the Python type.
         """
+        values = list(value) if isinstance(value, _SEQUENCES) and not _is_typed_tuple(value) else [value]
+        if tag is not None:  # the common case when building responses: no registry look-up, no import
+            attribute = Attribute.__new__(Attribute)
+            attribute.name, attribute.tags, attribute.values = name, [tag] * len(values), values
+            return self.append(attribute)
         from ipp_wsgi.codec.syntax import tags_for
 
-        values = list(value) if isinstance(value, list | tuple) and not _is_typed_tuple(value) else [value]
-        value_tags = [tag] * len(values) if tag is not None else tags_for(name, values, self._context())
-        return self.append(Attribute(name, value_tags, values))
+        return self.append(Attribute(name, tags_for(name, values, self._context()), values))
 
     def __setitem__(self, name: str, value: Any) -> None:
         if isinstance(value, Attribute):
@@ -161,6 +164,10 @@ class AttributeGroup:
     def __repr__(self) -> str:
         inner = ", ".join(repr(a) for a in self._attrs.values())
         return f"{type(self).__name__}([{inner}])"
+
+
+_SEQUENCES = (list, tuple)
+"""What :meth:`AttributeGroup.add` takes for a 1setOf (a tuple of types: the fastest isinstance test)."""
 
 
 def _is_typed_tuple(value: Any) -> bool:

@@ -7,13 +7,16 @@ attributes are private and who may see them, the configuration's ``[jobs]`` tabl
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from ipp_wsgi.backends import Job
 from ipp_wsgi.codec import NO_VALUE, AttributeGroup, tags
 from ipp_wsgi.ops.call import Call
-from ipp_wsgi.ops.requested import JOB, Requested, parse_requested, select
+from ipp_wsgi.ops.requested import JOB, Requested, parse_requested
 from ipp_wsgi.ops.service import PrinterEntry
 
 PRIVACY_ATTRIBUTES = "job-privacy-attributes"
@@ -28,44 +31,73 @@ ALWAYS_PUBLIC = frozenset({"job-id", "job-uri", "job-printer-uri", "job-state", 
 """What anyone may see of any job, even with job-privacy-attributes ``all``: how to name it, its state."""
 
 
-def add_time(group: AttributeGroup, event: str, when: float | None) -> None:
+def _time_value(when: float | None) -> tuple[Any, int]:
     # Seconds since the epoch, as CUPS does: printer-up-time is the current time, so both agree.
+    return (NO_VALUE, tags.NO_VALUE) if when is None else (int(when), tags.INTEGER)
+
+
+def _date_time_value(when: float | None) -> tuple[Any, int]:
     if when is None:
-        group.add(f"time-at-{event}", NO_VALUE, tags.NO_VALUE)
-        group.add(f"date-time-at-{event}", NO_VALUE, tags.NO_VALUE)
-    else:
-        group.add(f"time-at-{event}", int(when), tags.INTEGER)
-        group.add(f"date-time-at-{event}", datetime.fromtimestamp(int(when), UTC), tags.DATE_TIME)
+        return NO_VALUE, tags.NO_VALUE
+    return datetime.fromtimestamp(int(when), UTC), tags.DATE_TIME
 
 
-def job_attributes(call: Call, printer: PrinterEntry, job: Job) -> AttributeGroup:
-    """Every attribute of ``job``."""
+def add_time(group: AttributeGroup, event: str, when: float | None) -> None:
+    """Add ``time-at-<event>`` and ``date-time-at-<event>`` (no-value when ``when`` is None)."""
+    group.add(f"time-at-{event}", *_time_value(when))
+    group.add(f"date-time-at-{event}", *_date_time_value(when))
+
+
+_Value = Callable[[Call, PrinterEntry, Job], "tuple[Any, int] | None"]
+_STATUS: tuple[tuple[str, _Value], ...] = (
+    ("job-id", lambda call, printer, job: (job.job_id, tags.INTEGER)),
+    ("job-uri", lambda call, printer, job: (call.job_uri(printer, job.job_id), tags.URI)),
+    ("job-printer-uri", lambda call, printer, job: (call.printer_uri(printer), tags.URI)),
+    ("job-name", lambda call, printer, job: (job.name, tags.NAME_WITHOUT_LANGUAGE)),
+    ("job-state", lambda call, printer, job: (job.state, tags.ENUM)),
+    ("job-state-reasons", lambda call, printer, job: (job.state_reasons or ["none"], tags.KEYWORD)),
+    ("job-state-message", lambda call, printer, job: (job.state_message, tags.TEXT_WITHOUT_LANGUAGE)),
+    ("job-originating-user-name", lambda call, printer, job: (job.owner, tags.NAME_WITHOUT_LANGUAGE)),
+    ("job-originating-host-name",
+     lambda call, printer, job: (job.origin_host, tags.NAME_WITHOUT_LANGUAGE) if job.origin_host else None),
+    ("job-printer-up-time", lambda call, printer, job: (int(time.time()), tags.INTEGER)),
+    ("time-at-creation", lambda call, printer, job: _time_value(job.created)),
+    ("date-time-at-creation", lambda call, printer, job: _date_time_value(job.created)),
+    ("time-at-processing", lambda call, printer, job: _time_value(job.processing)),
+    ("date-time-at-processing", lambda call, printer, job: _date_time_value(job.processing)),
+    ("time-at-completed", lambda call, printer, job: _time_value(job.completed)),
+    ("date-time-at-completed", lambda call, printer, job: _date_time_value(job.completed)),
+    ("job-k-octets", lambda call, printer, job: (job.k_octets, tags.INTEGER)),
+    ("number-of-documents", lambda call, printer, job: (job.documents, tags.INTEGER)),
+)
+"""The job status attributes, in the order a response lists them, each with how to work out its value
+(None: the job has none)."""
+
+
+def job_attributes(call: Call, printer: PrinterEntry, job: Job,
+                   requested: Requested | None = None) -> AttributeGroup:
+    """Every attribute of ``job``, or (``requested`` given) only those it asks for, in the same order (what
+    :func:`~ipp_wsgi.ops.requested.select` would keep): only the values a response carries are worked out
+    (Get-Jobs asks for two attributes of up to thousands of jobs)."""
     g = AttributeGroup()
-    g.add("job-id", job.job_id, tags.INTEGER)
-    g.add("job-uri", call.job_uri(printer, job.job_id), tags.URI)
-    g.add("job-printer-uri", call.printer_uri(printer), tags.URI)
-    g.add("job-name", job.name, tags.NAME_WITHOUT_LANGUAGE)
-    g.add("job-state", job.state, tags.ENUM)
-    g.add("job-state-reasons", job.state_reasons or ["none"], tags.KEYWORD)
-    g.add("job-state-message", job.state_message, tags.TEXT_WITHOUT_LANGUAGE)
-    g.add("job-originating-user-name", job.owner, tags.NAME_WITHOUT_LANGUAGE)
-    if job.origin_host:
-        g.add("job-originating-host-name", job.origin_host, tags.NAME_WITHOUT_LANGUAGE)
-    g.add("job-printer-up-time", int(time.time()), tags.INTEGER)
-    add_time(g, "creation", job.created)
-    add_time(g, "processing", job.processing)
-    add_time(g, "completed", job.completed)
-    g.add("job-k-octets", job.k_octets, tags.INTEGER)
-    g.add("number-of-documents", job.documents, tags.INTEGER)
+    for name, value in _STATUS if requested is None else _requested_status(requested):
+        built = value(call, printer, job)
+        if built is not None:
+            g.add(name, *built)
     for attr in job.attributes.attributes():
-        if attr.name not in g:
+        if attr.name not in g and (requested is None or requested.wants(attr.name, JOB)):
             g.append(attr)
     return g
 
 
+@functools.lru_cache(maxsize=256)  # a few distinct requested-attributes lists recur in every Get-Jobs
+def _requested_status(requested: Requested) -> tuple[tuple[str, _Value], ...]:
+    return tuple((name, value) for name, value in _STATUS if requested.wants(name, JOB))
+
+
 def job_group(call: Call, printer: PrinterEntry, job: Job, requested: Requested) -> AttributeGroup:
     """The attributes of ``job`` the client asked for and may see."""
-    group = select(job_attributes(call, printer, job), requested, JOB)
+    group = job_attributes(call, printer, job, requested)
     if not sees_private_values(call, printer.description, job):
         hide_private_values(group, printer.description)
     return group

@@ -60,3 +60,21 @@ def test_unstorable_value_is_refused() -> None:
     group = AttributeGroup([Attribute.single("a", tags.INTEGER, datetime.now(UTC).date())])
     with pytest.raises(TypeError):
         dumps_group(group)
+
+
+@pytest.mark.parametrize("with_collection", [False, True])
+def test_each_read_gives_attributes_of_its_own(with_collection: bool) -> None:
+    sides = Attribute("sides", [tags.KEYWORD, tags.KEYWORD], ["one-sided", "two-sided-long-edge"])
+    group = AttributeGroup([sides])
+    if with_collection:
+        size = Collection([Attribute.single("x-dimension", tags.INTEGER, 21000)], member_of="media-size")
+        group.append(Attribute.single("media-size", tags.BEG_COLLECTION, size))
+    text = dumps_group(group)
+    first = loads_group(text)
+    first["sides"].append("one-sided", tags.KEYWORD)  # a caller changing what it read ...
+    first.pop("sides")
+    if with_collection:
+        first["media-size"].value.add("y-dimension", 29700, tag=tags.INTEGER)
+    again = loads_group(text)
+    assert again == group  # ... changes nothing another caller reads
+    assert again["sides"] is not loads_group(text)["sides"]

@@ -8,6 +8,7 @@ from ops_helpers import ADMIN, BASE_URI, PRINTER_URI, Call, job_id_of, make_requ
 from ipp_wsgi.backends.base import JOB_CANCELED, JOB_PENDING, JOB_PENDING_HELD
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.codec import Attribute, AttributeGroup, Message, operations, status, tags
+from ipp_wsgi.ops.requested import JOB, parse_requested
 
 
 def _submit(call: Call, user: str = "alice", printer_uri: str = PRINTER_URI, held: bool = True) -> int:
@@ -74,6 +75,23 @@ def test_requested_attributes_filter_job_attributes(call: Call) -> None:
                        requested_attributes=["job-state", "job-template"])
     assert response.job is not None
     assert response.job.names() == ["job-state", "job-hold-until"]
+
+
+@pytest.mark.parametrize("requested", [
+    ["job-id"], ["job-uri", "job-state", "time-at-completed"], ["job-status"], ["job-description"],
+    ["job-template", "job-name"], ["job-originating-host-name", "job-hold-until", "no-such-attribute"],
+])
+def test_only_the_requested_attributes_are_built_and_they_match_all(call: Call, requested: list[str]) -> None:
+    job_id = _submit(call)
+    everything = _job_op(call, operations.GET_JOB_ATTRIBUTES, job_id, requested_attributes=["all"]).job
+    some = _job_op(call, operations.GET_JOB_ATTRIBUTES, job_id, requested_attributes=requested).job
+    assert everything is not None and some is not None
+    wanted = parse_requested(requested)
+    expected = [a for a in everything.attributes() if wanted.wants(a.name, JOB)]
+    assert some.names() == [a.name for a in expected]
+    # job-printer-up-time is the clock's: it may have ticked between the two requests
+    assert [a for a in some.attributes() if a.name != "job-printer-up-time"] == [
+        a for a in expected if a.name != "job-printer-up-time"]
 
 
 def _jobs(call: Call, printer_uri: str = PRINTER_URI, user: str = "alice", remote_user: str | None = None,

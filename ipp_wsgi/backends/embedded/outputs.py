@@ -35,7 +35,7 @@ from ipp_wsgi.backends.embedded.printer import (
     OUTPUT_SOCKET,
     EmbeddedPrinter,
 )
-from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE, fsync_dir
+from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
 
 __all__ = ["Delivery", "DeliveryError", "DeliveryStopped", "Progress", "deliver", "output_name"]
 
@@ -70,13 +70,15 @@ def output_name(item: Delivery) -> str:
 
 
 def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool]) -> None:
-    """Put the document in ``output_dir`` under :func:`output_name`, atomically and durably.
+    """Put the document in ``output_dir`` under :func:`output_name`, atomically; durably once the caller
+    has fsync'd ``output_dir`` (the processor does so once for a batch of jobs).
 
     The spool file is never changed once kept, so on the same file system the output is a hard link to
-    it (no copy; the spool file was fsync'd when received); elsewhere it is copied.
+    it (no copy; the spool file was fsync'd when received); elsewhere it is copied (and fsync'd).
     """
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
+        if not output_dir.is_dir():  # a stat, not a failing mkdir, for every document
+            output_dir.mkdir(parents=True, exist_ok=True)
         if stopped():
             raise DeliveryStopped
         temp = output_dir / f".incoming-{secrets.token_hex(8)}"
@@ -86,10 +88,10 @@ def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool])
             except OSError:  # another file system, or one without hard links
                 _copy(item.source, temp, stopped)
             os.replace(temp, output_dir / output_name(item))
-        finally:
+        except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-        fsync_dir(output_dir)
+            raise
     except OSError as exc:
         raise DeliveryError(f"cannot write output: {exc.strerror or exc}") from exc
 

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING, JOB_PROCESSING
 from ipp_wsgi.backends.embedded import store as db_
@@ -35,8 +36,8 @@ from ipp_wsgi.backends.embedded.delivery import Report
 from ipp_wsgi.backends.embedded.device_status import ensure_table, set_device_status
 from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, Progress, deliver
 from ipp_wsgi.backends.embedded.outputs_net import OFFLINE
-from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, EmbeddedPrinter
-from ipp_wsgi.backends.embedded.spool import Spool, pid_alive
+from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, OUTPUT_DIRECTORY, EmbeddedPrinter
+from ipp_wsgi.backends.embedded.spool import Spool, fsync_dir, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ POLL_SECONDS = 0.2
 LEASE_SECONDS = 30.0
 HEARTBEAT_SECONDS = 2.0
 STOP_CHECK_SECONDS = 0.2
+BATCH_JOBS = 16
+"""Most jobs of a directory printer claimed at once (:meth:`Processor.process_next`)."""
 
 
 class Processor:
@@ -93,13 +96,27 @@ class Processor:
                                   (JOB_PROCESSING, self.token)).fetchall():
                 _requeue(db, row["job_id"], "")
 
-    def process_next(self) -> bool:
-        """Claim one ready job and print it; False when none was ready."""
+    def process_next(self) -> int:
+        """Claim the next ready jobs and print them; how many (0 when none was ready).
+
+        Jobs of a printer that writes to a directory are claimed :data:`BATCH_JOBS` at a time: their
+        outputs are made durable by one fsync of the directory, and they are claimed and finished in one
+        transaction each, not one per job. Any other output prints one job per claim.
+        """
         claimed = self._claim()
-        if claimed is None:
-            return False
-        self._run(*claimed)
-        return True
+        if not claimed:
+            return 0
+        printer = self._printers[claimed[0][0]["printer"]]
+        outcomes = [(job["job_id"], self._run(printer, job, documents)) for job, documents in claimed]
+        if printer.output == OUTPUT_DIRECTORY and any(outcome is not None for _, outcome in outcomes):
+            try:
+                fsync_dir(self._output_dirs[printer.name])
+            except OSError as exc:
+                message = f"cannot write output: {exc.strerror or exc}"
+                outcomes = [(job_id, outcome.aborted(message) if outcome is not None else None)
+                            for job_id, outcome in outcomes]
+        self._finish(printer.name, outcomes)
+        return len(claimed)
 
     def _work_loop(self) -> None:
         while not self._stop.is_set():
@@ -121,42 +138,44 @@ class Processor:
             except Exception:
                 log.exception("spooler housekeeping failed")
 
-    def _claim(self) -> tuple[sqlite3.Row, list[sqlite3.Row]] | None:
-        """Take the next ready job (one transaction): its row, as claimed, and its document rows."""
-        names = list(self._printers)
-        marks = ", ".join("?" for _ in names)
+    def _claim(self) -> list[tuple[sqlite3.Row, list[sqlite3.Row]]]:
+        """Take the next ready job, with the ready jobs after it up to :data:`BATCH_JOBS` when its printer
+        writes to a directory (one transaction): each job's row, as claimed, and its document rows."""
         now = time.time()
         with self._store.write() as db:
-            row = db.execute(
-                "SELECT j.job_id, j.printer FROM jobs j JOIN printers p ON p.name = j.printer"
-                " WHERE j.state = ? AND j.closed = 1 AND p.paused = 0 AND p.shutdown = 0"
-                f" AND j.printer IN ({marks})"
-                " ORDER BY j.priority DESC, j.job_id LIMIT 1", [JOB_PENDING, *names]).fetchone()
-            if row is None:
-                return None
-            job_id: int = row["job_id"]
-            db_.update_job(db, job_id, state=JOB_PROCESSING, reasons=["job-printing"], processing=now,
-                           message="", worker_pid=os.getpid(), worker_token=self.token,
-                           lease=now + LEASE_SECONDS)
-            db_.update_printer(db, row["printer"], state_change=now)
-            job = db_.job_row(db, job_id)
-            assert job is not None
-            return job, db_.document_rows(db, job_id)
+            rows = _ready(db, list(self._printers), 1)
+            if not rows:
+                return []
+            printer: str = rows[0]["printer"]
+            if self._printers[printer].output == OUTPUT_DIRECTORY:
+                rows = _ready(db, [printer], BATCH_JOBS)
+            claimed = []
+            for row in rows:
+                job_id: int = row["job_id"]
+                db_.update_job(db, job_id, state=JOB_PROCESSING, reasons=["job-printing"], processing=now,
+                               message="", worker_pid=os.getpid(), worker_token=self.token,
+                               lease=now + LEASE_SECONDS)
+                job = db_.job_row(db, job_id)
+                assert job is not None
+                claimed.append((job, db_.document_rows(db, job_id)))
+            db_.update_printer(db, printer, state_change=now)
+            return claimed
 
-    def _run(self, job: sqlite3.Row, documents: list[sqlite3.Row]) -> None:
-        job_id = job["job_id"]
-        printer = self._printers[job["printer"]]
-        report = self._reporter(job_id, printer.name)
+    def _run(self, printer: EmbeddedPrinter, job: sqlite3.Row,
+             documents: list[sqlite3.Row]) -> _Outcome | None:
+        """Print the job's documents: how it ends, or None when it was canceled, suspended, requeued or
+        taken over meanwhile (that change stands)."""
+        started = time.time()
+        report = self._reporter(job["job_id"], printer.name)
         try:
             for doc in documents:
                 if not self._print_document(printer, job, doc, report):
-                    return  # the job was canceled, suspended, requeued or taken over
+                    return None
         except DeliveryError as exc:
-            self._finish(job_id, JOB_ABORTED, ["aborted-by-system"], str(exc))
-        else:
-            if printer.output in DEVICE_SCHEMES:
-                report([], "")
-            self._finish(job_id, JOB_COMPLETED, ["job-completed-successfully"], "")
+            return _Outcome(started).aborted(str(exc))
+        if printer.output in DEVICE_SCHEMES:
+            report([], "")
+        return _Outcome(started)
 
     def _print_document(self, printer: EmbeddedPrinter, job: sqlite3.Row, doc: sqlite3.Row,
                         report: Report) -> bool:
@@ -240,15 +259,46 @@ class Processor:
                                   (job_id, number)).fetchone()
         return _DOCUMENT_CANCELED if canceled is None or canceled["canceled"] else _PRINTING
 
-    def _finish(self, job_id: int, state: int, reasons: list[str], message: str) -> None:
+    def _finish(self, printer: str, outcomes: list[tuple[int, _Outcome | None]]) -> None:
+        """End each job that has an outcome and is still this processor's (one transaction)."""
         now = time.time()
         with self._store.write() as db:
-            row = db_.job_row(db, job_id)
-            if row is None or row["state"] != JOB_PROCESSING or row["worker_token"] != self.token:
-                return  # cancelled or purged meanwhile: that change stands
-            db_.update_job(db, job_id, state=state, reasons=reasons, message=message, completed=now,
-                           worker_pid=None, worker_token=None, lease=None)
-            db_.update_printer(db, row["printer"], state_change=now)
+            ended = False
+            for job_id, outcome in outcomes:
+                row = db_.job_row(db, job_id) if outcome is not None else None
+                if outcome is None or row is None or row["state"] != JOB_PROCESSING \
+                        or row["worker_token"] != self.token:
+                    continue  # cancelled or purged meanwhile: that change stands
+                db_.update_job(db, job_id, state=outcome.state, reasons=list(outcome.reasons),
+                               message=outcome.message, processing=outcome.started, completed=now,
+                               worker_pid=None, worker_token=None, lease=None)
+                ended = True
+            if ended:
+                db_.update_printer(db, printer, state_change=now)
+
+
+def _ready(db: sqlite3.Connection, printers: list[str], limit: int) -> list[sqlite3.Row]:
+    """The first ``limit`` jobs of ``printers`` ready to print, in queue order (job-id and printer)."""
+    marks = ", ".join("?" for _ in printers)
+    return db.execute(
+        "SELECT j.job_id, j.printer FROM jobs j JOIN printers p ON p.name = j.printer"
+        " WHERE j.state = ? AND j.closed = 1 AND p.paused = 0 AND p.shutdown = 0"
+        f" AND j.printer IN ({marks})"
+        " ORDER BY j.priority DESC, j.job_id LIMIT ?", [JOB_PENDING, *printers, limit]).fetchall()
+
+
+class _Outcome(NamedTuple):
+    """How a printed job ends; ``started``: when its printing began (its time-at-processing: a job
+    claimed in a batch waits for those before it)."""
+
+    started: float
+    state: int = JOB_COMPLETED
+    reasons: tuple[str, ...] = ("job-completed-successfully",)
+    message: str = ""
+
+    def aborted(self, message: str) -> _Outcome:
+        """The same job aborted because its output failed."""
+        return self._replace(state=JOB_ABORTED, reasons=("aborted-by-system",), message=message)
 
 
 def requeue_orphans(store: Store, own_token: str | None) -> int:

@@ -153,8 +153,8 @@ class EmbeddedSpooler(Backend):
     def process_pending(self) -> int:
         """Print every ready job in the calling thread; how many were printed (for ``start=False``)."""
         count = 0
-        while self._processor.process_next():
-            count += 1
+        while printed := self._processor.process_next():
+            count += printed
         return count
 
     def housekeeping(self) -> None:
@@ -741,11 +741,13 @@ class EmbeddedSpooler(Backend):
             raise BackendError(status.CLIENT_ERROR_NOT_FOUND, f"no job {job_id}")
         return row
 
-    def _check_accepting(self, db: sqlite3.Connection, printer: str) -> None:
+    def _check_accepting(self, db: sqlite3.Connection, printer: str) -> sqlite3.Row:
+        """The printer's state row, when it accepts jobs."""
         self._printer(printer)
         row = db_.printer_row(db, printer)
         if row is None or not row["accepting"] or row["shutdown"]:
             raise BackendError(status.SERVER_ERROR_NOT_ACCEPTING_JOBS, f"{printer} is not accepting jobs")
+        return row
 
     def _set_printer_flag(self, printer: str, **flag: int) -> None:
         self._printer(printer)
@@ -772,12 +774,11 @@ class EmbeddedSpooler(Backend):
     def _insert_job(self, db: sqlite3.Connection, printer: str, request: JobRequest, *, closed: bool,
                     **columns: object) -> int:
         """Insert a new job for ``request`` with its subscriptions and job-created event; its job-id."""
-        self._check_accepting(db, printer)
+        printer_row = self._check_accepting(db, printer)
         self._limits.check_job(db, request.owner)
-        attributes = copy.deepcopy(request.attributes)
+        attributes = request.attributes  # stored as text at once: the request's group is not kept
         now = time.time()
-        printer_row = db_.printer_row(db, printer)
-        held_new = bool(printer_row and printer_row["hold_new"]) and not _hold_requested(attributes)
+        held_new = bool(printer_row["hold_new"]) and not _hold_requested(attributes)
         job_id = db_.insert_job(
             db, printer=printer, owner=request.owner, owner_authenticated=int(request.owner_authenticated),
             name=request.name, held_new=int(held_new), **_hold_state(attributes, held_new, closed),

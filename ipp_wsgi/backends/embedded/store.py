@@ -4,11 +4,20 @@ One connection per thread, WAL journal, a generous busy timeout. Every read-modi
 ``BEGIN IMMEDIATE`` (:meth:`Store.write`), so two processes never lose each other's update; job-ids come
 from ``INTEGER PRIMARY KEY AUTOINCREMENT`` and are therefore unique and increasing, never reused even
 after a purge.
+
+Writers queue for their turn on a lock of their own (:class:`_WriterQueue`: a thread lock, then an
+``flock`` of the database's directory, shared by every process) before ``BEGIN IMMEDIATE``. SQLite's own wait
+for a busy database is a sleep of up to 100 ms between retries, so under load writers slept more than
+they wrote; the lock hands the turn over as soon as it is free. Correctness never rests on it: SQLite
+still locks the database itself, whatever opens it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -105,6 +114,7 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writers = _WriterQueue(path.parent)
         with self.write() as db:
             for statement in (_SCHEMA + events.SCHEMA).split(";"):
                 if statement.strip():
@@ -135,15 +145,17 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction taken at once (``BEGIN IMMEDIATE``); committed unless an error escapes."""
+        """A write transaction taken at once (``BEGIN IMMEDIATE``), once it is this thread's turn to write
+        (:class:`_WriterQueue`); committed unless an error escapes."""
         db = self.connection()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._writers.turn():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -162,6 +174,52 @@ class Store:
                 db.close()
             self._connections.clear()
         self._local = threading.local()
+        self._writers.close()
+
+
+class _WriterQueue:
+    """Whose turn it is to write: one thread of this process at a time (a thread lock), then one process
+    at a time (``flock`` of the directory ``path``, released by the kernel when its holder dies, even by
+    kill -9; a directory, so that the spool holds no extra file, and never the database file, whose
+    SQLite locks any close() of it by this process would drop)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._pid = -1
+        self._fd = -1
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        """The thread whose turn it is."""
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait for this thread's turn to write; it lasts while the block runs."""
+        if self._owner == threading.get_ident():
+            yield  # a write within a write: its BEGIN IMMEDIATE fails as it always did, it must not hang
+            return
+        with self._lock:
+            fd = self._file()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._owner = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._owner = None
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _file(self) -> int:
+        # Opened per process: a descriptor inherited through fork() would share its lock with the parent.
+        if self._pid != os.getpid():
+            self._fd = os.open(self._path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            self._pid = os.getpid()
+        return self._fd
+
+    def close(self) -> None:
+        """Close the directory (a later :meth:`turn` opens it again)."""
+        with self._lock:
+            if self._pid == os.getpid():
+                os.close(self._fd)
+            self._pid, self._fd = -1, -1
 
 
 # -- printers
@@ -246,11 +304,16 @@ def row_to_job(row: sqlite3.Row) -> Job:
     """The :class:`Job` a row describes."""
     return Job(
         job_id=row["job_id"], printer=row["printer"], owner=row["owner"], name=row["name"],
-        state=row["state"], state_reasons=json.loads(row["reasons"]), created=row["created"],
+        state=row["state"], state_reasons=list(_reasons(row["reasons"])), created=row["created"],
         processing=row["processing"], completed=row["completed"], k_octets=(row["octets"] + 1023) // 1024,
         documents=row["documents"], origin_host=row["origin_host"], state_message=row["message"],
         attributes=loads_group(row["attributes"]), owner_authenticated=bool(row["owner_authenticated"]),
     )
+
+
+@functools.lru_cache(maxsize=256)  # a handful of distinct job-state-reasons lists
+def _reasons(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
 
 
 def insert_document(db: sqlite3.Connection, job_id: int, number: int, format_: str, name: str, octets: int,
