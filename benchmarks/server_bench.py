@@ -1,8 +1,9 @@
 """ipp-wsgi under gunicorn against cupsd, side by side in one run: ``python benchmarks/server_bench.py``.
 
-Starts ``ipp-wsgi serve`` (gunicorn, loopback, temp spool dir) and a private cupsd with a raw
-``file:///dev/null`` queue (the test harness's :class:`PrivateCupsd`), then measures both with the same
-clients and prints figures and ratios ours / cupsd:
+Starts ``ipp-wsgi serve`` (gunicorn, loopback, temp spool dir), a private cupsd with a raw
+``file:///dev/null`` queue (the test harness's :class:`PrivateCupsd`) and, where it can run, ippeveprinter
+(Get-Printer-Attributes only), then measures them with the same clients and prints figures and ratios
+ours / cupsd:
 
 1. Get-Printer-Attributes (3 requested attributes, and ``all`` + ``media-col-database``) at 1 and 8
    keep-alive connections with ``wrk`` and ``benchmarks/wrk/post_ipp.lua`` posting the pre-encoded body;
@@ -296,14 +297,15 @@ def fill_history(target: Target, jobs: int) -> None:
 # --- servers --------------------------------------------------------------------------------------------
 
 
-def start_ours(stack: ExitStack, work: Path, workers: int, history: int) -> Target:
+def start_ours(stack: ExitStack, work: Path, workers: int, history: int, worker_class: str = "ipp") -> Target:
     """ipp-wsgi under gunicorn with history room for *history* jobs."""
     config = work / "ipp-wsgi.toml"
     config.write_text(
         f"[history]\njobs = {history * 2}\n\n[[printers]]\nname = \"print\"\n"
         "paths = [\"/ipp/print\", \"/printers/print\"]\n"
     )
-    server = IppServer(work, config=config, extra_args=["--workers", str(workers)])
+    server = IppServer(work, config=config,
+                       extra_args=["--workers", str(workers), "--worker-class", worker_class])
     server.start()
     stack.callback(server.stop)
     return Target("ipp-wsgi", server.port, "/ipp/print", server.uri, server.pid)
@@ -438,6 +440,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="short runs (about two minutes)")
     parser.add_argument("--big", action="store_true", help="Print-Job of 1 GiB instead of 100 MiB")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--worker-class", choices=["ipp", "gthread"], default="ipp",
+                        help="ipp-wsgi serve --worker-class (default ipp)")
     parser.add_argument("--only", choices=["ipp-wsgi", "cupsd"], help="start and measure one server only")
     args = parser.parse_args()
     plan = Plan.of(args)
@@ -451,7 +455,8 @@ def main() -> int:
         (work / "ours").mkdir()
         targets = []
         if args.only != "cupsd":
-            targets.append(start_ours(stack, work / "ours", args.workers, plan.history_jobs))
+            targets.append(start_ours(stack, work / "ours", args.workers, plan.history_jobs,
+                                      args.worker_class))
         if args.only != "ipp-wsgi":
             targets.append(start_cupsd(stack, work / "cupsd"))
         if args.only is None:
@@ -467,7 +472,7 @@ def main() -> int:
     out = RESULTS / f"server-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     if args.only is None:
-        print(f"\n{os.cpu_count()} cores, gunicorn gthread, {args.workers} workers, "
+        print(f"\n{os.cpu_count()} cores, gunicorn worker class {args.worker_class}, {args.workers} workers, "
               f"{time.time() - started:.0f} s")
         print("\n".join(table(results, codec)))
     print(f"written {out}")

@@ -1,6 +1,6 @@
 """The module-level WSGI application for WSGI servers::
 
-    gunicorn --worker-class gthread --threads 8 ipp_wsgi.wsgi:application
+    gunicorn --worker-class ipp_wsgi.worker.IppWorker --threads 8 ipp_wsgi.wsgi:application
     # Apache: WSGIScriptAlias / /path/to/site-packages/ipp_wsgi/wsgi.py
 
 It serves the configuration named by the environment variable ``IPP_WSGI_CONFIG`` (a TOML file), or the

@@ -11,6 +11,7 @@ import pytest
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.cli import GunicornServer, build_parser, gunicorn_options, main
 from ipp_wsgi.config import load_config
+from ipp_wsgi.worker import IppWorker
 
 
 def test_help_explains_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -25,7 +26,8 @@ def test_serve_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit):
         main(["serve", "--help"])
     out = capsys.readouterr().out
-    for text in ("--bind", "--workers", "--threads", "--config", "--spool-dir", "127.0.0.1:8631", "gthread"):
+    for text in ("--bind", "--workers", "--threads", "--worker-class", "--config", "--spool-dir",
+                 "127.0.0.1:8631", "gthread", "ipp_wsgi.worker.IppWorker"):
         assert text in out
 
 
@@ -41,7 +43,20 @@ def test_serve_arguments() -> None:
     assert (args.bind, args.workers, args.config, args.spool_dir) == ("0.0.0.0:631", 4, "/etc/ipp.toml", "/s")
 
 
-@pytest.mark.parametrize("argv", [["serve", "--workers", "0"], ["serve", "--threads", "x"], []])
+def test_gthread_worker_class_stays_selectable(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["serve", "--worker-class", "gthread"])
+    server = GunicornServer(load_config(spool_dir=tmp_path), gunicorn_options(args))
+    assert server.cfg.worker_class_str == "gthread"
+
+
+def test_worker_class_default_loads_ours(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["serve"])
+    server = GunicornServer(load_config(spool_dir=tmp_path), gunicorn_options(args))
+    assert server.cfg.worker_class is IppWorker
+
+
+@pytest.mark.parametrize("argv", [["serve", "--workers", "0"], ["serve", "--threads", "x"],
+                                  ["serve", "--worker-class", "sync"], []])
 def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -59,7 +74,7 @@ def test_bad_config_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_gunicorn_server_settings(tmp_path: Path) -> None:
     args = build_parser().parse_args(["serve", "--bind", "127.0.0.1:9999", "--workers", "3"])
     server = GunicornServer(load_config(spool_dir=tmp_path), gunicorn_options(args))
-    assert server.cfg.worker_class_str == "gthread"
+    assert server.cfg.worker_class_str == "ipp_wsgi.worker.IppWorker"
     assert server.cfg.bind == ["127.0.0.1:9999"]
     assert (server.cfg.workers, server.cfg.threads, server.cfg.preload_app) == (3, 8, False)
 

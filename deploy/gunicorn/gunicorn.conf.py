@@ -6,6 +6,7 @@ copied unchanged:
 IPP_WSGI_BIND         address(es) to listen on, comma-separated (default 127.0.0.1:8631); ignored when
                       systemd passes a socket (ipp-wsgi.socket), which is how port 631 works without root
 IPP_WSGI_WORKERS      worker processes (default 2); IPP_WSGI_THREADS: threads in each (default 8)
+IPP_WSGI_WORKER_CLASS ipp (default: ipp_wsgi.worker.IppWorker) or gthread (gunicorn's threaded worker)
 IPP_WSGI_CERTFILE     TLS certificate (PEM) and IPP_WSGI_KEYFILE its key: serve ipps:// (printer URIs
                       become ipps://), otherwise plain ipp://
 IPP_WSGI_CONFIG       the ipp-wsgi TOML configuration (default: the built-in one)
@@ -29,21 +30,25 @@ wsgi_app = "ipp_wsgi.proxy:from_environ()"
 preload_app = False
 
 bind = [address.strip() for address in _env("IPP_WSGI_BIND", "127.0.0.1:8631").split(",")]
-# gthread: a slow, chunked document upload holds a thread, not a whole worker; CUPS clients keep the
-# connection open between Create-Job and Send-Document. Measured with benchmarks/server_bench.py on 2 cores:
-# the sync worker (no keep-alive) answers Get-Printer-Attributes no faster (about 4,300/s small, 3,600/s
-# with "all", 8 connections, against gthread's 4,300 and 4,100), and 2x8, 3x4 and 4x2 workers x threads
-# are within the noise of each other; so gthread, about one worker per core, 8 threads each.
-worker_class = "gthread"
+# ipp_wsgi.worker.IppWorker: an asyncio event loop (uvloop) with the httptools parser in each worker.
+# Cheap read-only requests (Get-Printer-Attributes, Get-Jobs of a local spooler: the application's
+# quick_request) are answered in the loop; the others (documents, jobs) in ``threads`` threads, the document
+# streamed to them, so a slow chunked upload holds a thread, not a worker; CUPS clients keep the connection
+# open between Create-Job and Send-Document. Measured on 2 cores (wrk, 8 connections, small POSTs to a
+# hello-world app): gthread 2x8 about 15,000 requests/s, sync 10,800, this worker about 78,000 answered in the
+# loop and 33,000 through its threads; a 1 GiB upload streams at over 2 GiB/s with flat memory. gthread
+# stays selectable with IPP_WSGI_WORKER_CLASS=gthread. About one worker per core, 8 threads each.
+_worker_classes = {"ipp": "ipp_wsgi.worker.IppWorker", "gthread": "gthread"}
+worker_class = _worker_classes[_env("IPP_WSGI_WORKER_CLASS", "ipp")]
 workers = int(_env("IPP_WSGI_WORKERS", "2"))
 threads = int(_env("IPP_WSGI_THREADS", "8"))
-# Slow clients. gthread closes a connection that sends no request within ``keepalive`` seconds (a new
-# connection, or an idle kept-alive one). Once a request's headers are in, gunicorn itself puts no bound on
-# the reads of its body: a client that sends headers and then stalls would hold a thread until TCP gives
-# up (hours), so pre_request below gives each request's socket a timeout of client_timeout seconds: a
-# read or write that makes no progress for that long fails and the connection is dropped (the document
+# Slow clients. A connection must start a request within ``keepalive`` seconds (a new connection, or an
+# idle kept-alive one). Within a request, a client silent for IPP_WSGI_CLIENT_TIMEOUT seconds (headers or
+# body incomplete), or one that reads none of our response for that long, is disconnected (the document
 # received so far is discarded, no job is made). It bounds silence, not duration: a slow but steady upload
-# of any size goes on. ``timeout`` is the worker heartbeat: gthread beats from its main loop, so requests
+# of any size goes on. IppWorker reads IPP_WSGI_CLIENT_TIMEOUT itself (a once-a-second sweep); with
+# gthread, whose reads of a body have no bound of their own, pre_request below gives each request's socket
+# that timeout. ``timeout`` is the worker heartbeat: both workers beat from their main loop, so requests
 # (however long) never trip it; it only restarts a worker that hung. ``graceful_timeout``: on stop or
 # reload, requests in progress get this long to finish.
 keepalive = 10
@@ -72,7 +77,8 @@ control_socket_disable = True
 
 
 def pre_request(worker: Any, req: Any) -> None:
-    """Bound each read and write of this request's connection by ``client_timeout`` (see above)."""
+    """gthread: bound each read and write of this request's connection by ``client_timeout`` (see above);
+    IppWorker enforces the timeout itself and never calls this hook."""
     sock = getattr(getattr(req, "unreader", None), "sock", None)
     if sock is not None:
         sock.settimeout(client_timeout)

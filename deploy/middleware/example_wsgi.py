@@ -1,6 +1,6 @@
 """The example site (example_site.py) with ipp-wsgi on the same port:
 
-    IPP_WSGI_CONFIG=/etc/ipp-wsgi.toml gunicorn -k gthread --threads 8 \\
+    IPP_WSGI_CONFIG=/etc/ipp-wsgi.toml gunicorn -k ipp_wsgi.worker.IppWorker --threads 8 \\
         --chdir /path/to/deploy/middleware example_wsgi:application
 
 IPP requests (POST application/ipp to ``/``, ``/admin`` or a printer path such as ``/ipp/print``) go to

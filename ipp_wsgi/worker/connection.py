@@ -1,0 +1,480 @@
+"""One client connection: the httptools parser, the queue of (pipelined) requests, keep-alive, and the
+choice of where a request runs: inline in the event loop (a small, complete body and an application that
+says the request is quick) or in the worker's thread pool (everything else, the body streamed to it)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import datetime
+from time import monotonic
+from typing import Any, cast
+
+import httptools
+
+from ipp_wsgi.worker.environ import BadRequest, EnvironFactory
+from ipp_wsgi.worker.request_body import RequestBody
+from ipp_wsgi.worker.response import ClientGone, Clock, Response, ThreadedSend, run_application
+
+# A complete body up to this size may be answered inline; a larger one (or an incomplete body past it)
+# goes to a thread, streamed.
+INLINE_LIMIT = 64 * 1024
+# Body bytes of a request the application did not read that are skipped to keep the connection.
+DISCARD_LIMIT = 1024 * 1024
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+@dataclass
+class ServerContext:
+    """What every connection of a worker shares (filled in by the worker)."""
+
+    app: Callable[..., Any]
+    quick: Callable[[dict[str, Any]], bool] | None
+    environ: EnvironFactory
+    loop: asyncio.AbstractEventLoop
+    executor: Executor
+    clock: Clock
+    log: Any
+    keepalive: float
+    client_timeout: float
+    limit_request_line: int
+    limit_request_fields: int
+    limit_request_field_size: int
+    access_log: bool
+    request_done: Callable[[Exchange, Response], None]
+    accept: Callable[[HttpConnection], bool]
+    forget: Callable[[HttpConnection], None]
+    shutting_down: bool = False
+    max_header_bytes: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        fields = self.limit_request_fields or 32768
+        self.max_header_bytes = fields * ((self.limit_request_field_size or 65536) + 4) + \
+            (self.limit_request_line or 65536) + 4096
+
+
+class Exchange:
+    """One request and where it stands."""
+
+    __slots__ = (
+        "chunks",
+        "complete",
+        "continue_sent",
+        "discard",
+        "environ",
+        "error",
+        "expect_continue",
+        "headers",
+        "keep_alive",
+        "size",
+        "started",
+        "stream",
+    )
+
+    def __init__(self, environ: dict[str, Any], keep_alive: bool, expect_continue: bool,
+                 error: BadRequest | None = None) -> None:
+        self.environ = environ
+        self.keep_alive = keep_alive
+        self.expect_continue = expect_continue
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.complete = False
+        self.stream: RequestBody | None = None
+        self.continue_sent = False
+        self.error = error
+        self.discard = False
+        self.started: datetime | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+
+
+class HttpConnection(asyncio.Protocol):
+    """The asyncio protocol of one HTTP/1.x connection."""
+
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self.parser = httptools.HttpRequestParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.base: dict[str, Any] = {}
+        self.trusted = False
+        self.queue: deque[Exchange] = deque()
+        self.current: Exchange | None = None
+        self.parsing: Exchange | None = None
+        self.in_message = False
+        self.header_bytes = 0
+        self.url_parts: list[bytes] = []
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.pauses: set[str] = set()
+        self.sender: ThreadedSend | None = None
+        self.last_activity = monotonic()
+        self.write_paused_at: float | None = None
+        self.broken = False
+        self.closed = False
+
+    # --- asyncio protocol ------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not subclasses
+        if not self.ctx.accept(self):
+            self.transport.abort()
+            return
+        peer = transport.get_extra_info("peername")
+        self.trusted = self.ctx.environ.trusted(peer)
+        self.base = self.ctx.environ.connection_base(transport.get_extra_info("sockname"), peer)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        gone = ClientGone("the client disconnected")
+        for exchange in (self.current, self.parsing):
+            if exchange is not None and exchange.stream is not None:
+                exchange.stream.abort(gone)
+        if self.sender is not None:
+            self.sender.close()
+        self.queue.clear()
+        self.ctx.forget(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_activity = monotonic()
+        if self.broken:
+            return
+        if self.in_message and self.parsing is None:
+            self.header_bytes += len(data)
+            if self.header_bytes > self.ctx.max_header_bytes:
+                self._reject(BadRequest("431 Request Header Fields Too Large", "request head too large"))
+                return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self.broken = True  # no protocol switch: answer what was asked, then close
+            self._close_when_idle()
+        except httptools.HttpParserError as exc:
+            self._reject(self._cause(exc))
+
+    def eof_received(self) -> bool | None:
+        if self.current is not None or self.queue:
+            self.broken = True
+            return True  # keep the transport open to send the answer, then close
+        return None
+
+    def pause_writing(self) -> None:
+        self.write_paused_at = monotonic()
+        if self.sender is not None:
+            self.sender.set_paused(True)
+
+    def resume_writing(self) -> None:
+        self.write_paused_at = None
+        if self.sender is not None:
+            self.sender.set_paused(False)
+
+    # --- httptools callbacks ---------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self.in_message = True
+        self.header_bytes = 0
+        self.url_parts = []
+        self.headers = []
+
+    def on_url(self, url: bytes) -> None:
+        self.url_parts.append(url)
+        limit = self.ctx.limit_request_line
+        if limit and sum(map(len, self.url_parts)) > limit:
+            raise BadRequest("414 URI Too Long", "request line too long")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+        ctx = self.ctx
+        if ctx.limit_request_fields and len(self.headers) > ctx.limit_request_fields:
+            raise BadRequest("431 Request Header Fields Too Large", "too many header fields")
+        if ctx.limit_request_field_size and len(name) + len(value) + 2 > ctx.limit_request_field_size:
+            raise BadRequest("431 Request Header Fields Too Large", f"header {name!r} too large")
+
+    def on_headers_complete(self) -> None:
+        parser = self.parser
+        url = self.url_parts[0] if len(self.url_parts) == 1 else b"".join(self.url_parts)
+        version = parser.get_http_version()
+        environ = self.ctx.environ.build(self.base, parser.get_method(), url, version, self.headers,
+                                         self.trusted)
+        expect = environ.get("HTTP_EXPECT")
+        expect_continue = False
+        if expect is not None:
+            if expect.lower() != "100-continue":
+                raise BadRequest("417 Expectation Failed", f"unsupported Expect: {expect}")
+            expect_continue = version != "1.0"
+        exchange = Exchange(environ, parser.should_keep_alive() and self.ctx.keepalive > 0, expect_continue)
+        if self.ctx.access_log:
+            exchange.started = datetime.now()
+            exchange.headers = self.headers
+        self.parsing = exchange
+        self.queue.append(exchange)
+        self._start_next()
+
+    def on_body(self, body: bytes) -> None:
+        exchange = self.parsing
+        assert exchange is not None
+        if exchange.discard:
+            exchange.size += len(body)
+            if exchange.size > DISCARD_LIMIT:
+                self._close()
+            return
+        if exchange.stream is not None:
+            exchange.stream.feed(body)
+            return
+        exchange.size += len(body)
+        exchange.chunks.append(body)
+        if exchange.size > INLINE_LIMIT and self.current is None and self.queue and self.queue[0] is exchange:
+            self._start_next()
+
+    def on_message_complete(self) -> None:
+        self.in_message = False
+        exchange = self.parsing
+        assert exchange is not None
+        self.parsing = None
+        exchange.complete = True
+        if exchange.discard:
+            self._start_next()
+            return
+        if exchange.stream is not None:
+            exchange.stream.feed_eof()
+        elif self.current is None and self.queue and self.queue[0] is exchange:
+            self._start_next()
+        if self.current is not None or self.queue:
+            self._pause("busy")  # answer the requests in hand before parsing (and buffering) more
+
+    # --- running requests ------------------------------------------------------------------------
+
+    def _start_next(self) -> None:
+        """Start the request at the head of the queue when nothing is being answered and it is ready."""
+        while self.current is None and self.queue and self._writable():
+            exchange = self.queue[0]
+            if exchange.error is not None:
+                self._send_error(exchange.error)
+                return
+            if exchange.stream is None and not exchange.complete and exchange.size <= INLINE_LIMIT:
+                self._send_continue(exchange)
+                return
+            self.queue.popleft()
+            self.current = exchange
+            environ = exchange.environ
+            if exchange.complete:
+                body = exchange.chunks[0] if len(exchange.chunks) == 1 else b"".join(exchange.chunks)
+                exchange.chunks = []
+                environ["wsgi.input"] = io.BytesIO(body)
+                environ["ipp_wsgi.body"] = body
+                if len(body) <= INLINE_LIMIT and self._quick(environ):
+                    self._run_inline(exchange)
+                    continue
+            else:
+                self._send_continue(exchange)
+                self._stream_body(exchange)
+            self._run_threaded(exchange)
+        if self.current is None and not self.queue:
+            self._resume("busy")
+            if self.broken:
+                self._close_when_idle()
+
+    def _stream_body(self, exchange: Exchange) -> RequestBody:
+        """Make *exchange*'s ``wsgi.input`` the stream the rest of its body will be fed to."""
+        stream = RequestBody(self.ctx.client_timeout, self._pause_body, self._resume_body)
+        for chunk in exchange.chunks:
+            stream.feed(chunk)
+        exchange.chunks = []
+        exchange.stream = stream
+        exchange.environ["wsgi.input"] = stream
+        return stream
+
+    def _quick(self, environ: dict[str, Any]) -> bool:
+        quick = self.ctx.quick
+        if quick is None:
+            return False
+        try:
+            return bool(quick(environ))
+        except Exception:
+            self.ctx.log.exception("quick_request failed")
+            return False
+
+    def _response(self, exchange: Exchange, send: Callable[[bytes], None]) -> Response:
+        environ = exchange.environ
+        keep_alive = exchange.keep_alive and not self.ctx.shutting_down and not self.broken
+        return Response(send, self.ctx.clock, environ["REQUEST_METHOD"],
+                        environ["SERVER_PROTOCOL"] == "HTTP/1.0", keep_alive)
+
+    def _run_inline(self, exchange: Exchange) -> None:
+        assert self.transport is not None
+        response = self._response(exchange, self.transport.write)
+        self._call_application(exchange, response)
+        self._finish(exchange, response)
+
+    def _run_threaded(self, exchange: Exchange) -> None:
+        assert self.transport is not None
+        sender = ThreadedSend(self.ctx.loop, self.transport, self.ctx.client_timeout)
+        if self.write_paused_at is not None:
+            sender.set_paused(True)
+        self.sender = sender
+        response = self._response(exchange, sender)
+        self.ctx.executor.submit(self._thread_main, exchange, response)
+
+    def _thread_main(self, exchange: Exchange, response: Response) -> None:
+        self._call_application(exchange, response)
+        with contextlib.suppress(RuntimeError):  # RuntimeError: the loop is closed, the worker exits
+            self.ctx.loop.call_soon_threadsafe(self._threaded_done, exchange, response)
+
+    def _threaded_done(self, exchange: Exchange, response: Response) -> None:
+        self.sender = None
+        self._finish(exchange, response)
+        self._start_next()
+
+    def _call_application(self, exchange: Exchange, response: Response) -> None:
+        """Run the application; its errors are logged and answered with 500 when nothing was sent yet."""
+        environ = exchange.environ
+        try:
+            run_application(self.ctx.app, environ, response)
+        except ClientGone as exc:
+            self.ctx.log.debug("%s %s: %s", environ["REQUEST_METHOD"], environ["RAW_URI"], exc)
+            response.keep_alive = False
+        except Exception:
+            self.ctx.log.exception("Error handling request %s %s", environ["REQUEST_METHOD"],
+                                   environ["RAW_URI"])
+            response.keep_alive = False
+            if not response.headers_sent:
+                with contextlib.suppress(ClientGone):
+                    response.send_error("500 Internal Server Error")
+
+    def _finish(self, exchange: Exchange, response: Response) -> None:
+        """The response to *exchange* is written: keep the connection for the next request, or close it."""
+        self.current = None
+        self.last_activity = monotonic()
+        self.ctx.request_done(exchange, response)
+        if self.closed:
+            return
+        if not response.keep_alive or self.broken:
+            self._close()
+            return
+        stream = exchange.stream
+        if stream is not None and not exchange.complete:
+            # The application did not read the whole body: skip the rest, up to DISCARD_LIMIT.
+            stream.abort(ClientGone("the response was sent before the body was read"))
+            exchange.discard = True
+            exchange.size = 0
+            self._resume("body")
+
+    def _send_continue(self, exchange: Exchange) -> None:
+        if exchange.expect_continue and not exchange.continue_sent and self.transport is not None:
+            exchange.continue_sent = True
+            self.transport.write(CONTINUE)
+
+    # --- errors, flow control, closing -----------------------------------------------------------
+
+    def _cause(self, exc: httptools.HttpParserError) -> BadRequest:
+        """The BadRequest behind a parser error (raised by a callback, or the parser's own complaint)."""
+        cause = exc.__context__ or exc.__cause__
+        if isinstance(cause, BadRequest):
+            return cause
+        if cause is not None and not isinstance(cause, Exception):
+            raise cause  # SystemExit from a signal handler that ran inside a callback
+        if cause is not None:
+            self.ctx.log.error("error in the HTTP parser callbacks", exc_info=cause)
+        return BadRequest("400 Bad Request", str(exc))
+
+    def _reject(self, error: BadRequest) -> None:
+        """Refuse the request being parsed: answer *error* once the requests before it are answered."""
+        peer = self.base.get("REMOTE_ADDR", "")
+        self.ctx.log.warning("Invalid request from ip=%s: %s", peer, error)
+        self.broken = True
+        parsing, self.parsing = self.parsing, None
+        if parsing is not None and parsing.stream is not None:
+            parsing.stream.abort(ClientGone(str(error)))
+        if parsing is not None and parsing in self.queue:
+            self.queue.remove(parsing)
+        self.queue.append(Exchange({}, False, False, error))
+        self._start_next()
+
+    def _send_error(self, error: BadRequest) -> None:
+        assert self.transport is not None
+        self.queue.clear()
+        Response(self.transport.write, self.ctx.clock, "GET", False, False).send_error(error.status)
+        self._close()
+
+    def _pause(self, reason: str) -> None:
+        if not self.pauses and self.transport is not None and not self.closed:
+            self.transport.pause_reading()
+        self.pauses.add(reason)
+
+    def _resume(self, reason: str) -> None:
+        if reason in self.pauses:
+            self.pauses.discard(reason)
+            if not self.pauses and self.transport is not None and not self.closed:
+                self.last_activity = monotonic()
+                self.transport.resume_reading()
+
+    def _pause_body(self) -> None:
+        self._pause("body")
+
+    def _resume_body(self) -> None:
+        """Called from the request thread once the body queue has drained."""
+        self.ctx.loop.call_soon_threadsafe(self._resume, "body")
+
+    def _writable(self) -> bool:
+        return not self.closed and self.transport is not None and not self.transport.is_closing()
+
+    def _close_when_idle(self) -> None:
+        if self.current is None and not self.queue:
+            self._close()
+
+    def _close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    def _stalled(self, stream: RequestBody) -> None:
+        """The client stopped sending the body: the application's reads fail once the bytes received are
+        read, and the connection closes after the response."""
+        self.ctx.log.info("client %s stalled in a request body", self.base.get("REMOTE_ADDR", ""))
+        self.broken = True
+        stream.stall(TimeoutError(f"the client sent no data for {self.ctx.client_timeout:g} s"))
+
+    def abort(self) -> None:
+        """Drop the connection now (timeouts, the end of a graceful shutdown)."""
+        if self.transport is not None:
+            self.transport.abort()
+
+    def shutdown(self) -> None:
+        """The worker stops: close now when idle, else after the response in progress."""
+        if self.current is None and not self.queue and not self.in_message:
+            self._close()
+
+    def idle(self) -> bool:
+        """No request being received or answered."""
+        return self.current is None and not self.queue and not self.in_message
+
+    def sweep(self, now: float, idle_timeout: float) -> None:
+        """Close the connection when its client stalled (see the worker's timer)."""
+        if self.closed or self.transport is None:
+            return
+        timeout = self.ctx.client_timeout
+        current = self.current
+        if self.write_paused_at is not None:
+            if now - self.write_paused_at > timeout:
+                self.ctx.log.info("closing a connection whose client stopped reading")
+                self.abort()
+        elif current is not None:
+            if current.stream is not None and not current.complete and "body" not in self.pauses \
+                    and now - self.last_activity > timeout and not self.broken:
+                self._stalled(current.stream)
+        elif self.in_message or self.queue:
+            if now - self.last_activity > timeout:
+                waiting = self.queue[0] if self.queue else None
+                if waiting is not None and waiting is self.parsing and waiting.error is None:
+                    # Headers in, body incomplete: the application answers (its read fails), then we close.
+                    self.queue.popleft()
+                    self.current = waiting
+                    self._stalled(self._stream_body(waiting))
+                    self._run_threaded(waiting)
+                else:
+                    self.ctx.log.info("closing a connection whose client stalled in a request")
+                    self.abort()
+        elif now - self.last_activity > idle_timeout:
+            self._close()
+

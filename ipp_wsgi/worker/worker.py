@@ -1,0 +1,170 @@
+"""The gunicorn worker class: one asyncio event loop (uvloop when installed) serving every listening
+socket, a thread pool for the requests that may block, a once-a-second timer for the heartbeat, the
+``Date`` header, the parent check and the sweep of stalled and idle connections. SIGTERM, SIGQUIT and
+SIGINT run gunicorn's handlers from the loop; the others (SIGUSR1: reopen the logs) keep gunicorn's
+Python handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from time import monotonic
+from types import SimpleNamespace
+from typing import Any
+
+from gunicorn.sock import ssl_context
+from gunicorn.workers.base import Worker
+
+from ipp_wsgi.worker.connection import Exchange, HttpConnection, ServerContext
+from ipp_wsgi.worker.environ import EnvironFactory
+from ipp_wsgi.worker.response import Clock, Response
+
+TICK_SECONDS = 1.0
+DEFAULT_CLIENT_TIMEOUT = 60.0
+CLIENT_TIMEOUT_VARIABLE = "IPP_WSGI_CLIENT_TIMEOUT"
+# "asyncio" runs the standard event loop even when uvloop is installed.
+EVENT_LOOP_VARIABLE = "IPP_WSGI_EVENT_LOOP"
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A uvloop event loop when uvloop is installed (and not turned off), else asyncio's."""
+    if os.environ.get(EVENT_LOOP_VARIABLE, "").lower() != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def client_timeout() -> float:
+    """Seconds a client may stay silent in the middle of a request, or not read our response
+    (``IPP_WSGI_CLIENT_TIMEOUT``, default 60)."""
+    return float(os.environ.get(CLIENT_TIMEOUT_VARIABLE, DEFAULT_CLIENT_TIMEOUT))
+
+
+class IppWorker(Worker):  # type: ignore[misc]
+    """gunicorn worker class ``ipp_wsgi.worker.IppWorker``: HTTP/1.1 on asyncio with httptools.
+
+    Requests whose whole (small) body is in and that the application calls quick
+    (``application.quick_request(environ)`` is true) run in the event loop; all others run in a pool of
+    ``threads`` threads, their bodies streamed to them. ``keepalive`` bounds idle connections,
+    ``IPP_WSGI_CLIENT_TIMEOUT`` stalled ones, ``worker_connections`` their number.
+    """
+
+    alive: bool
+    nr: int
+    max_requests: int
+
+    def run(self) -> None:
+        loop = new_event_loop()
+        asyncio.set_event_loop(loop)
+        self.loop = loop
+        self.connections: set[HttpConnection] = set()
+        self.executor = ThreadPoolExecutor(max(1, self.cfg.threads), thread_name_prefix="ipp-wsgi-request")
+        self.shutdown_deadline: float | None = None
+        cfg = self.cfg
+        self.ctx = ServerContext(
+            app=self.wsgi, quick=getattr(self.wsgi, "quick_request", None), environ=EnvironFactory(cfg),
+            loop=loop, executor=self.executor, clock=Clock(), log=self.log, keepalive=cfg.keepalive,
+            client_timeout=client_timeout(), limit_request_line=cfg.limit_request_line,
+            limit_request_fields=cfg.limit_request_fields,
+            limit_request_field_size=cfg.limit_request_field_size,
+            access_log=bool(getattr(self.log, "access_log_enabled", cfg.accesslog)),
+            request_done=self._request_done, accept=self._accept, forget=self._forget,
+        )
+        self.idle_timeout = float(cfg.keepalive or self.ctx.client_timeout)
+        try:
+            self.servers = [loop.run_until_complete(self._serve(listener)) for listener in self.sockets]
+            for signum, handler in ((signal.SIGTERM, self.handle_exit), (signal.SIGQUIT, self.handle_quit),
+                                    (signal.SIGINT, self.handle_quit)):
+                loop.add_signal_handler(signum, self._on_signal, handler, signum)
+            loop.call_later(TICK_SECONDS, self._tick)
+            loop.run_forever()
+        finally:
+            self._close(loop)
+
+    async def _serve(self, listener: Any) -> asyncio.AbstractServer:
+        ssl = ssl_context(self.cfg) if self.cfg.is_ssl else None
+        ctx = self.ctx
+        sock = getattr(listener, "sock", listener)
+        return await self.loop.create_server(lambda: HttpConnection(ctx), sock=sock, ssl=ssl,
+                                             backlog=self.cfg.backlog)
+
+    def _close(self, loop: asyncio.AbstractEventLoop) -> None:
+        for server in getattr(self, "servers", []):
+            server.close()
+        for connection in list(self.connections):
+            connection.abort()
+        if not loop.is_closed():
+            loop.run_until_complete(asyncio.sleep(0))  # let the aborted connections see connection_lost
+            loop.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- the timer and signals -------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.notify()
+        self.ctx.clock.tick()
+        if self.alive and self.ppid != os.getppid():
+            self.log.info("Parent changed, shutting down: %s", self)
+            self.alive = False
+        now = monotonic()
+        for connection in list(self.connections):
+            connection.sweep(now, self.idle_timeout)
+        self._check_alive()
+        self.loop.call_later(TICK_SECONDS, self._tick)
+
+    def _on_signal(self, handler: Callable[[int, Any], None], signum: int) -> None:
+        """gunicorn's handler of *signum*, run in the loop at once (a plain Python signal handler would
+        wait for the next Python code the loop runs, up to a tick with uvloop)."""
+        handler(signum, None)
+        self._check_alive()
+
+    def _check_alive(self) -> None:
+        """Begin the graceful shutdown once ``self.alive`` is false, and end it when every connection
+        has closed or ``graceful_timeout`` has passed."""
+        if self.alive:
+            return
+        if self.shutdown_deadline is None:
+            self.shutdown_deadline = monotonic() + self.cfg.graceful_timeout
+            self.ctx.shutting_down = True
+            for server in self.servers:
+                server.close()
+            for connection in list(self.connections):
+                connection.shutdown()
+        if not self.connections or monotonic() > self.shutdown_deadline:
+            self.loop.stop()
+
+    # --- connections and requests ----------------------------------------------------------------
+
+    def _accept(self, connection: HttpConnection) -> bool:
+        if self.ctx.shutting_down or len(self.connections) >= self.cfg.worker_connections:
+            return False
+        self.connections.add(connection)
+        return True
+
+    def _forget(self, connection: HttpConnection) -> None:
+        self.connections.discard(connection)
+        if self.shutdown_deadline is not None and not self.connections:
+            self.loop.call_soon(self._check_alive)
+
+    def _request_done(self, exchange: Exchange, response: Response) -> None:
+        self.nr += 1
+        if self.nr >= self.max_requests and self.alive:
+            self.log.info("Autorestarting worker after current request.")
+            self.alive = False
+            self.loop.call_soon(self._check_alive)
+        if exchange.started is not None:
+            self._access(exchange, response)
+
+    def _access(self, exchange: Exchange, response: Response) -> None:
+        assert exchange.started is not None
+        request = SimpleNamespace(headers=[(name.decode("latin-1").upper(), value.decode("latin-1"))
+                                           for name, value in exchange.headers])
+        self.log.access(response, request, exchange.environ, datetime.now() - exchange.started)
