@@ -110,6 +110,9 @@ class _Prefixed(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if not self._head:
+            readinto = getattr(self._source, "readinto", None)
+            if readinto is not None:  # straight into the reader's memory
+                return int(readinto(buffer) or 0)
             data = self._source.read(len(buffer))
         else:
             data, self._head = self._head[: len(buffer)], self._head[len(buffer):]
@@ -118,7 +121,11 @@ class _Prefixed(io.RawIOBase):
 
 
 def peek_has_data(source: BinaryIO) -> tuple[bool, BinaryIO]:
-    """Whether ``source`` holds any byte, and a stream that still reads all of it."""
+    """Whether ``source`` holds any byte, and a stream that still reads all of it (``source`` itself
+    when it can peek, as the request body can)."""
+    peek = getattr(source, "peek", None)
+    if peek is not None:
+        return bool(peek(1)), source
     head = source.read(1)
     if not head:
         return False, source

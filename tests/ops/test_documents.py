@@ -49,3 +49,22 @@ def test_peek_keeps_every_byte() -> None:
     assert has_data and stream.read() == b"abc"
     has_data, stream = peek_has_data(io.BytesIO(b""))
     assert not has_data and stream.read() == b""
+
+
+def test_peek_has_data_keeps_a_buffered_stream_as_it_is() -> None:
+    source = io.BufferedReader(io.BytesIO(b"abc" * 100_000))
+    has_data, stream = peek_has_data(source)
+    assert has_data and stream is source
+    assert stream.read() == b"abc" * 100_000
+    empty = io.BufferedReader(io.BytesIO(b""))
+    assert peek_has_data(empty) == (False, empty)
+
+
+def test_a_prefixed_stream_reads_large_blocks_whole() -> None:
+    data = bytes(range(256)) * 4096
+    _, stream = peek_has_data(io.BytesIO(data))
+    buffer = bytearray(256 * 1024)
+    got = bytearray()
+    while count := stream.readinto(buffer):
+        got += buffer[:count]
+    assert got == data
