@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
+import socket
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -26,6 +28,9 @@ from ipp_wsgi.worker.response import ClientGone, Clock, Response, ThreadedSend, 
 INLINE_LIMIT = 64 * 1024
 # Body bytes of a request the application did not read that are skipped to keep the connection.
 DISCARD_LIMIT = 1024 * 1024
+# A body of known length with at least this much still to come, on a plain connection, is read by the
+# request's thread straight from the socket (RequestBody.read_directly).
+DIRECT_MIN = 256 * 1024
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
@@ -114,6 +119,7 @@ class HttpConnection(asyncio.Protocol):
         self.write_paused_at: float | None = None
         self.broken = False
         self.closed = False
+        self.direct_candidate: Exchange | None = None
 
     # --- asyncio protocol ------------------------------------------------------------------------
 
@@ -153,6 +159,8 @@ class HttpConnection(asyncio.Protocol):
             self._close_when_idle()
         except httptools.HttpParserError as exc:
             self._reject(self._cause(exc))
+        if self.direct_candidate is not None:
+            self._hand_over_body(self.direct_candidate)
 
     def eof_received(self) -> bool | None:
         if self.current is not None or self.queue:
@@ -270,6 +278,8 @@ class HttpConnection(asyncio.Protocol):
             else:
                 self._send_continue(exchange)
                 self._stream_body(exchange)
+                if self._may_read_directly(exchange):
+                    self.direct_candidate = exchange
             self._run_threaded(exchange)
         if self.current is None and not self.queue:
             self._resume("busy")
@@ -285,6 +295,46 @@ class HttpConnection(asyncio.Protocol):
         exchange.stream = stream
         exchange.environ["wsgi.input"] = stream
         return stream
+
+    def _may_read_directly(self, exchange: Exchange) -> bool:
+        """A plain connection, a body of known length with at least DIRECT_MIN bytes still to come."""
+        environ = exchange.environ
+        length = environ.get("CONTENT_LENGTH", "")
+        if "HTTP_TRANSFER_ENCODING" in environ or not length.isdigit():
+            return False
+        assert self.transport is not None
+        return (self.transport.get_extra_info("sslcontext") is None
+                and self.transport.get_extra_info("socket") is not None
+                and int(length) - exchange.size >= DIRECT_MIN)
+
+    def _hand_over_body(self, exchange: Exchange) -> None:
+        """Let the request's thread read the rest of the body from (a duplicate of) the socket, the loop
+        reading nothing until it has; then a new parser takes the connection's next request."""
+        self.direct_candidate = None
+        stream = exchange.stream
+        if stream is None or exchange.complete or self.closed or exchange is not self.current:
+            return
+        remaining = int(exchange.environ["CONTENT_LENGTH"]) - stream.received
+        if remaining < DIRECT_MIN:
+            return
+        assert self.transport is not None
+        self._pause("direct")
+        fileno = self.transport.get_extra_info("socket").fileno()
+        sock = socket.socket(fileno=os.dup(fileno))
+        loop = self.ctx.loop
+
+        def done() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the worker exits
+                loop.call_soon_threadsafe(self._body_read_directly, exchange)
+
+        stream.read_directly(sock, remaining, done)
+
+    def _body_read_directly(self, exchange: Exchange) -> None:
+        """The request's thread has read the body to its end: the message is complete."""
+        self.parser = httptools.HttpRequestParser(self)
+        self.parsing = exchange
+        self.on_message_complete()
+        self._resume("direct")
 
     def _quick(self, environ: dict[str, Any]) -> bool:
         quick = self.ctx.quick
@@ -354,6 +404,12 @@ class HttpConnection(asyncio.Protocol):
             self._close()
             return
         stream = exchange.stream
+        if stream is not None and not exchange.complete and stream.direct:
+            # The parser did not see the bytes read directly: it cannot find the next request. The
+            # application is done with the stream, so its duplicate of the socket can go too.
+            stream.release_socket()
+            self._close()
+            return
         if stream is not None and not exchange.complete:
             # The application did not read the whole body: skip the rest, up to DISCARD_LIMIT.
             stream.abort(ClientGone("the response was sent before the body was read"))
@@ -460,7 +516,8 @@ class HttpConnection(asyncio.Protocol):
                 self.ctx.log.info("closing a connection whose client stopped reading")
                 self.abort()
         elif current is not None:
-            if current.stream is not None and not current.complete and "body" not in self.pauses \
+            reading = not self.pauses.intersection(("body", "direct"))  # else the thread waits, not the loop
+            if current.stream is not None and not current.complete and reading \
                     and now - self.last_activity > timeout and not self.broken:
                 self._stalled(current.stream)
         elif self.in_message or self.queue:

@@ -1,10 +1,16 @@
 """``wsgi.input`` of a request answered in a thread while its body still arrives: a blocking stream
 that the event loop feeds, with flow control (the loop stops reading from the client while more than
-``HIGH_WATER`` bytes wait, and resumes once the application has read the queue down to ``LOW_WATER``)."""
+``HIGH_WATER`` bytes wait, and resumes once the application has read the queue down to ``LOW_WATER``).
+
+A large body of known length on a plain (not TLS) connection is instead read by the application's thread
+straight from the socket (:meth:`RequestBody.read_directly`) once the loop hands it over: one copy, from
+the kernel into the reader's buffer, and no work for the loop, which is what lets a document be spooled
+as fast as cupsd does."""
 
 from __future__ import annotations
 
 import io
+import socket
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -36,6 +42,11 @@ class RequestBody(io.RawIOBase):
         self._eof = False
         self._error: OSError | None = None
         self._cond = threading.Condition(threading.Lock())
+        self.received = 0
+        """Bytes fed by the loop."""
+        self._socket: socket.socket | None = None
+        self._remaining = 0
+        self._direct_done: Callable[[], None] | None = None
 
     # --- event loop side -------------------------------------------------------------------------
 
@@ -44,12 +55,36 @@ class RequestBody(io.RawIOBase):
         with self._cond:
             self._chunks.append(data)
             self._buffered += len(data)
+            self.received += len(data)
             self._cond.notify()
             pause = not self._paused and self._buffered > HIGH_WATER
             if pause:
                 self._paused = True
         if pause:
             self._pause()
+
+    def read_directly(self, sock: socket.socket, remaining: int, done: Callable[[], None]) -> None:
+        """From now on the loop feeds nothing: once the queued bytes are read, reads take the last
+        *remaining* bytes of the body from *sock* (a duplicate of the connection's socket, which the stream
+        closes), never more, waiting at most the timeout for each; *done* is called in the reading thread
+        when they have all been read."""
+        sock.settimeout(self._timeout)
+        with self._cond:
+            self._socket = sock
+            self._remaining = remaining
+            self._direct_done = done
+            self._cond.notify()
+
+    def release_socket(self) -> None:
+        """Close the handed-over socket once nobody reads the stream any more (the application returned
+        before reading the whole body): else the connection would stay open after the loop closes it."""
+        with self._cond:
+            self._close_socket()
+
+    @property
+    def direct(self) -> bool:
+        """True while the rest of the body is read from the socket (see :meth:`read_directly`)."""
+        return self._socket is not None
 
     def feed_eof(self) -> None:
         """The body is complete."""
@@ -82,7 +117,8 @@ class RequestBody(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        """Copy the next queued bytes (at least one, unless the body ended) into *buffer*."""
+        """Copy the next queued bytes (at least one, unless the body ended) into *buffer*; once the loop has
+        handed the socket over and the queue is empty, receive into *buffer* straight from the socket."""
         view = memoryview(buffer).cast("B")
         want = len(view)
         if want == 0:
@@ -91,12 +127,15 @@ class RequestBody(io.RawIOBase):
         with self._cond:
             if not self._wait():
                 return 0
+            direct = not self._chunks
             while self._chunks and filled < want:
                 chunk = self._chunks[0]
                 take = min(want - filled, len(chunk) - self._offset)
                 view[filled:filled + take] = memoryview(chunk)[self._offset:self._offset + take]
                 filled += take
                 self._consumed(take)
+        if direct:
+            return self._receive_into(view)
         self._maybe_resume()
         return filled
 
@@ -105,13 +144,19 @@ class RequestBody(io.RawIOBase):
         with self._cond:
             if not self._wait():
                 return b""
-            chunk = self._chunks[0]
-            if self._offset == 0 and (size < 0 or size >= len(chunk)):
-                data = chunk
+            if self._chunks:
+                chunk = self._chunks[0]
+                if self._offset == 0 and (size < 0 or size >= len(chunk)):
+                    data = chunk
+                else:
+                    end = len(chunk) if size < 0 else min(len(chunk), self._offset + size)
+                    data = chunk[self._offset:end]
+                self._consumed(len(data))
             else:
-                end = len(chunk) if size < 0 else min(len(chunk), self._offset + size)
-                data = chunk[self._offset:end]
-            self._consumed(len(data))
+                data = b""
+        if not data:  # the socket was handed over
+            buffer = bytearray(READ_ALL_CHUNK if size < 0 else min(size, READ_ALL_CHUNK))
+            return bytes(buffer[:self._receive_into(memoryview(buffer))])
         self._maybe_resume()
         return data
 
@@ -140,6 +185,12 @@ class RequestBody(io.RawIOBase):
             with self._cond:
                 if not self._wait():
                     break
+                direct = not self._chunks
+            if direct:
+                self._receive_chunk()
+            with self._cond:
+                if not self._chunks:
+                    continue  # aborted meanwhile: _wait raises
                 chunk = self._chunks[0]
                 end = chunk.find(b"\n", self._offset) + 1 or len(chunk)
                 if limit >= 0:
@@ -175,15 +226,59 @@ class RequestBody(io.RawIOBase):
     # --- internals (called with the lock held) ----------------------------------------------------
 
     def _wait(self) -> bool:
-        """Wait for data: True when some is queued, False at the end of the body."""
+        """Wait for data: True when some is queued (or the socket was handed over), False at the end of
+        the body."""
         while not self._chunks:
             if self._error is not None:
+                self._close_socket()
                 raise self._error
             if self._eof:
                 return False
+            if self._socket is not None:
+                return True
             if not self._cond.wait(self._timeout) and not self._chunks and not self._eof:
                 self._error = TimeoutError(f"the client sent no data for {self._timeout:g} s")
         return True
+
+    def _receive_into(self, view: memoryview) -> int:
+        """Receive up to the rest of the body from the handed-over socket into *view*, in the reading
+        thread, without the lock (the loop neither feeds the stream nor reads the socket any more; it may
+        still :meth:`abort`)."""
+        sock = self._socket
+        assert sock is not None
+        try:
+            count = sock.recv_into(view, min(len(view), self._remaining))
+        except TimeoutError:
+            self._error = TimeoutError(f"the client sent no data for {self._timeout:g} s")
+        except OSError as exc:
+            self._error = exc
+        else:
+            if count == 0:
+                self._error = ConnectionResetError("the client closed the connection within the body")
+        if self._error is not None:
+            self._close_socket()
+            raise self._error
+        self._remaining -= count
+        if self._remaining == 0:
+            self._eof = True
+            self._close_socket()
+            done, self._direct_done = self._direct_done, None
+            if done is not None:
+                done()
+        return count
+
+    def _receive_chunk(self) -> None:
+        """Queue the next bytes of the handed-over socket (for readline)."""
+        buffer = bytearray(READ_ALL_CHUNK)
+        data = bytes(buffer[:self._receive_into(memoryview(buffer))])
+        with self._cond:
+            self._chunks.append(data)
+            self._buffered += len(data)
+
+    def _close_socket(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     def _consumed(self, count: int) -> None:
         self._buffered -= count

@@ -165,10 +165,11 @@ def test_idle_keep_alive_connection_is_closed(server: WorkerServer) -> None:
     assert time.monotonic() - started >= KEEPALIVE - 1  # closed for idleness, not at once
 
 
-@pytest.mark.parametrize("sent", [10, 70000], ids=["buffered", "streamed"])
-def test_stalled_body_fails_the_read_then_closes(server: WorkerServer, sent: int) -> None:
+@pytest.mark.parametrize(("sent", "length"), [(10, 200_000), (70_000, 200_000), (300_000, 2_000_000)],
+                         ids=["buffered", "streamed", "read-directly"])
+def test_stalled_body_fails_the_read_then_closes(server: WorkerServer, sent: int, length: int) -> None:
     sock = server.connect()
-    sock.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 200000\r\n\r\n" + b"x" * sent)
+    sock.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % length + b"x" * sent)
     response = read_response(sock.makefile("rb"))
     assert response.status == 500  # the application's read raised; /echo does not catch it
     assert response.headers["connection"] == "close"
@@ -194,6 +195,30 @@ def test_large_upload_is_streamed_to_the_application(server: WorkerServer, chunk
     answer = seen(connection.getresponse().read())
     connection.close()
     assert answer == {"sha256": digest.hexdigest(), "length": UPLOAD_BYTES}
+
+
+def test_a_connection_goes_on_after_a_body_read_from_the_socket(server: WorkerServer) -> None:
+    """A large Content-Length body is read by the request's thread from the socket; the request sent
+    right behind it in the same packets is the connection's next one."""
+    body = os.urandom(3 * 1024 * 1024)
+    lines = b"".join(b"line %d\n" % index for index in range(200_000))
+    sock = server.connect()
+    sock.sendall(request_bytes("POST", "/hash", body) + request_bytes("POST", "/lines", lines)
+                 + request_bytes("POST", "/echo", b"x" * 400_000) + request_bytes("POST", "/echo", b"last"))
+    stream = sock.makefile("rb")
+    assert seen(read_response(stream).body) == {"sha256": hashlib.sha256(body).hexdigest(),
+                                                "length": len(body)}
+    assert seen(read_response(stream).body) == {"sha256": hashlib.sha256(lines).hexdigest(), "lines": 200_000}
+    assert seen(read_response(stream).body)["body"] == "x" * 400_000  # read() (read1) from the socket
+    assert seen(read_response(stream).body)["body"] == "last"
+    sock.close()
+
+
+def test_a_large_unread_body_closes_the_connection_after_the_answer(server: WorkerServer) -> None:
+    sock = server.connect()
+    sock.sendall(request_bytes("POST", "/ignore", b"z" * 3_000_000))
+    assert seen(read_response(sock.makefile("rb")).body) == {"ignored": True}
+    assert closed_by_server(sock)
 
 
 def test_unread_body_is_skipped_and_the_connection_kept(server: WorkerServer) -> None:

@@ -53,6 +53,13 @@ def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[byte
     if path == "/hash":
         digest, length = _hash_body(environ)
         return _json(start_response, {"sha256": digest, "length": length})
+    if path == "/lines":
+        digest = hashlib.sha256()
+        lines = 0
+        for line in environ["wsgi.input"]:
+            digest.update(line)
+            lines += 1
+        return _json(start_response, {"sha256": digest.hexdigest(), "lines": lines})
     if path == "/stream":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return _chunks()
