@@ -120,6 +120,7 @@ class HttpConnection(asyncio.Protocol):
         self.broken = False
         self.closed = False
         self.direct_candidate: Exchange | None = None
+        self.body_pending: list[bytes] = []
 
     # --- asyncio protocol ------------------------------------------------------------------------
 
@@ -159,6 +160,7 @@ class HttpConnection(asyncio.Protocol):
             self._close_when_idle()
         except httptools.HttpParserError as exc:
             self._reject(self._cause(exc))
+        self._feed_pending()
         if self.direct_candidate is not None:
             self._hand_over_body(self.direct_candidate)
 
@@ -229,14 +231,22 @@ class HttpConnection(asyncio.Protocol):
                 self._close()
             return
         if exchange.stream is not None:
-            exchange.stream.feed(body)
+            self.body_pending.append(body)  # fed at the end of this read: chunked bodies come in many
             return
         exchange.size += len(body)
         exchange.chunks.append(body)
         if exchange.size > INLINE_LIMIT and self.current is None and self.queue and self.queue[0] is exchange:
             self._start_next()
 
+    def _feed_pending(self) -> None:
+        """Hand the body bytes of the last read to the stream of the request they belong to."""
+        if self.body_pending:
+            pending, self.body_pending = self.body_pending, []
+            if self.parsing is not None and self.parsing.stream is not None:
+                self.parsing.stream.feed(*pending)
+
     def on_message_complete(self) -> None:
+        self._feed_pending()
         self.in_message = False
         exchange = self.parsing
         assert exchange is not None

@@ -50,12 +50,13 @@ class RequestBody(io.RawIOBase):
 
     # --- event loop side -------------------------------------------------------------------------
 
-    def feed(self, data: bytes) -> None:
-        """Queue *data* for the reader."""
+    def feed(self, *chunks: bytes) -> None:
+        """Queue *chunks* for the reader (the body bytes of one read from the client: one wake-up)."""
+        size = sum(map(len, chunks))
         with self._cond:
-            self._chunks.append(data)
-            self._buffered += len(data)
-            self.received += len(data)
+            self._chunks.extend(chunks)
+            self._buffered += size
+            self.received += size
             self._cond.notify()
             pause = not self._paused and self._buffered > HIGH_WATER
             if pause:
