@@ -10,7 +10,8 @@ ours / cupsd:
 2. Get-Jobs (which-jobs=all, limit=50) with few and with many jobs in the history, at 1 connection;
 3. Print-Job of a 100 MiB document (1 GiB with ``--big``), Content-Length and chunked: MiB/s and peak RSS
    of the server's processes (every process of its process group, sampled from /proc);
-4. 8 clients each submitting 200 Print-Jobs of 10 KiB: jobs/s until every job is completed;
+4. 8 clients each submitting 200 Print-Jobs of 10 KiB: jobs/s until every job is completed (the better of
+   two rounds, the second in the reverse order of servers);
 5. ``benchmarks/codec_bench.py`` (ratio to pyipp).
 
 Results also go to ``benchmarks/results/server-<timestamp>.json``. Not a test: figures depend on the
@@ -387,6 +388,13 @@ def measure(targets: list[Target], plan: Plan, work: Path, log: Callable[[str], 
         fill_history(target, plan.history_jobs - submitted)
         record(f"get_jobs_{plan.history_jobs}_req_per_s", target,
                wrk(target, get_jobs(target), 1, plan.wrk_seconds, work))
+    # Creating a file costs up to ten times more right after many were deleted (ext4 without a journal
+    # skips every recently freed inode), which would penalise whichever server goes first: a second round
+    # in the reverse order, and the better of the two.
+    for target in reversed([each for each in targets if each.name != REFERENCE_PRINTER]):
+        again = job_throughput(target, plan.jobs_per_client)
+        log(f"  {target.name:8} small_jobs_per_s (second round): {again}")
+        results["small_jobs_per_s"][target.name] = max(results["small_jobs_per_s"][target.name], again)
     return results
 
 
