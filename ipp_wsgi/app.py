@@ -68,7 +68,10 @@ def is_ipp_request(environ: WSGIEnvironment) -> bool:
     """True for ``POST`` with ``Content-Type: application/ipp`` (parameters and case ignored)."""
     if environ.get("REQUEST_METHOD") != "POST":
         return False
-    media_type, _ = parse_options_header(environ.get("CONTENT_TYPE", ""))
+    content_type = environ.get("CONTENT_TYPE", "")
+    if content_type == IPP_MEDIA_TYPE:  # what clients send: no need to parse it
+        return True
+    media_type, _ = parse_options_header(content_type)
     return media_type.lower() == IPP_MEDIA_TYPE
 
 
@@ -145,8 +148,7 @@ class IppApplication:
         body = environ.get(BODY_KEY)
         if type(body) is not bytes or len(body) < _HEADER.size:
             return False
-        plain = environ.get("CONTENT_TYPE") == IPP_MEDIA_TYPE and environ.get("REQUEST_METHOD") == "POST"
-        if not plain and not is_ipp_request(environ):
+        if not is_ipp_request(environ):
             return False
         if int.from_bytes(body[2:4], "big") not in QUICK_OPERATIONS:
             return False

@@ -86,25 +86,17 @@ class _Built:
                 and self.entry.backend.printer_status(self.entry.name) is self.status)
 
 
-def printer_attributes(call: Call, entry: PrinterEntry) -> AttributeGroup:
-    """Every attribute of printer ``entry`` (backend values override the static description).
-
-    The group may be shared with other requests: never change it.
-    """
-    built = _built(call, entry)
-    return built.group if built is not None else _build(call, entry, _status(entry).attributes())
-
-
 def printer_group(call: Call, entry: PrinterEntry, requested: Requested,
                   reusable: bool = False) -> AttributeGroup:
-    """The attributes of printer ``entry`` the client asked for (may be shared, frozen: never change it).
+    """The attributes of printer ``entry`` the client asked for (backend values override the static
+    description; the group may be shared, frozen: never change it).
 
     ``reusable``: this group is all the answer depends on besides the request, so the reply may be reused
     while the group would be built the same (:attr:`~ipp_wsgi.ops.reply.Reply.valid_while`).
     """
     built = _built(call, entry)
     if built is None:
-        return select(printer_attributes(call, entry), requested, PRINTER)
+        return select(_build(call, entry, _status(entry).attributes()), requested, PRINTER)
     if reusable:
         call.reply.valid_while = built.is_current
     selected = built.selections.get(requested)

@@ -94,7 +94,7 @@ class PrinterEntry:
     _cached: tuple[float, AttributeGroup] | None = field(default=None, init=False, repr=False, compare=False)
     attributes_cache: dict[tuple[str, bool, str], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False)
-    """Built printer attribute groups (see :func:`ipp_wsgi.ops.printer_attributes.printer_attributes`)."""
+    """Built printer attribute groups (see :func:`ipp_wsgi.ops.printer_attributes.printer_group`)."""
 
     @property
     def path(self) -> str:
