@@ -29,6 +29,20 @@ DEFAULT_TRUSTED = ("127.0.0.1", "::1")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def networks(addresses: Iterable[str]) -> tuple[Network, ...]:
+    """The networks named by ``addresses`` (addresses or CIDR networks; blank entries are skipped)."""
+    return tuple(ipaddress.ip_network(address.strip()) for address in addresses if address.strip())
+
+
+def in_networks(address: str, trusted: Iterable[Network]) -> bool:
+    """True when ``address`` is an IP address within one of the ``trusted`` networks."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
 class ProxyUser:
     """Set ``REMOTE_USER`` from ``header`` for requests whose ``REMOTE_ADDR`` is in ``trusted``."""
 
@@ -37,17 +51,11 @@ class ProxyUser:
             raise ValueError("the proxy user header name is empty")
         self.app = app
         self.environ_key = "HTTP_" + header.strip().upper().replace("-", "_")
-        self.trusted: tuple[Network, ...] = tuple(
-            ipaddress.ip_network(t.strip()) for t in trusted if t.strip()
-        )
+        self.trusted = networks(trusted)
 
     def is_trusted(self, address: str) -> bool:
         """True when ``address`` (a REMOTE_ADDR) is one of the trusted proxies."""
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in self.trusted)
+        return in_networks(address, self.trusted)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         user = environ.pop(self.environ_key, "")

@@ -299,8 +299,7 @@ class HttpConnection(asyncio.Protocol):
     def _stream_body(self, exchange: Exchange) -> RequestBody:
         """Make *exchange*'s ``wsgi.input`` the stream the rest of its body will be fed to."""
         stream = RequestBody(self.ctx.client_timeout, self._pause_body, self._resume_body)
-        for chunk in exchange.chunks:
-            stream.feed(chunk)
+        stream.feed(*exchange.chunks)
         exchange.chunks = []
         exchange.stream = stream
         exchange.environ["wsgi.input"] = stream

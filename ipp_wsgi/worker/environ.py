@@ -7,7 +7,6 @@ adds the request line and headers. Header names map to environ keys through a sm
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import sys
 from typing import Any
@@ -16,6 +15,7 @@ from urllib.parse import unquote_to_bytes
 import httptools
 
 from ipp_wsgi import __version__
+from ipp_wsgi.proxy import in_networks, networks
 
 SERVER_SOFTWARE = f"ipp-wsgi/{__version__}"
 _NAME_CACHE_SIZE = 512
@@ -37,8 +37,8 @@ class EnvironFactory:
 
     def __init__(self, cfg: Any) -> None:
         self._is_ssl = bool(cfg.is_ssl)
-        self._allow_ips = list(cfg.forwarded_allow_ips)
-        self._allow_networks = cfg.forwarded_allow_networks()
+        self._trust_all = "*" in cfg.forwarded_allow_ips
+        self._allow_networks = networks(a for a in cfg.forwarded_allow_ips if a != "*")
         self._secure_headers = {_environ_key(name): value
                                 for name, value in cfg.secure_scheme_headers.items()}
         self._forwarders = {name.upper().replace("-", "_") for name in cfg.forwarder_headers}
@@ -57,15 +57,9 @@ class EnvironFactory:
 
     def trusted(self, peer: Any) -> bool:
         """Whether *peer* (a socket address) may set forwarding and scheme headers (forwarded_allow_ips)."""
-        if not isinstance(peer, tuple):
+        if not isinstance(peer, tuple) or self._trust_all:
             return True
-        if "*" in self._allow_ips:
-            return True
-        try:
-            address = ipaddress.ip_address(peer[0])
-        except ValueError:
-            return False
-        return any(address in network for network in self._allow_networks)
+        return in_networks(peer[0], self._allow_networks)
 
     def connection_base(self, server: Any, peer: Any) -> dict[str, Any]:
         """The environ entries shared by every request of one connection (*server*: the listening
