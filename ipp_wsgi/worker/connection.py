@@ -407,16 +407,16 @@ class HttpConnection(asyncio.Protocol):
         self.current = None
         self.last_activity = monotonic()
         self.ctx.request_done(exchange, response)
+        stream = exchange.stream
+        read_directly = stream is not None and stream.direct  # and not to its end: else it is released
+        if stream is not None and read_directly:
+            # The application is done with the stream: its duplicate of the socket goes now, whatever
+            # happens to the connection (else the descriptor would leak and keep the connection open).
+            stream.release_socket()
         if self.closed:
             return
-        if not response.keep_alive or self.broken:
-            self._close()
-            return
-        stream = exchange.stream
-        if stream is not None and not exchange.complete and stream.direct:
-            # The parser did not see the bytes read directly: it cannot find the next request. The
-            # application is done with the stream, so its duplicate of the socket can go too.
-            stream.release_socket()
+        if not response.keep_alive or self.broken or read_directly:
+            # After a body read directly but not to its end, the parser cannot find the next request.
             self._close()
             return
         if stream is not None and not exchange.complete:

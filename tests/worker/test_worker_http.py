@@ -215,14 +215,16 @@ def test_a_connection_goes_on_after_a_body_read_from_the_socket(server: WorkerSe
     sock.close()
 
 
-def test_a_large_unread_body_closes_the_connection_after_the_answer(server: WorkerServer) -> None:
+@pytest.mark.parametrize("headers", [(), (("Connection", "close"),)], ids=["keep-alive", "connection-close"])
+def test_a_large_unread_body_closes_the_connection_after_the_answer(
+        server: WorkerServer, headers: tuple[tuple[str, str], ...]) -> None:
     sock = server.connect()
 
     def send() -> None:
         # The server answers and closes while the body is still on its way: the rest of the send may be
         # refused (reset), as with any server that does not read a body to its end.
         with contextlib.suppress(ConnectionResetError, BrokenPipeError):
-            sock.sendall(request_bytes("POST", "/ignore", b"z" * 3_000_000))
+            sock.sendall(request_bytes("POST", "/ignore", b"z" * 3_000_000, headers=headers))
 
     sender = threading.Thread(target=send)
     sender.start()
