@@ -120,6 +120,8 @@ class HttpConnection(asyncio.Protocol):
         self.broken = False
         self.closed = False
         self.direct_candidate: Exchange | None = None
+        self.plain_socket: Any = None
+        """The connection's socket when it is not TLS (a body may then be read from it directly)."""
         self.body_pending: list[bytes] = []
 
     # --- asyncio protocol ------------------------------------------------------------------------
@@ -129,6 +131,8 @@ class HttpConnection(asyncio.Protocol):
         if not self.ctx.accept(self):
             self.transport.abort()
             return
+        if transport.get_extra_info("sslcontext") is None:
+            self.plain_socket = transport.get_extra_info("socket")
         peer = transport.get_extra_info("peername")
         self.trusted = self.ctx.environ.trusted(peer)
         self.base = self.ctx.environ.connection_base(transport.get_extra_info("sockname"), peer)
@@ -306,15 +310,11 @@ class HttpConnection(asyncio.Protocol):
         return stream
 
     def _may_read_directly(self, exchange: Exchange) -> bool:
-        """A plain connection, a body of known length with at least DIRECT_MIN bytes still to come."""
+        """A plain connection and a body of known length (how much of it is still to come is looked at
+        once this read from the client has been parsed: :meth:`_hand_over_body`)."""
         environ = exchange.environ
-        length = environ.get("CONTENT_LENGTH", "")
-        if "HTTP_TRANSFER_ENCODING" in environ or not length.isdigit():
-            return False
-        assert self.transport is not None
-        return (self.transport.get_extra_info("sslcontext") is None
-                and self.transport.get_extra_info("socket") is not None
-                and int(length) - exchange.size >= DIRECT_MIN)
+        return (self.plain_socket is not None and "HTTP_TRANSFER_ENCODING" not in environ
+                and environ.get("CONTENT_LENGTH", "").isdigit())
 
     def _hand_over_body(self, exchange: Exchange) -> None:
         """Let the request's thread read the rest of the body from (a duplicate of) the socket, the loop
@@ -326,10 +326,9 @@ class HttpConnection(asyncio.Protocol):
         remaining = int(exchange.environ["CONTENT_LENGTH"]) - stream.received
         if remaining < DIRECT_MIN:
             return
-        assert self.transport is not None
+        assert self.plain_socket is not None
         self._pause("direct")
-        fileno = self.transport.get_extra_info("socket").fileno()
-        sock = socket.socket(fileno=os.dup(fileno))
+        sock = socket.socket(fileno=os.dup(self.plain_socket.fileno()))
         loop = self.ctx.loop
 
         def done() -> None:
