@@ -8,10 +8,11 @@ import io
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from spooler_helpers import submit
+from spooler_helpers import make_printer, submit, wait_until
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
@@ -224,3 +225,59 @@ def test_a_write_within_a_write_fails_instead_of_waiting_forever(spool_dir: Path
     with store.write() as db:  # the turn was given back
         db.execute("CREATE TABLE t (x)")
     store.close()
+
+
+def _statements(spooler: EmbeddedSpooler, run: Callable[[], object]) -> list[str]:
+    """The SQL statements (parameters expanded) that ``run`` makes on this thread's connection."""
+    statements: list[str] = []
+    db = spooler._store.connection()
+    db.set_trace_callback(statements.append)
+    try:
+        run()
+    finally:
+        db.set_trace_callback(None)
+    return statements
+
+
+def test_ready_jobs_are_read_in_printing_order_from_an_index(spooler: EmbeddedSpooler) -> None:
+    for _ in range(3):
+        submit(spooler, b"x")
+    ready = [s for s in _statements(spooler, spooler.process_pending) if s.startswith("SELECT j.job_id")]
+    assert ready
+    db = spooler._store.connection()
+    plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + ready[0]))
+    assert "jobs_ready" in plan and "TEMP B-TREE" not in plan  # no sort of every pending job
+
+
+def test_a_document_claimed_a_moment_ago_prints_without_asking_again(spooler: EmbeddedSpooler) -> None:
+    job = submit(spooler, b"x")
+    statements = _statements(spooler, spooler.process_pending)
+    assert spooler.get_job("print", job.job_id).state == JOB_COMPLETED
+    assert not any("FROM documents WHERE job_id" in s and "canceled" in s for s in statements)
+
+
+def test_a_document_canceled_before_the_claim_is_not_printed(spooler: EmbeddedSpooler,
+                                                              spool_dir: Path) -> None:
+    job = submit(spooler, b"one", b"two")
+    spooler.cancel_document("print", job.job_id, 1)
+    spooler.process_pending()
+    assert spooler.get_job("print", job.job_id).state == JOB_COMPLETED
+    outputs = {path.name: path.read_bytes() for path in (spool_dir / "output" / "print").iterdir()}
+    assert outputs == {f"{job.job_id}-2.pdf": b"two"}
+
+
+def test_jobs_arriving_just_after_a_job_printed_print_as_one_batch(spool_dir: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a partial batch the worker lets the next jobs gather (GATHER_SECONDS) instead of claiming
+    each as it arrives."""
+    monkeypatch.setattr(processor_module, "GATHER_SECONDS", 1.0)
+    synced = _count_output_syncs(monkeypatch)
+    running = EmbeddedSpooler(spool_dir, [make_printer("print")], workers=1)
+    try:
+        first = submit(running, b"first")
+        wait_until(lambda: running.get_job("print", first.job_id).state == JOB_COMPLETED)
+        burst = [submit(running, f"job {i}".encode()) for i in range(3)]
+        wait_until(lambda: all(running.get_job("print", job.job_id).state == JOB_COMPLETED for job in burst))
+    finally:
+        running.close()
+    assert len(synced) == 2  # one claim and one output fsync for the first job, one for the burst

@@ -77,6 +77,9 @@ CREATE INDEX IF NOT EXISTS jobs_by_printer_state ON jobs (printer, state, job_id
 CREATE INDEX IF NOT EXISTS jobs_by_completed ON jobs (completed) WHERE completed IS NOT NULL;
 -- Get-Jobs of a printer in queue order reads its first rows in index order, not every job of the history.
 CREATE INDEX IF NOT EXISTS jobs_in_queue_order ON jobs (printer, priority DESC, job_id);
+-- The spooler's next jobs to print: the first pending jobs in printing order, not a sort of every
+-- pending job.
+CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (state, priority DESC, job_id);
 CREATE TABLE IF NOT EXISTS documents (
     job_id INTEGER NOT NULL,
     number INTEGER NOT NULL,
@@ -282,12 +285,13 @@ def job_row(db: sqlite3.Connection, job_id: int) -> sqlite3.Row | None:
 def update_job(db: sqlite3.Connection, job_id: int, **values: Any) -> None:
     """Set columns of job ``job_id``'s row (``reasons`` as a list, ``attributes`` as a group); a change of
     ``state`` records the job's job-state-changed (or job-completed) event."""
-    before = job_row(db, job_id) if "state" in values else None
+    before = None
+    if "state" in values:
+        before = db.execute("SELECT state, printer FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
     _update(db, "jobs", "job_id", job_id, _JOB_COLUMNS, _encoded(values))
     if before is not None and before["state"] != values["state"]:
-        row = job_row(db, job_id)
-        assert row is not None
-        events.job_state_changed(db, job_id, row["printer"], values["state"], time.time())
+        printer = values.get("printer", before["printer"])
+        events.job_state_changed(db, job_id, printer, values["state"], time.time())
 
 
 def select_jobs(db: sqlite3.Connection, where: Sequence[str], params: Sequence[Any], order: str,
