@@ -558,14 +558,19 @@ def check_ipps_uris(deployment: Deployment) -> None:
 
 def check_chunked_print_job(deployment: Deployment, ipptool: Ipptool, document: Path, *, tls: bool) -> None:
     """print-job.test sends ``document`` chunked (-C); the printer writes exactly its bytes."""
-    before = set(deployment.output_dir.glob("*")) if deployment.output_dir.exists() else set()
+    def outputs() -> set[Path]:
+        # Not the printer's ".incoming-*" files: each is renamed to its output name at once.
+        if not deployment.output_dir.exists():
+            return set()
+        return {path for path in deployment.output_dir.iterdir() if not path.name.startswith(".")}
+
+    before = outputs()
     result = ipptool.run(deployment.uri(tls=tls), "print-job.test", file=document, options=["-C"])
     assert_ipptool_passed(result)
     expected = document.read_bytes()
 
     def printed_it() -> bool:
-        new = set(deployment.output_dir.glob("*")) - before if deployment.output_dir.exists() else set()
-        return any(path.read_bytes() == expected for path in new)
+        return any(path.read_bytes() == expected for path in outputs() - before)
 
     wait_for(printed_it, f"a printed copy of {document.name}", JOB_TIMEOUT)
 
