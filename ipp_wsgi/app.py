@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 IPP_MEDIA_TYPE = "application/ipp"
 BODY_KEY = "ipp_wsgi.body"
 """The environ key under which a server that has buffered a whole request body may pass it (bytes) to
-:meth:`IppApplication.quick_request` (:mod:`ipp_wsgi.worker` does)."""
+:meth:`IppApplication.quick_request` and :meth:`IppApplication.local_request` (:mod:`ipp_wsgi.worker`
+does)."""
 DEFAULT_IPP_PORT = 631
 
 # What is left of a body after the operation is read and discarded up to these bounds, so that a
@@ -136,7 +137,9 @@ class IppApplication:
     def __init__(self, config: Config | None = None, *, service: Service | None = None) -> None:
         self.config = config if config is not None else load_config()
         self.service = service if service is not None else Service.from_config(self.config)
-        self._all_reads_local = all(backend.local_reads for backend in self.service.backends)
+        backends = self.service.backends
+        self._all_local = {flag: all(getattr(backend, flag) for backend in backends)
+                           for flag in ("local_reads", "local_writes")}
         self.answers = AnswerCache()
         """Encoded answers to polls (:mod:`ipp_wsgi.answer_cache`)."""
 
@@ -146,14 +149,29 @@ class IppApplication:
         waits (:data:`~ipp_wsgi.ops.registry.QUICK_OPERATIONS`) on a printer whose backend reads locally
         (a path naming no printer, such as ``/``, may concern any printer: then every backend must)."""
         body = environ.get(BODY_KEY)
-        if type(body) is not bytes or len(body) < _HEADER.size:
-            return False
-        if not is_ipp_request(environ):
+        if type(body) is not bytes or len(body) < _HEADER.size or not is_ipp_request(environ):
             return False
         if int.from_bytes(body[2:4], "big") not in QUICK_OPERATIONS:
             return False
+        return self._backend_is(environ, "local_reads")
+
+    def local_request(self, environ: WSGIEnvironment) -> bool:
+        """True when the request, whole in ``environ["ipp_wsgi.body"]``, does short local work only: an IPP
+        request to a printer whose backend works locally (the embedded spooler's,
+        :attr:`~ipp_wsgi.backends.base.Backend.local_writes`). Its document is in hand, so it never waits
+        for a client or a peer: a server may run such requests one after another on one thread of their own,
+        where they do not take turns for the GIL with each other at every file and database call as they
+        would in a pool."""
+        body = environ.get(BODY_KEY)
+        if type(body) is not bytes or len(body) < _HEADER.size or not is_ipp_request(environ):
+            return False
+        return self._backend_is(environ, "local_writes")
+
+    def _backend_is(self, environ: WSGIEnvironment, flag: str) -> bool:
+        """The backend ``flag`` of the request's printer (a path naming no printer, such as ``/``, may
+        concern any printer: then every backend's)."""
         entry = self.service.printer_for_path(environ.get("PATH_INFO") or "/")
-        return entry.backend.local_reads if entry is not None else self._all_reads_local
+        return bool(getattr(entry.backend, flag)) if entry is not None else self._all_local[flag]
 
     def close(self) -> None:
         """Stop the print service's threads."""

@@ -69,6 +69,11 @@ class IppMiddleware:
         paths; False for the site's requests (their cost is unknown)."""
         return self.is_ipp_path(environ.get("PATH_INFO", "")) and self.ipp_app.quick_request(environ)
 
+    def local_request(self, environ: WSGIEnvironment) -> bool:
+        """The IPP application's :meth:`~ipp_wsgi.app.IppApplication.local_request` for IPP requests to IPP
+        paths; False for the site's requests."""
+        return self.is_ipp_path(environ.get("PATH_INFO", "")) and self.ipp_app.local_request(environ)
+
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if is_ipp_request(environ) and self.is_ipp_path(environ.get("PATH_INFO", "")):
             return self.ipp_app(environ, start_response)

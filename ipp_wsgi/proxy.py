@@ -66,7 +66,12 @@ class ProxyUser:
     def quick_request(self, environ: WSGIEnvironment) -> bool:
         """The wrapped application's :meth:`~ipp_wsgi.app.IppApplication.quick_request` (False when it has
         none): who the user is does not change how long a request takes."""
-        return quick_request(self.app, environ)
+        return asks(self.app, "quick_request", environ)
+
+    def local_request(self, environ: WSGIEnvironment) -> bool:
+        """The wrapped application's :meth:`~ipp_wsgi.app.IppApplication.local_request` (False when it has
+        none)."""
+        return asks(self.app, "local_request", environ)
 
     def close(self) -> None:
         """Close the wrapped application, if it can be (stops an IppApplication's print service)."""
@@ -75,12 +80,12 @@ class ProxyUser:
             close()
 
 
-def quick_request(app: WSGIApplication, environ: WSGIEnvironment) -> bool:
-    """``app.quick_request(environ)`` when ``app`` has one (see
-    :meth:`ipp_wsgi.app.IppApplication.quick_request`), else False: an application that does not say its
-    request is quick is run in a thread."""
-    quick = getattr(app, "quick_request", None)
-    return bool(quick(environ)) if callable(quick) else False
+def asks(app: WSGIApplication, question: str, environ: WSGIEnvironment) -> bool:
+    """``app.<question>(environ)`` (``quick_request`` or ``local_request``, see
+    :class:`ipp_wsgi.app.IppApplication`) when ``app`` has that method, else False: a request the
+    application says nothing about runs in the server's thread pool."""
+    method = getattr(app, question, None)
+    return bool(method(environ)) if callable(method) else False
 
 
 def from_environ() -> WSGIApplication:

@@ -1,4 +1,5 @@
-"""Which requests the application calls quick (a server may run them on its event loop, ipp_wsgi.worker)."""
+"""Which requests the application calls quick (a server may run them on its event loop, ipp_wsgi.worker) or
+local (short local work: a server may run them one after another on a thread of their own)."""
 
 from __future__ import annotations
 
@@ -96,3 +97,35 @@ def test_wrappers_pass_the_question_on(application: IppApplication) -> None:
     assert middleware.quick_request(gpa)
     assert not middleware.quick_request({**gpa, "PATH_INFO": "/blog"})  # the site's requests never are
     assert not middleware.quick_request(environ(operations.PRINT_JOB))
+
+
+@pytest.mark.parametrize("operation", [operations.PRINT_JOB, operations.CREATE_JOB, operations.SEND_DOCUMENT,
+                                       operations.CANCEL_JOB, operations.GET_NOTIFICATIONS,
+                                       operations.GET_PRINTER_ATTRIBUTES, 0x7FFF])
+def test_every_request_to_the_embedded_spooler_is_local(application: IppApplication, operation: int) -> None:
+    assert application.local_request(environ(operation))
+    assert application.local_request(environ(operation, path="/"))
+
+
+def test_a_local_request_is_whole_in_memory_ipp_to_a_local_backend(mixed: IppApplication) -> None:
+    request = environ(operations.PRINT_JOB, path="/ipp/local")
+    assert mixed.local_request(request)
+    assert not mixed.local_request({**request, BODY_KEY: None})
+    assert not mixed.local_request({k: v for k, v in request.items() if k != BODY_KEY})
+    assert not mixed.local_request({**request, BODY_KEY: request[BODY_KEY][:7]})
+    assert not mixed.local_request({**request, "CONTENT_TYPE": "text/plain"})
+    # The lp backend runs commands: its requests, and those that may concern it ("/"), go to the pool.
+    assert not mixed.local_request({**request, "PATH_INFO": "/ipp/remote"})
+    assert not mixed.local_request({**request, "PATH_INFO": "/"})
+
+
+def test_wrappers_pass_the_local_question_on(application: IppApplication) -> None:
+    def site(environ: Any, start_response: Any) -> list[bytes]:
+        raise AssertionError("not called")
+
+    print_job = environ(operations.PRINT_JOB)
+    assert ProxyUser(application, "X-Remote-User").local_request(print_job)
+    assert not ProxyUser(site, "X-Remote-User").local_request(print_job)
+    middleware = IppMiddleware(site, ipp_app=application)
+    assert middleware.local_request(print_job)
+    assert not middleware.local_request({**print_job, "PATH_INFO": "/blog"})

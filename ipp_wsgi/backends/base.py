@@ -198,6 +198,11 @@ class Backend:
     local_reads: bool = False
     """True when reading printer, job and subscription state needs no network, no command and no wait
     (only local files): read-only requests are then cheap enough to run on a server's event loop."""
+    local_writes: bool = False
+    """True when every operation, changes of state included, does short local work only (files, a local
+    database; no network, no command, no wait) once its document is in hand: a server may then run such
+    requests one after another on a thread of their own
+    (:meth:`ipp_wsgi.app.IppApplication.local_request`)."""
 
     def supports(self, method: str) -> bool:
         """True when this backend implements ``method``: overrides it, or (for a method whose default is

@@ -40,9 +40,15 @@ class ServerContext:
 
     app: Callable[..., Any]
     quick: Callable[[dict[str, Any]], bool] | None
+    """The application's ``quick_request``: such requests run in the event loop."""
+    local: Callable[[dict[str, Any]], bool] | None
+    """The application's ``local_request``: such requests run one after another on :attr:`local_executor`."""
     environ: EnvironFactory
     loop: asyncio.AbstractEventLoop
     executor: Executor
+    """The pool of request threads."""
+    local_executor: Executor
+    """One thread, for the requests the application calls local."""
     clock: Clock
     log: Any
     keepalive: float
@@ -281,20 +287,24 @@ class HttpConnection(asyncio.Protocol):
             self.queue.popleft()
             self.current = exchange
             environ = exchange.environ
+            executor = None
             if exchange.complete:
                 body = exchange.chunks[0] if len(exchange.chunks) == 1 else b"".join(exchange.chunks)
                 exchange.chunks = []
                 environ["wsgi.input"] = io.BytesIO(body)
                 environ["ipp_wsgi.body"] = body
-                if len(body) <= INLINE_LIMIT and self._quick(environ):
-                    self._run_inline(exchange)
-                    continue
+                if len(body) <= INLINE_LIMIT:
+                    if self._asks(self.ctx.quick, environ):
+                        self._run_inline(exchange)
+                        continue
+                    if self._asks(self.ctx.local, environ):
+                        executor = self.ctx.local_executor
             else:
                 self._send_continue(exchange)
                 self._stream_body(exchange)
                 if self._may_read_directly(exchange):
                     self.direct_candidate = exchange
-            self._run_threaded(exchange)
+            self._run_threaded(exchange, executor)
         if self.current is None and not self.queue:
             self._resume("busy")
             if self.broken:
@@ -344,14 +354,15 @@ class HttpConnection(asyncio.Protocol):
         self.on_message_complete()
         self._resume("direct")
 
-    def _quick(self, environ: dict[str, Any]) -> bool:
-        quick = self.ctx.quick
-        if quick is None:
+    def _asks(self, question: Callable[[dict[str, Any]], bool] | None, environ: dict[str, Any]) -> bool:
+        """The application's answer to ``quick_request`` or ``local_request`` (False when it has none, or
+        when the question fails)."""
+        if question is None:
             return False
         try:
-            return bool(quick(environ))
+            return bool(question(environ))
         except Exception:
-            self.ctx.log.exception("quick_request failed")
+            self.ctx.log.exception("%s failed", getattr(question, "__name__", "the application's question"))
             return False
 
     def _response(self, exchange: Exchange, send: Callable[[bytes], None]) -> Response:
@@ -366,14 +377,15 @@ class HttpConnection(asyncio.Protocol):
         self._call_application(exchange, response)
         self._finish(exchange, response)
 
-    def _run_threaded(self, exchange: Exchange) -> None:
+    def _run_threaded(self, exchange: Exchange, executor: Executor | None = None) -> None:
+        """Run the application on ``executor`` (default: the pool of request threads)."""
         assert self.transport is not None
         sender = ThreadedSend(self.ctx.loop, self.transport, self.ctx.client_timeout)
         if self.write_paused_at is not None:
             sender.set_paused(True)
         self.sender = sender
         response = self._response(exchange, sender)
-        self.ctx.executor.submit(self._thread_main, exchange, response)
+        (executor or self.ctx.executor).submit(self._thread_main, exchange, response)
 
     def _thread_main(self, exchange: Exchange, response: Response) -> None:
         self._call_application(exchange, response)

@@ -52,8 +52,10 @@ class IppWorker(Worker):  # type: ignore[misc]
     """gunicorn worker class ``ipp_wsgi.worker.IppWorker``: HTTP/1.1 on asyncio with httptools.
 
     Requests whose whole (small) body is in and that the application calls quick
-    (``application.quick_request(environ)`` is true) run in the event loop; all others run in a pool of
-    ``threads`` threads, their bodies streamed to them. ``keepalive`` bounds idle connections,
+    (``application.quick_request(environ)`` is true) run in the event loop; those it calls local
+    (``application.local_request(environ)``: short local work, such as spooling a small job) run one after
+    another on a thread of their own; all others run in a pool of ``threads`` threads, their bodies
+    streamed to them. ``keepalive`` bounds idle connections,
     ``IPP_WSGI_CLIENT_TIMEOUT`` stalled ones, ``worker_connections`` their number.
     """
 
@@ -67,11 +69,14 @@ class IppWorker(Worker):  # type: ignore[misc]
         self.loop = loop
         self.connections: set[HttpConnection] = set()
         self.executor = ThreadPoolExecutor(max(1, self.cfg.threads), thread_name_prefix="ipp-wsgi-request")
+        self.local_executor = ThreadPoolExecutor(1, thread_name_prefix="ipp-wsgi-local")
         self.shutdown_deadline: float | None = None
         cfg = self.cfg
         self.ctx = ServerContext(
-            app=self.wsgi, quick=getattr(self.wsgi, "quick_request", None), environ=EnvironFactory(cfg),
-            loop=loop, executor=self.executor, clock=Clock(), log=self.log, keepalive=cfg.keepalive,
+            app=self.wsgi, quick=getattr(self.wsgi, "quick_request", None),
+            local=getattr(self.wsgi, "local_request", None), environ=EnvironFactory(cfg), loop=loop,
+            executor=self.executor, local_executor=self.local_executor, clock=Clock(), log=self.log,
+            keepalive=cfg.keepalive,
             client_timeout=client_timeout(), limit_request_line=cfg.limit_request_line,
             limit_request_fields=cfg.limit_request_fields,
             limit_request_field_size=cfg.limit_request_field_size,
@@ -104,7 +109,8 @@ class IppWorker(Worker):  # type: ignore[misc]
         if not loop.is_closed():
             loop.run_until_complete(asyncio.sleep(0))  # let the aborted connections see connection_lost
             loop.close()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self.executor, self.local_executor):
+            executor.shutdown(wait=False, cancel_futures=True)
 
     # --- the timer and signals -------------------------------------------------------------------
 

@@ -251,6 +251,23 @@ def test_only_quick_requests_run_in_the_event_loop(server: WorkerServer, path: s
     sock.close()
 
 
+@pytest.mark.parametrize(("path", "thread"), [("/local", "ipp-wsgi-local"), ("/echo", "ipp-wsgi-request")])
+def test_local_requests_run_on_the_local_thread(server: WorkerServer, path: str, thread: str) -> None:
+    response, sock = exchange(server, request_bytes("POST", path, b"ipp"))
+    assert seen(response.body)["thread"].startswith(f"{thread}_")
+    sock.close()
+
+
+def test_a_local_request_with_a_streamed_body_runs_in_the_pool(server: WorkerServer) -> None:
+    """A body too big to wait for whole is streamed to the application, whose thread may then wait for the
+    client: not the local thread's work."""
+    body = b"x" * (128 * 1024)
+    response, sock = exchange(server, request_bytes("POST", "/local", body))
+    answer = seen(response.body)
+    assert answer["thread"].startswith("ipp-wsgi-request_") and len(answer["body"]) == len(body)
+    sock.close()
+
+
 def test_application_error_answers_500_and_the_worker_goes_on(server: WorkerServer) -> None:
     response, sock = exchange(server, request_bytes("GET", "/error"), "GET")
     assert response.status == 500 and b"Traceback" not in response.body

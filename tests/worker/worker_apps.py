@@ -75,6 +75,7 @@ def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[byte
     body = environ["wsgi.input"].read()
     seen = {key: environ.get(key) for key in ENVIRON_KEYS}
     seen.update(body=body.decode("latin-1"), inline=threading.current_thread() is threading.main_thread(),
+                thread=threading.current_thread().name,
                 quick_body=environ.get("ipp_wsgi.body") == body if "ipp_wsgi.body" in environ else None)
     return _json(start_response, seen)
 
@@ -85,3 +86,11 @@ def quick_request(environ: dict[str, Any]) -> bool:
 
 
 app.quick_request = quick_request  # type: ignore[attr-defined]
+
+
+def local_request(environ: dict[str, Any]) -> bool:
+    """Requests to /local do short local work: the worker runs them on its one local thread."""
+    return bool(environ["PATH_INFO"] == "/local")
+
+
+app.local_request = local_request  # type: ignore[attr-defined]

@@ -107,6 +107,7 @@ class EmbeddedSpooler(Backend):
     """
 
     local_reads = True  # state lives in SQLite (WAL: readers never wait on writers) and the spool directory
+    local_writes = True  # printing happens in the processor's threads; requests only spool and record
 
     def __init__(self, spool_dir: Path, printers: Sequence[EmbeddedPrinter], *,
                  history_seconds: float = 86400, history_jobs: int = 1000, workers: int = 1,
