@@ -297,8 +297,7 @@ class EmbeddedSpooler(Backend):
     def create_job(self, printer: str, request: JobRequest) -> Job:
         """A new job, pending (or pending-held for a ``job-hold-until``) with job-incoming until closed."""
         with self._store.write() as db:
-            job_id = self._insert_job(db, printer, request, closed=False)
-            return db_.row_to_job(self._job_row(db, printer, job_id))
+            return db_.row_to_job(self._insert_job(db, printer, request, closed=False))
 
     def submit_job(self, printer: str, request: JobRequest, data: BinaryIO, document: Document) -> Job:
         """Spool the document first, then create the closed job with it in one transaction.
@@ -306,18 +305,20 @@ class EmbeddedSpooler(Backend):
         A document that does not fully arrive (the stream's exception is raised as it is) or a refusal
         leaves no job and no file; job-ids are only taken by jobs that exist, so they stay increasing.
         """
-        with self._store.read() as db:
-            self._check_accepting(db, printer)  # refuse before reading a document that cannot print
-            self._limits.check_job(db, request.owner)
-            self._limits.check_space(db, self._spool_dir)
+        # Refuse before reading a document that cannot print. No transaction: the write below checks again.
+        db = self._store.connection()
+        self._check_accepting(db, printer)
+        self._limits.check_job(db, request.owner)
+        self._limits.check_space(db, self._spool_dir)
         temp, size = self._receive(data)
         try:
             with self._store.write() as db:
                 self._limits.check_space(db, self._spool_dir, size)
-                job_id = self._insert_job(db, printer, request, closed=True, documents=1, octets=size)
+                row = self._insert_job(db, printer, request, closed=True, documents=1, octets=size)
+                job_id = row["job_id"]
                 db_.insert_document(db, job_id, 1, document.format, document.name, size, document.attributes)
                 self._keep(temp, job_id, 1)
-                job = db_.row_to_job(self._job_row(db, printer, job_id))
+                job = db_.row_to_job(row)
         except BaseException:
             self._spool.discard(temp)
             raise
@@ -529,7 +530,7 @@ class EmbeddedSpooler(Backend):
                 name=name, **_hold_state(attributes, False, True),
                 created=now, touched=now, origin_host=row["origin_host"], closed=1, documents=len(documents),
                 octets=row["octets"], priority=attributes.value("job-priority", DEFAULT_PRIORITY),
-                attributes=attributes)
+                attributes=attributes)["job_id"]
             for document, temp in zip(documents, temps, strict=True):
                 db_.insert_document(db, job_id, document["number"], document["format"], document["name"],
                                     document["octets"], loads_group(document["attributes"]))
@@ -773,23 +774,24 @@ class EmbeddedSpooler(Backend):
         return job
 
     def _insert_job(self, db: sqlite3.Connection, printer: str, request: JobRequest, *, closed: bool,
-                    **columns: object) -> int:
-        """Insert a new job for ``request`` with its subscriptions and job-created event; its job-id."""
+                    **columns: object) -> sqlite3.Row:
+        """Insert a new job for ``request`` with its subscriptions and job-created event; its row."""
         printer_row = self._check_accepting(db, printer)
         self._limits.check_job(db, request.owner)
         attributes = request.attributes  # stored as text at once: the request's group is not kept
         now = time.time()
         held_new = bool(printer_row["hold_new"]) and not _hold_requested(attributes)
-        job_id = db_.insert_job(
+        row = db_.insert_job(
             db, printer=printer, owner=request.owner, owner_authenticated=int(request.owner_authenticated),
             name=request.name, held_new=int(held_new), **_hold_state(attributes, held_new, closed),
             closed=int(closed), created=now, touched=now, origin_host=request.origin_host,
             priority=attributes.value("job-priority", DEFAULT_PRIORITY), attributes=attributes, **columns)
+        job_id: int = row["job_id"]
         for subscription in request.subscriptions:
             subscription.job_id = job_id
             events_.create(db, printer, subscription, now)
         events_.record(db, "job-created", printer, job_id, f"Job {job_id} created.", now)
-        return job_id
+        return row
 
     def _receive(self, data: BinaryIO) -> tuple[Path, int]:
         """Spool ``data`` into a temporary file (a spool write failure: :func:`_spool_failure`)."""

@@ -265,15 +265,16 @@ def printer_overrides(row: sqlite3.Row) -> AttributeGroup:
 
 # -- jobs
 
-def insert_job(db: sqlite3.Connection, **values: Any) -> int:
-    """Insert a job row (``reasons`` as a list, ``attributes`` as a group) and return its new job-id."""
+def insert_job(db: sqlite3.Connection, **values: Any) -> sqlite3.Row:
+    """Insert a job row (``reasons`` as a list, ``attributes`` as a group) and return it as inserted, with
+    its new job-id and the columns' defaults."""
     values = _encoded(values)
     names = sorted(values)
     columns = ", ".join(names)
     marks = ", ".join("?" for _ in names)
-    cursor = db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", [values[n] for n in names])
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row: sqlite3.Row = db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks}) RETURNING *",
+                                  [values[n] for n in names]).fetchone()
+    return row
 
 
 def job_row(db: sqlite3.Connection, job_id: int) -> sqlite3.Row | None:
