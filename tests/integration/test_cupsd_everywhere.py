@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 
 from harness import IppServer, PrivateCupsd, SampleDocuments
+from harness.processes import LOOPBACK
 from test_cups_clients import listed_jobs, output_of, wait_for
+
+from ipp_wsgi.codec import Message, decode, encode, operations
+from ipp_wsgi.codec import tags as t
 
 # What CUPS's filters may turn the PDF into, among the formats the default printer advertises.
 SIGNATURES = {b"%PDF-": "application/pdf", b"RaS2": "image/pwg-raster", b"UNIRAST": "image/urf",
@@ -16,6 +21,9 @@ def test_cupsd_everywhere_queue_prints_through_ipp_wsgi(
     cupsd: PrivateCupsd, ipp_server: IppServer, sample_documents: SampleDocuments
 ) -> None:
     cupsd.add_queue("q", f"ipp://127.0.0.1:{ipp_server.port}/ipp/print", model="everywhere")
+    # Under load cupsd has answered lpadmin before it had the queue's filters from the new PPD, and then
+    # refused the PDF (client-error-document-format-not-supported).
+    wait_for("cupsd's queue to take PDF", lambda: "application/pdf" in formats_of(cupsd, "q"))
     done = cupsd.run("lp", "-h", cupsd.server, "-d", "q", str(sample_documents.path("document-a4.pdf")))
     match = re.search(r"request id is q-(\d+)", done.stdout)
     assert match, done.stdout
@@ -35,3 +43,21 @@ def test_cupsd_everywhere_queue_prints_through_ipp_wsgi(
         assert b"%%EOF" in data[-1024:]
     if formats == ["image/pwg-raster"]:
         assert data[4:13] == b"PwgRaster" and len(data) > 1796  # one page header at least
+
+
+def formats_of(cupsd: PrivateCupsd, queue: str) -> list[str]:
+    """The document-format-supported values cupsd announces for *queue*."""
+    request = Message(operations.GET_PRINTER_ATTRIBUTES, 1, (2, 0))
+    request.operation.add("attributes-charset", "utf-8", tag=t.CHARSET)
+    request.operation.add("attributes-natural-language", "en", tag=t.NATURAL_LANGUAGE)
+    request.operation.add("printer-uri", f"ipp://localhost:{cupsd.port}/printers/{queue}", tag=t.URI)
+    request.operation.add("requested-attributes", "document-format-supported", tag=t.KEYWORD)
+    connection = http.client.HTTPConnection(LOOPBACK, cupsd.port, timeout=30)
+    try:
+        connection.request("POST", f"/printers/{queue}", encode(request), {"Content-Type": "application/ipp"})
+        answer = decode(connection.getresponse().read())
+    finally:
+        connection.close()
+    printer = answer.printer
+    attribute = printer.get("document-format-supported") if printer is not None else None
+    return [str(value) for value in attribute.values] if attribute is not None else []
