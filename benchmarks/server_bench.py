@@ -398,6 +398,19 @@ def measure(targets: list[Target], plan: Plan, work: Path, log: Callable[[str], 
     return results
 
 
+def file_create_us(directory: Path, files: int = 200) -> float:
+    """Microseconds to create an empty file in a new folder of *directory* (the files are left there: deleting
+    them would slow later creations). Every spooler creates a file per job; on ext4 without a journal a
+    creation skips every inode of its group freed in the last minutes, so right after another run removed
+    its files this can be ten times the usual figure, for whichever server's spool shares that group."""
+    probe = directory / "create-probe"
+    probe.mkdir()
+    start = time.perf_counter()
+    for index in range(files):
+        os.close(os.open(probe / str(index), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    return (time.perf_counter() - start) / files * 1e6
+
+
 def codec_figures() -> dict[str, Any]:
     """Run codec_bench.py and return the JSON it wrote."""
     before = set(RESULTS.glob("codec-*.json"))
@@ -451,6 +464,9 @@ def main() -> int:
     parser.add_argument("--worker-class", choices=["ipp", "gthread"], default="ipp",
                         help="ipp-wsgi serve --worker-class (default ipp)")
     parser.add_argument("--only", choices=["ipp-wsgi", "cupsd"], help="start and measure one server only")
+    parser.add_argument("--work-dir", type=Path, default=None, metavar="DIR",
+                        help="where the servers keep their spools (default: the system's temporary "
+                             "directory); /dev/shm leaves the file system's own costs out")
     args = parser.parse_args()
     plan = Plan.of(args)
 
@@ -458,9 +474,11 @@ def main() -> int:
         print(line, flush=True)
 
     started = time.time()
-    with tempfile.TemporaryDirectory(prefix="ipp-bench-") as tmp, ExitStack() as stack:
+    with tempfile.TemporaryDirectory(prefix="ipp-bench-", dir=args.work_dir) as tmp, ExitStack() as stack:
         work = Path(tmp)
         (work / "ours").mkdir()
+        create_us = file_create_us(work)
+        log(f"file creation in {work}: {create_us:.0f} us")
         targets = []
         if args.only != "cupsd":
             targets.append(start_ours(stack, work / "ours", args.workers, plan.history_jobs,
@@ -475,13 +493,15 @@ def main() -> int:
     log("codec benchmark ...")
     codec = codec_figures()
     report = {"python": platform.python_version(), "cores": os.cpu_count(), "plan": plan.__dict__,
-              "workers": args.workers, "seconds": time.time() - started, "servers": results, "codec": codec}
+              "workers": args.workers, "seconds": time.time() - started, "work_dir": str(args.work_dir or ""),
+              "file_create_us": create_us, "servers": results, "codec": codec}
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"server-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     if args.only is None:
         print(f"\n{os.cpu_count()} cores, gunicorn worker class {args.worker_class}, {args.workers} workers, "
-              f"{time.time() - started:.0f} s")
+              f"{time.time() - started:.0f} s, spools in {work.parent} "
+              f"(a file creation there: {create_us:.0f} us)")
         print("\n".join(table(results, codec)))
     print(f"written {out}")
     return 0
