@@ -40,7 +40,9 @@ restart of the server.
 
 Each worker process (default worker class "ipp") runs an asyncio event loop (uvloop when installed) with
 the httptools parser: cheap read-only requests (e.g. Get-Printer-Attributes) are answered in the loop,
-everything else (documents, jobs) in a pool of --threads threads, the document streamed to it. CUPS
+small requests that only spool and record (e.g. a Print-Job of up to 64 KiB to the embedded spooler) one
+after another on one thread of their own, everything else in a pool of --threads threads, the document
+streamed to it. CUPS
 clients keep their connection open between requests (Create-Job then Send-Document), wait for
 "100 Continue" (sent as soon as the headers are read) and stream documents chunked: a slow upload
 occupies one thread, not a whole worker. Measured on 2 cores (hello-world app, small POSTs), it answers
