@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
 import re
 
+from deploy_servers import ipp_request, post_ipp
 from harness import IppServer, PrivateCupsd, SampleDocuments
-from harness.processes import LOOPBACK
 from test_cups_clients import listed_jobs, output_of, wait_for
 
-from ipp_wsgi.codec import Message, decode, encode, operations
+from ipp_wsgi.codec import operations
 from ipp_wsgi.codec import tags as t
 
 # What CUPS's filters may turn the PDF into, among the formats the default printer advertises.
@@ -47,17 +46,9 @@ def test_cupsd_everywhere_queue_prints_through_ipp_wsgi(
 
 def formats_of(cupsd: PrivateCupsd, queue: str) -> list[str]:
     """The document-format-supported values cupsd announces for *queue*."""
-    request = Message(operations.GET_PRINTER_ATTRIBUTES, 1, (2, 0))
-    request.operation.add("attributes-charset", "utf-8", tag=t.CHARSET)
-    request.operation.add("attributes-natural-language", "en", tag=t.NATURAL_LANGUAGE)
-    request.operation.add("printer-uri", f"ipp://localhost:{cupsd.port}/printers/{queue}", tag=t.URI)
+    request = ipp_request(operations.GET_PRINTER_ATTRIBUTES, f"ipp://localhost:{cupsd.port}/printers/{queue}")
     request.operation.add("requested-attributes", "document-format-supported", tag=t.KEYWORD)
-    connection = http.client.HTTPConnection(LOOPBACK, cupsd.port, timeout=30)
-    try:
-        connection.request("POST", f"/printers/{queue}", encode(request), {"Content-Type": "application/ipp"})
-        answer = decode(connection.getresponse().read())
-    finally:
-        connection.close()
-    printer = answer.printer
+    answer = post_ipp(cupsd.port, f"/printers/{queue}", request, tls=False).ipp
+    printer = answer.printer if answer is not None else None
     attribute = printer.get("document-format-supported") if printer is not None else None
     return [str(value) for value in attribute.values] if attribute is not None else []
