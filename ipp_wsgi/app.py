@@ -76,6 +76,15 @@ def is_ipp_request(environ: WSGIEnvironment) -> bool:
     return media_type.lower() == IPP_MEDIA_TYPE
 
 
+def _whole_ipp_body(environ: WSGIEnvironment) -> bytes | None:
+    """The whole body of an IPP request a server passed in ``environ["ipp_wsgi.body"]`` (at least an IPP
+    header long); None when there is none, or the request is not IPP."""
+    body = environ.get(BODY_KEY)
+    if type(body) is not bytes or len(body) < _HEADER.size or not is_ipp_request(environ):
+        return None
+    return body
+
+
 def request_context(environ: WSGIEnvironment, max_document_bytes: int | None = None) -> RequestContext:
     """What the operation layer may know of the request: caller, addresses, the URI base it used, and the
     most document bytes it may send (after decompression)."""
@@ -148,10 +157,8 @@ class IppApplication:
         a thread: an IPP request, whole in ``environ["ipp_wsgi.body"]``, of a read-only operation that never
         waits (:data:`~ipp_wsgi.ops.registry.QUICK_OPERATIONS`) on a printer whose backend reads locally
         (a path naming no printer, such as ``/``, may concern any printer: then every backend must)."""
-        body = environ.get(BODY_KEY)
-        if type(body) is not bytes or len(body) < _HEADER.size or not is_ipp_request(environ):
-            return False
-        if int.from_bytes(body[2:4], "big") not in QUICK_OPERATIONS:
+        body = _whole_ipp_body(environ)
+        if body is None or int.from_bytes(body[2:4], "big") not in QUICK_OPERATIONS:
             return False
         return self._backend_is(environ, "local_reads")
 
@@ -162,10 +169,7 @@ class IppApplication:
         for a client or a peer: a server may run such requests one after another on one thread of their own,
         where they do not take turns for the GIL with each other at every file and database call as they
         would in a pool."""
-        body = environ.get(BODY_KEY)
-        if type(body) is not bytes or len(body) < _HEADER.size or not is_ipp_request(environ):
-            return False
-        return self._backend_is(environ, "local_writes")
+        return _whole_ipp_body(environ) is not None and self._backend_is(environ, "local_writes")
 
     def _backend_is(self, environ: WSGIEnvironment, flag: str) -> bool:
         """The backend ``flag`` of the request's printer (a path naming no printer, such as ``/``, may
