@@ -36,6 +36,11 @@ def environ(operation: int, path: str = "/ipp/print", content_type: str = IPP,
             **extra}
 
 
+def site(environ: Any, start_response: Any) -> list[bytes]:
+    """A site without quick_request or local_request (never called)."""
+    raise AssertionError("not called")
+
+
 @pytest.fixture
 def application(tmp_path: Path) -> Iterator[IppApplication]:
     app = IppApplication(load_config(spool_dir=tmp_path / "spool"))
@@ -86,17 +91,20 @@ def test_only_printers_whose_backend_reads_locally(mixed: IppApplication) -> Non
     assert not mixed.quick_request(environ(gpa, path="/"))
 
 
-def test_wrappers_pass_the_question_on(application: IppApplication) -> None:
-    def site(environ: Any, start_response: Any) -> list[bytes]:
-        raise AssertionError("not called")
-
-    gpa = environ(operations.GET_PRINTER_ATTRIBUTES)
-    assert ProxyUser(application, "X-Remote-User").quick_request(gpa)
-    assert not ProxyUser(site, "X-Remote-User").quick_request(gpa)  # a site without quick_request
+@pytest.mark.parametrize(("question", "operation"), [("quick_request", operations.GET_PRINTER_ATTRIBUTES),
+                                                   ("local_request", operations.PRINT_JOB)])
+def test_wrappers_pass_the_question_on(application: IppApplication, question: str, operation: int) -> None:
+    request = environ(operation)
+    assert getattr(ProxyUser(application, "X-Remote-User"), question)(request)
+    assert not getattr(ProxyUser(site, "X-Remote-User"), question)(request)  # a site without the method
     middleware = IppMiddleware(site, ipp_app=application)
-    assert middleware.quick_request(gpa)
-    assert not middleware.quick_request({**gpa, "PATH_INFO": "/blog"})  # the site's requests never are
-    assert not middleware.quick_request(environ(operations.PRINT_JOB))
+    assert getattr(middleware, question)(request)
+    # The site's requests never are.
+    assert not getattr(middleware, question)({**request, "PATH_INFO": "/blog"})
+
+
+def test_the_middleware_passes_the_applications_no_on(application: IppApplication) -> None:
+    assert not IppMiddleware(site, ipp_app=application).quick_request(environ(operations.PRINT_JOB))
 
 
 @pytest.mark.parametrize("operation", [operations.PRINT_JOB, operations.CREATE_JOB, operations.SEND_DOCUMENT,
@@ -117,15 +125,3 @@ def test_a_local_request_is_whole_in_memory_ipp_to_a_local_backend(mixed: IppApp
     # The lp backend runs commands: its requests, and those that may concern it ("/"), go to the pool.
     assert not mixed.local_request({**request, "PATH_INFO": "/ipp/remote"})
     assert not mixed.local_request({**request, "PATH_INFO": "/"})
-
-
-def test_wrappers_pass_the_local_question_on(application: IppApplication) -> None:
-    def site(environ: Any, start_response: Any) -> list[bytes]:
-        raise AssertionError("not called")
-
-    print_job = environ(operations.PRINT_JOB)
-    assert ProxyUser(application, "X-Remote-User").local_request(print_job)
-    assert not ProxyUser(site, "X-Remote-User").local_request(print_job)
-    middleware = IppMiddleware(site, ipp_app=application)
-    assert middleware.local_request(print_job)
-    assert not middleware.local_request({**print_job, "PATH_INFO": "/blog"})
