@@ -91,6 +91,7 @@ def test_is_ipp_path(middleware: IppMiddleware, path: str, expected: bool) -> No
 
 
 # -- the example site (deploy/middleware) with and without the middleware ---------------------------
+# (tests/integration/test_middleware_site.py sends the same requests to it under gunicorn)
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "deploy" / "middleware"
 SITE_REQUESTS = [
     ("GET", "/", None, None),
@@ -99,6 +100,7 @@ SITE_REQUESTS = [
     ("GET", "/ipp/print", None, None),
     ("GET", "/missing", None, None),
     ("PUT", "/echo", None, None),
+    ("DELETE", "/echo", None, None),
     ("POST", "/echo", b"a=1&b=2", "application/x-www-form-urlencoded"),
     ("POST", "/echo", b"\x02\x00\x00\x0b\x00\x00\x00\x01\x03", IPP),
     ("POST", "/ipp/print", b"not ipp", "text/plain"),

@@ -10,23 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from deploy_servers import DEPLOY, Deployment, check_chunked_print_job, running
+from deploy_servers import Deployment, check_chunked_print_job, running
 from harness import Ipptool, ManagedProcess, SampleDocuments, free_port
 from harness.ipptool import assert_ipptool_passed
 from harness.processes import LOOPBACK
-
-EXAMPLE_DIR = DEPLOY / "middleware"
-SITE_REQUESTS = [
-    ("GET", "/", None, None),
-    ("HEAD", "/", None, None),
-    ("GET", "/hello/bob?x=1", None, None),
-    ("GET", "/ipp/print", None, None),
-    ("GET", "/missing", None, None),
-    ("DELETE", "/echo", None, None),
-    ("POST", "/echo", b"a=1&b=2", "application/x-www-form-urlencoded"),
-    ("POST", "/echo", b"\x02\x00\x00\x0b\x00\x00\x00\x01\x03", "application/ipp"),
-    ("POST", "/ipp/print", b"not ipp", "text/plain"),
-]
+from test_middleware import EXAMPLE_DIR, SITE_REQUESTS
 
 
 def start_example(root: Path, app: str) -> Deployment:
