@@ -75,6 +75,16 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+def processes_with_argument(argument: str) -> int:
+    """How many processes have *argument* as one of their command-line arguments (from /proc)."""
+    needle = argument.encode()
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            count += needle in cmdline.read_bytes().split(b"\0")
+    return count
+
+
 class ManagedProcess:
     """One long-running program with its output in *log*, stopped by PID (process group)."""
 

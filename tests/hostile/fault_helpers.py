@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import IppServer
-from harness.processes import LOOPBACK, group_members
+from harness.processes import LOOPBACK, group_members, processes_with_argument
 from hostile_helpers import ANSWER_LIMITS, ipp_request
 
 from ipp_wsgi.backends.base import JOB_COMPLETED, TERMINAL_JOB_STATES
@@ -87,12 +87,7 @@ class SlowPrinter:
 
     def commands_running(self) -> int:
         """How many of this printer's commands run now (from /proc)."""
-        needle = str(self.out).encode()
-        count = 0
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            with contextlib.suppress(OSError):
-                count += needle in cmdline.read_bytes().split(b"\0")
-        return count
+        return processes_with_argument(str(self.out))
 
 
 class IppConnection:

@@ -37,7 +37,7 @@ from fault_helpers import (
     wait_for,
 )
 from harness import IppServer
-from harness.processes import LOOPBACK, free_port
+from harness.processes import LOOPBACK, free_port, processes_with_argument
 from harness.tools import require_root
 from hostile_helpers import ipp_request
 
@@ -362,14 +362,5 @@ def test_hanging_command_aborts_the_job(ipp_server_factory: ServerFactory, tmp_p
     job = aborted_with_reason(server, job_id)
     assert "did not finish within 1 s" in job.message, job
     # The command was killed with its process group, not left running.
-    assert commands_running(HANGING_COMMAND) == 0
+    assert processes_with_argument(HANGING_COMMAND) == 0  # the script is sh -c's argument
     check_spare_prints(server, tmp_path)
-
-
-def commands_running(script: str) -> int:
-    """How many processes run ``sh -c script`` now (from /proc)."""
-    count = 0
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):
-            count += script.encode() in cmdline.read_bytes().split(b"\0")
-    return count

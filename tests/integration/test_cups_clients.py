@@ -7,7 +7,6 @@ They expect a CUPS *server*: they POST to ``/`` (Cancel-Jobs to ``/admin/``), na
 
 from __future__ import annotations
 
-import contextlib
 import re
 import socket
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from harness import IppServer, require_tool
+from harness.processes import processes_with_argument
 from test_app import ipp_request
 
 from ipp_wsgi.codec import encode, operations
@@ -52,12 +52,7 @@ class GatedPrinter:
 
     def commands_running(self) -> int:
         """How many of this printer's commands are running (from /proc)."""
-        needle = str(self.gate).encode()
-        count = 0
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            with contextlib.suppress(OSError):
-                count += needle in cmdline.read_bytes().split(b"\0")
-        return count
+        return processes_with_argument(str(self.gate))
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
