@@ -12,15 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
-SUITE = ROOT / "tests" / "hostile" / "test_load.py"
+from long_profile import read_summary, run_suite, summary_path, write_summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,19 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args(argv)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    summary = RESULTS / f"load-{stamp}.json"
-    env = {**os.environ, "IPP_WSGI_LOAD_SECONDS": str(args.seconds),
-           "IPP_WSGI_LOAD_CLIENTS": str(args.clients), "IPP_WSGI_LOAD_SUMMARY": str(summary)}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(SUITE), *args.pytest_args]
-    result = subprocess.run(command, cwd=ROOT, env=env, check=False)
-    figures = json.loads(summary.read_text()) if summary.exists() else {}
-    figures["pytest_status"] = result.returncode
-    summary.write_text(json.dumps(figures, indent=2))
+    summary = summary_path("load")
+    status, _ = run_suite("test_load.py", {"IPP_WSGI_LOAD_SECONDS": str(args.seconds),
+                                           "IPP_WSGI_LOAD_CLIENTS": str(args.clients),
+                                           "IPP_WSGI_LOAD_SUMMARY": str(summary)}, args.pytest_args)
+    figures = read_summary(summary, {})
+    figures["pytest_status"] = status
     print(f"\nload long profile: {json.dumps(figures)}")
-    print(f"written to {summary}")
-    return result.returncode
+    write_summary(summary, figures)
+    return status
 
 
 if __name__ == "__main__":
