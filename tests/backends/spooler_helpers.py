@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
+
+from harness import wait_for
 
 from ipp_wsgi.backends.base import Document, Job, JobRequest
 from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
@@ -32,7 +33,4 @@ def submit(spooler: EmbeddedSpooler, *documents: bytes, printer: str = "print", 
 
 def wait_until(condition: Callable[[], bool]) -> None:
     """Poll ``condition`` until true; fail after a generous deadline (this is no timing assertion)."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, "condition never became true"
-        time.sleep(0.02)
+    wait_for("the condition", condition, DEADLINE_SECONDS, interval=0.02)

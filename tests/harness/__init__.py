@@ -8,7 +8,8 @@ Fixtures live in ``tests/conftest.py``; this package holds the machinery they us
 - :mod:`.ipptool`: running ``ipptool -t`` and asserting on its verdicts;
 - :mod:`.documents`: sample documents made with ghostscript and the ipptool suite directory;
 - :mod:`.cupsd`: a private cupsd; :mod:`.avahi`: private dbus + avahi and ippeveprinter;
-- :mod:`.logs`: server logs attached to failing tests.
+- :mod:`.logs`: server logs attached to failing tests;
+- :mod:`.waiting`: ``wait_for``, polling until something holds.
 """
 
 from .avahi import Ippeveprinter, PrivateDnssd
@@ -19,6 +20,7 @@ from .logs import attach_log
 from .processes import ManagedProcess, ServerStartError, free_port
 from .servers import IppServer
 from .tools import in_ci, require, require_tool
+from .waiting import wait_for
 
 __all__ = [
     "IppServer",
@@ -40,4 +42,5 @@ __all__ = [
     "parse_transcript",
     "require",
     "require_tool",
+    "wait_for",
 ]

@@ -14,14 +14,14 @@ import http.client
 import json
 import os
 import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import IppServer
+from harness import IppServer, wait_for
 from harness.processes import LOOPBACK, group_members, processes_with_argument
+from harness.waiting import WAIT_SECONDS
 from hostile_helpers import ANSWER_LIMITS, ipp_request
 
 from ipp_wsgi.backends.base import JOB_COMPLETED, TERMINAL_JOB_STATES
@@ -29,7 +29,6 @@ from ipp_wsgi.codec import Message, decode, encode, operations, status, tags
 
 USER = "faults"
 PRINT_PATH = "/ipp/print"
-WAIT_SECONDS = 60.0
 HTTP_TIMEOUT = 60.0
 
 # A printer whose command waits STEPS tenths of a second, then copies the document to OUT/<job-id>
@@ -59,14 +58,6 @@ def sha256(data: bytes) -> str:
 def random_document(size: int) -> bytes:
     """``size`` random bytes (so no two documents of a test are alike)."""
     return os.urandom(size)
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
-    """Poll ``check`` until it holds; AssertionError naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 class SlowPrinter:

@@ -34,9 +34,8 @@ from fault_helpers import (
     request,
     sha256,
     wait_ended,
-    wait_for,
 )
-from harness import IppServer
+from harness import IppServer, wait_for
 from harness.processes import LOOPBACK, free_port, processes_with_argument
 from harness.tools import require_root
 from hostile_helpers import ipp_request

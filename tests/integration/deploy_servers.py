@@ -35,6 +35,7 @@ from harness import (
     free_port,
     require,
     require_tool,
+    wait_for,
 )
 from harness.processes import LOOPBACK
 
@@ -326,7 +327,7 @@ def start_gunicorn(root: Path, credentials: Credentials | None, *,
     process = gunicorn_process(deployment, log, env, activate_socket)
     deployment.start(process, deployment.port)
     if activate_socket:  # the port answers before gunicorn runs: wait for its worker
-        wait_for(lambda: "Booting worker" in log.read_text(errors="replace"), "gunicorn worker")
+        wait_for("gunicorn worker", lambda: "Booting worker" in log.read_text(errors="replace"), timeout=30)
     return deployment
 
 
@@ -373,15 +374,6 @@ def start_nginx(root: Path, credentials: Credentials) -> Deployment:
                               "-g", "daemon off;"], root / "nginx.out")
     deployment.start(process, deployment.tls_port)
     return deployment
-
-
-def wait_for(ready: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Poll ``ready`` until it is true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not ready after {timeout}s")
-        time.sleep(0.1)
 
 
 ADMIN_TEST = """{
@@ -572,7 +564,7 @@ def check_chunked_print_job(deployment: Deployment, ipptool: Ipptool, document: 
     def printed_it() -> bool:
         return any(path.read_bytes() == expected for path in outputs() - before)
 
-    wait_for(printed_it, f"a printed copy of {document.name}", JOB_TIMEOUT)
+    wait_for(f"a printed copy of {document.name}", printed_it, JOB_TIMEOUT)
 
 
 def check_lp_over_tls(deployment: Deployment, document: Path, home: Path) -> None:

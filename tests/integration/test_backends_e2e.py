@@ -8,13 +8,12 @@ import io
 import os
 import re
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from cups_queues import Queues, raw_queues
-from harness import IppServer, Ipptool, PrivateCupsd
+from harness import IppServer, Ipptool, PrivateCupsd, wait_for
 from harness.ipptool import assert_ipptool_passed
 
 from ipp_wsgi.backends import BackendError, Document, JobRequest
@@ -27,9 +26,6 @@ pytestmark = pytest.mark.integration
 MODEL = "drv:///sample.drv/generic.ppd"
 """Generic PostScript: with a driver CUPS describes media, sides, ... as IPP Everywhere clients expect
 (a raw queue has no media-col-default, say); ``lp -o raw`` still sends the bytes unchanged."""
-
-WAIT_SECONDS = 60.0
-"""How long a job may take to reach the device (a bound, never an assertion on speed)."""
 
 
 @pytest.fixture
@@ -61,13 +57,6 @@ def _lp(server: IppServer, *args: str, data: bytes | None = None) -> str:
     return output
 
 
-def _wait(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 def _cups_jobs(cupsd: PrivateCupsd, which: str = "not-completed") -> str:
     return cupsd.run("lpstat", "-h", cupsd.server, "-l", "-W", which, "-o", "print").stdout
 
@@ -95,7 +84,8 @@ def test_lp_through_ipp_wsgi_reaches_the_cups_device(front: IppServer, queues: Q
     data = os.urandom(200_000)
     output = _lp(front, "lp", "-d", "print", "-o", "raw", "-", data=data)
     assert re.search(r"request id is print-\d+", output), output
-    _wait(lambda: queues.recorders["print"].received == [data])
+    wait_for("the queue's device to receive the document",
+             lambda: queues.recorders["print"].received == [data], interval=0.2)
 
 
 def test_hold_release_cancel_through_ipp_wsgi_are_seen_by_cups(front: IppServer, queues: Queues) -> None:
@@ -131,8 +121,10 @@ def test_lp_backend_streams_into_lp_and_the_bytes_reach_the_device(lp_backend: L
     request = JobRequest(owner="alice", name="report")
     job = lp_backend.submit_job("print", request, io.BytesIO(data), Document())
     assert (job.printer, job.owner, job.name) == ("print", "alice", "report")
-    _wait(lambda: queues.recorders["print"].received == [data])
-    _wait(lambda: lp_backend.get_job(None, job.job_id).state == JOB_COMPLETED)
+    wait_for("the queue's device to receive the document",
+             lambda: queues.recorders["print"].received == [data], interval=0.2)
+    wait_for("the job to complete", lambda: lp_backend.get_job(None, job.job_id).state == JOB_COMPLETED,
+             interval=0.2)
     assert [j.job_id for j in lp_backend.jobs("print", "completed")] == [job.job_id]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from cups_queues import Queues, raw_queues
 from harness import PrivateCupsd
+from harness.waiting import WAIT_SECONDS
 
 from ipp_wsgi.backends import BackendError, Document, Job, JobRequest
 from ipp_wsgi.backends.base import (
@@ -26,9 +27,6 @@ from ipp_wsgi.backends.base import (
 from ipp_wsgi.backends.cups import CupsBackend
 from ipp_wsgi.backends.cups.transport import CHUNK_SIZE, CupsClient, CupsServer
 from ipp_wsgi.codec import AttributeGroup, operations, status, tags
-
-WAIT_SECONDS = 60.0
-"""How long a job may take to print before the test gives up (a bound, never an assertion on speed)."""
 
 
 @pytest.fixture

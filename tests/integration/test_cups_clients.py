@@ -10,18 +10,16 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness import IppServer, require_tool
+from harness import IppServer, require_tool, wait_for
 from harness.processes import processes_with_argument
+from harness.waiting import WAIT_SECONDS
 from test_app import ipp_request
 
 from ipp_wsgi.codec import encode, operations
-
-WAIT_SECONDS = 60.0
 
 # A printer whose jobs stay "processing" until the gate file exists, then copy the document to
 # OUT/<job-id>. The loop ends when its server process is gone (kill -9), so no orphan prints later.
@@ -53,15 +51,6 @@ class GatedPrinter:
     def commands_running(self) -> int:
         """How many of this printer's commands are running (from /proc)."""
         return processes_with_argument(str(self.gate))
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
-    """Poll ``check`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def cups(server: IppServer, tool: str, *args: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from deploy_servers import ipp_request, post_ipp
-from harness import IppServer, PrivateCupsd, SampleDocuments
-from test_cups_clients import listed_jobs, output_of, wait_for
+from harness import IppServer, PrivateCupsd, SampleDocuments, wait_for
+from test_cups_clients import listed_jobs, output_of
 
 from ipp_wsgi.codec import operations
 from ipp_wsgi.codec import tags as t

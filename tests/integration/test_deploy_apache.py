@@ -35,9 +35,8 @@ from deploy_servers import (
     start_apache,
     start_apache_site,
     system_venv_fixture,  # noqa: F401 (fixture "system_venv")
-    wait_for,
 )
-from harness import Ipptool, SampleDocuments
+from harness import Ipptool, SampleDocuments, wait_for
 from harness.ipptool import assert_ipptool_passed
 from harness.processes import LOOPBACK, group_members
 from test_streaming import DOCUMENT_BYTES, MAX_GROWTH_BYTES, PeakRss, file_sha256, hashed_blocks
@@ -146,7 +145,7 @@ def test_big_chunked_print_job_streams_with_flat_memory(apache: Deployment) -> N
             found = sorted(apache.output_dir.glob(f"{job_id}-1.*"))
             return bool(found) and found[0].stat().st_size == DOCUMENT_BYTES
 
-        wait_for(printed_whole, f"job {job_id} printed whole", timeout=300)
+        wait_for(f"job {job_id} printed whole", printed_whole, timeout=300)
     finally:
         sampler.done.set()
         sampler.join()

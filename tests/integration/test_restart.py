@@ -6,9 +6,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import IppServer
+from harness import IppServer, wait_for
 from harness.processes import group_members
-from test_cups_clients import GatedPrinter, listed_jobs, lp, wait_for
+from test_cups_clients import GatedPrinter, listed_jobs, lp
 
 
 def test_accepted_jobs_survive_kill_9(ipp_server_factory: Callable[..., IppServer], tmp_path: Path) -> None:

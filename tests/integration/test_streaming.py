@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import IppServer
+from harness import IppServer, wait_for
 from harness.processes import group_members
 from test_app import ipp_request
-from test_cups_clients import output_of, wait_for
+from test_cups_clients import output_of
 
 from ipp_wsgi.codec import decode, encode, operations, status
 
