@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import webtest
+from harness.spool import kept_documents
 from werkzeug.middleware.lint import LintMiddleware
 
 from ipp_wsgi import app as app_module
@@ -332,7 +333,7 @@ def test_document_limit_counts_decompressed_bytes(config: Config, compression: s
         application.close()
     assert answer.code == status.CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE
     assert jobs.code == status.SUCCESSFUL_OK and jobs.groups_of(tags.JOB_ATTRIBUTES) == []
-    assert not list(config.spool_dir.glob("docs/*")) and not list(config.spool_dir.glob("tmp/*"))
+    assert not kept_documents(config.spool_dir) and not list(config.spool_dir.glob("tmp/*"))
 
 
 def test_printer_icons_uri_serves_a_png(client: webtest.TestApp) -> None:

@@ -26,7 +26,7 @@ from ipp_wsgi.backends.base import (
     JobRequest,
 )
 from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
-from ipp_wsgi.backends.embedded.spool import pid_alive
+from ipp_wsgi.backends.embedded.spool import INLINE_BYTES, pid_alive
 
 FORK = multiprocessing.get_context("fork")
 
@@ -192,20 +192,22 @@ def blocking_printer(outdir: Path) -> EmbeddedPrinter:
 
 
 class Stalling(io.RawIOBase):
-    """Some bytes, then a signal to the parent and a read that never returns (a stalled upload)."""
+    """More bytes than a document kept in the database may have, then a signal to the parent and a read that
+    never returns (a stalled upload, which has a temporary file by then)."""
 
     def __init__(self, ready: Connection) -> None:
         self.ready = ready
-        self.sent = False
+        self.left = INLINE_BYTES + 1000
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        if not self.sent:
-            self.sent = True
-            buffer[:1000] = b"h" * 1000
-            return 1000
+        if self.left:
+            count = min(self.left, len(buffer))
+            buffer[:count] = b"h" * count
+            self.left -= count
+            return count
         self.ready.send("stalled")
         threading.Event().wait()
         return 0

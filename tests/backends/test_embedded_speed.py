@@ -15,6 +15,7 @@ from spooler_helpers import make_printer, submit
 from ipp_wsgi.backends.base import PRINTER_IDLE, PRINTER_STOPPED
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.backends.embedded import outputs as outputs_module
+from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
 from ipp_wsgi.codec import AttributeGroup, tags
 
 
@@ -70,10 +71,11 @@ def test_status_is_right_in_every_thread(spooler: EmbeddedSpooler, other: Embedd
 
 def test_directory_output_is_a_hard_link_to_the_spooled_document(spooler: EmbeddedSpooler,
                                                                  spool_dir: Path) -> None:
-    job = submit(spooler, b"linked, not copied")
+    data = os.urandom(INLINE_BYTES + 1)  # a spool file, not a document kept in the database
+    job = submit(spooler, data)
     spooler.process_pending()
     (output,) = (spool_dir / "output" / "print").iterdir()
-    assert output.read_bytes() == b"linked, not copied"
+    assert output.read_bytes() == data
     assert output.stat().st_ino == (spool_dir / "docs" / f"{job.job_id}-1").stat().st_ino
 
 

@@ -210,8 +210,9 @@ def test_write_back_of_a_large_document_starts_while_it_arrives(tmp_path: Path,
     monkeypatch.setattr(spool_module, "WRITE_BACK_BYTES", 1 << 20)
     monkeypatch.setattr(spool_module.os, "posix_fadvise", fadvise)
     data = os.urandom(3 * (1 << 20) + 12345)
-    path, size = Spool(tmp_path).receive(io.BytesIO(data))
-    assert (size, path.read_bytes()) == (len(data), data)
+    received = Spool(tmp_path).receive(io.BytesIO(data))
+    assert received.path is not None and received.data is None
+    assert (received.size, received.path.read_bytes()) == (len(data), data)
     assert advised and advised[0][0] == 0
     assert [start for start, _ in advised] == [0, *(start + length for start, length in advised[:-1])]
     assert advised[-1][0] + advised[-1][1] <= len(data)

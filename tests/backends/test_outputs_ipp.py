@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from harness import Ippeveprinter
+from harness.spool import kept_documents
 from recording_listener import free_port
 from spooler_helpers import make_printer, submit, wait_until
 from werkzeug.serving import make_server
@@ -162,7 +163,7 @@ def test_unreachable_printer_is_retried_then_aborted(spool_dir: Path) -> None:
         spooler.process_pending()
         ended = spooler.get_job(None, job.job_id)
         assert ended.state == JOB_ABORTED and "after 2 attempts" in ended.state_message
-        assert (spool_dir / "docs" / f"{job.job_id}-1").read_bytes() == DOCUMENT
+        assert kept_documents(spool_dir)[f"{job.job_id}-1"] == DOCUMENT
     finally:
         spooler.close()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from harness.spool import kept_documents
 from recording_listener import Handler, Listener, free_port
 from spooler_helpers import make_printer, submit, wait_until
 
@@ -125,7 +126,7 @@ def test_queue_that_refuses_the_job_is_retried_then_aborted(spool_dir: Path) -> 
             assert ended.state == JOB_ABORTED
             assert "refused the receive job: it answered 1" in ended.state_message
             assert peer.connections == 3
-            assert (spool_dir / "docs" / f"{job.job_id}-1").read_bytes() == DOCUMENT
+            assert kept_documents(spool_dir)[f"{job.job_id}-1"] == DOCUMENT
         finally:
             spooler.close()
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from harness.spool import kept_documents
 from recording_listener import (
     Listener,
     first_then,
@@ -43,7 +44,7 @@ def device_of(spool_dir: Path) -> tuple[list[str], str]:
 
 
 def spooled(spool_dir: Path, job_id: int) -> bytes:
-    return (spool_dir / "docs" / f"{job_id}-1").read_bytes()
+    return kept_documents(spool_dir)[f"{job_id}-1"]
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 import webtest
+from harness.spool import kept_documents
 from hostile_helpers import (
     ADMIN,
     FUZZ_COUNTS,
@@ -324,4 +325,4 @@ def test_document_limit_applies_after_decompression(tmp_path: Path) -> None:
     finally:
         application.close()
     assert answer.code == status.CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE
-    assert not list(config.spool_dir.glob("docs/*"))
+    assert not kept_documents(config.spool_dir)

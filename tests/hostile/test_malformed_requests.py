@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import webtest
+from harness.spool import kept_documents
 from hostile_helpers import (
     ADMIN,
     HOST,
@@ -191,7 +192,7 @@ def test_named_malformed_request(client: webtest.TestApp, case: Named) -> None:
     if answer.code >= 0x0400:
         assert answer.operation.value("status-message"), "an error says why"
         assert _job_ids(client, "not-completed") == [], "a refused request leaves no job to print"
-        assert not list(application_spool(client).glob("docs/*")), "nor a spooled document"
+        assert not kept_documents(application_spool(client)), "nor a spooled document"
 
 
 def application_spool(client: webtest.TestApp) -> Path:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 Report = Callable[[Sequence[str], str], None]
 """``report(printer_state_reasons, message)``: what the device is doing now (``[]``: nothing to report)."""
@@ -32,15 +34,28 @@ class DeliveryStopped(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One document to deliver: whose, which, in what format, from which spool file."""
+    """One document to deliver: whose, which, in what format, and its bytes: ``source``, the spool file, or
+    the bytes themselves for a small document kept in the database."""
 
     job_id: int
     number: int
     format: str
-    source: Path
+    source: Path | bytes
     owner: str = ""
     job_name: str = ""
     document_name: str = ""
+
+    def open(self) -> BinaryIO:
+        """The document's bytes, to read."""
+        if isinstance(self.source, bytes):
+            return io.BytesIO(self.source)
+        return open(self.source, "rb")
+
+    def size(self) -> int:
+        """The document's length in bytes."""
+        if isinstance(self.source, bytes):
+            return len(self.source)
+        return self.source.stat().st_size
 
 
 @dataclass(frozen=True, slots=True)

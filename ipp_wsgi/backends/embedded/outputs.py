@@ -74,7 +74,8 @@ def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool])
     has fsync'd ``output_dir`` (the processor does so once for a batch of jobs).
 
     The spool file is never changed once kept, so on the same file system the output is a hard link to
-    it (no copy; the spool file was fsync'd when received); elsewhere it is copied (and fsync'd).
+    it (no copy; the spool file was fsync'd when received); elsewhere, or for a document kept in the
+    database, it is copied (and fsync'd).
     """
     try:
         if not output_dir.is_dir():  # a stat, not a failing mkdir, for every document
@@ -83,10 +84,8 @@ def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool])
             raise DeliveryStopped
         temp = output_dir / f".incoming-{secrets.token_hex(8)}"
         try:
-            try:
-                os.link(item.source, temp)
-            except OSError:  # another file system, or one without hard links
-                _copy(item.source, temp, stopped)
+            if not _linked(item, temp):
+                _copy(item, temp, stopped)
             os.replace(temp, output_dir / output_name(item))
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -96,9 +95,21 @@ def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool])
         raise DeliveryError(f"cannot write output: {exc.strerror or exc}") from exc
 
 
-def _copy(source: Path, target: Path, stopped: Callable[[], bool]) -> None:
-    """Copy ``source`` to the new file ``target`` and fsync it (DeliveryStopped when cancelled)."""
-    with open(target, "xb") as out, open(source, "rb") as src:
+def _linked(item: Delivery, target: Path) -> bool:
+    """Make ``target`` a hard link to the document's spool file; False when it has none (a document kept in
+    the database) or the link fails (another file system, or one without hard links)."""
+    if isinstance(item.source, bytes):
+        return False
+    try:
+        os.link(item.source, target)
+    except OSError:
+        return False
+    return True
+
+
+def _copy(item: Delivery, target: Path, stopped: Callable[[], bool]) -> None:
+    """Copy the document to the new file ``target`` and fsync it (DeliveryStopped when cancelled)."""
+    with open(target, "xb") as out, item.open() as src:
         while chunk := src.read(CHUNK_SIZE):
             if stopped():
                 raise DeliveryStopped
@@ -115,7 +126,7 @@ def _to_command(printer: EmbeddedPrinter, item: Delivery, stopped: Callable[[], 
         "IPP_DOCUMENT_NUMBER": str(item.number),
         "IPP_DOCUMENT_FORMAT": item.format.replace("\0", ""),
     })
-    with tempfile.TemporaryFile() as errors, open(item.source, "rb") as src:
+    with tempfile.TemporaryFile() as errors, item.open() as src:
         try:
             proc = subprocess.Popen(printer.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                     stderr=errors, env=env, close_fds=True, start_new_session=True)

@@ -106,7 +106,7 @@ class IppDevice:
         yield header
         if document is None:
             return
-        with open(document.source, "rb") as src:
+        with document.open() as src:
             while chunk := src.read(CHUNK_SIZE):
                 self.progress.check()
                 yield chunk

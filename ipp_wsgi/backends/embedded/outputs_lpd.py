@@ -12,7 +12,7 @@ import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from ipp_wsgi.backends.embedded.delivery import Delivery, DeliveryError, Progress
-from ipp_wsgi.backends.embedded.outputs_net import connected, host_port, send_file
+from ipp_wsgi.backends.embedded.outputs_net import connected, host_port, send_document
 from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
 
 DEFAULT_PORT = 515
@@ -32,14 +32,14 @@ def to_lpd(printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> None
     origin = lpd_field(socket.gethostname(), _HOST_MAX) or "localhost"
     data_name = f"dfA{number:03d}{origin}"
     control = control_file(item, origin, data_name).encode("ascii")
-    size = item.source.stat().st_size
+    size = item.size()
     with connected(host, port, printer.device_timeout, progress) as sock:
         _command(sock, f"{RECEIVE_JOB:c}{queue}\n", "receive job")
         _command(sock, f"{RECEIVE_CONTROL_FILE:c}{len(control)} cfA{number:03d}{origin}\n", "control file")
         sock.sendall(control + b"\0")
         _ack(sock, "control file")
         _command(sock, f"{RECEIVE_DATA_FILE:c}{size} {data_name}\n", "data file")
-        if send_file(sock, item.source, progress) != size:
+        if send_document(sock, item, progress) != size:
             raise DeliveryError("the spool file changed while it was sent")
         sock.sendall(b"\0")
         _ack(sock, "data file")

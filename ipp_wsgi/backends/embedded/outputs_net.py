@@ -5,10 +5,9 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from ipp_wsgi.backends.embedded.delivery import DeliveryError, Progress
+from ipp_wsgi.backends.embedded.delivery import Delivery, DeliveryError, Progress
 from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
 
 CONNECTING = "connecting-to-device"
@@ -49,10 +48,10 @@ def connected(host: str, port: int, timeout: float, progress: Progress) -> Itera
         raise network_error(f"connection to {where} failed", exc) from exc
 
 
-def send_file(sock: socket.socket, path: Path, progress: Progress) -> int:
-    """Send the file at ``path`` in chunks, checking for cancellation between them; the bytes sent."""
+def send_document(sock: socket.socket, item: Delivery, progress: Progress) -> int:
+    """Send the document in chunks, checking for cancellation between them; the bytes sent."""
     sent = 0
-    with open(path, "rb") as src:
+    with item.open() as src:
         while chunk := src.read(CHUNK_SIZE):
             progress.check()
             sock.sendall(chunk)

@@ -6,7 +6,7 @@ import contextlib
 import socket
 
 from ipp_wsgi.backends.embedded.delivery import Delivery, Progress
-from ipp_wsgi.backends.embedded.outputs_net import connected, host_port, send_file
+from ipp_wsgi.backends.embedded.outputs_net import connected, host_port, send_document
 from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
 
 DEFAULT_PORT = 9100
@@ -22,7 +22,7 @@ def to_socket(printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> N
     """
     host, port = host_port(printer.device_uri, DEFAULT_PORT)
     with connected(host, port, printer.device_timeout, progress) as sock:
-        send_file(sock, item.source, progress)
+        send_document(sock, item, progress)
         sock.shutdown(socket.SHUT_WR)
         with contextlib.suppress(TimeoutError):
             while sock.recv(_BACK_CHANNEL_CHUNK):

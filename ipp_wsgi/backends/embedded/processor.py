@@ -156,7 +156,8 @@ class Processor:
 
     def _claim(self) -> list[tuple[sqlite3.Row, list[sqlite3.Row]]]:
         """Take the next ready job, with the ready jobs after it up to :data:`BATCH_JOBS` when its printer
-        writes to a directory (one transaction): each job's row, as claimed, and its document rows."""
+        writes to a directory (one transaction): each job's row, as claimed, and its document rows with their
+        ``data`` (at most :data:`BATCH_JOBS` times :data:`.spool.INLINE_BYTES` in memory)."""
         now = time.time()
         with self._store.write() as db:
             rows = _ready(db, list(self._printers), BATCH_JOBS)
@@ -175,7 +176,7 @@ class Processor:
                                lease=now + LEASE_SECONDS)
                 job = db_.job_row(db, job_id)
                 assert job is not None
-                claimed.append((job, db_.document_rows(db, job_id)))
+                claimed.append((job, db_.document_rows(db, job_id, with_data=True)))
             db_.update_printer(db, printer, state_change=now)
             return claimed
 
@@ -203,11 +204,12 @@ class Processor:
         if doc["canceled"]:  # by Cancel-Document before the claim
             return True
         progress = Progress(self._stop_check(job_id, number, claimed_at), report)
-        item = Delivery(job_id, number, doc["format"], self._spool.document_path(job_id, number),
+        source = doc["data"] if doc["data"] is not None else self._spool.document_path(job_id, number)
+        item = Delivery(job_id, number, doc["format"], source,
                         owner=job["owner"], job_name=job["name"], document_name=doc["name"])
         try:
             progress.check()
-            if not item.source.exists():
+            if isinstance(source, Path) and not source.exists():
                 raise DeliveryError(f"document {number} is no longer in the spool")
             self._deliver(printer, item, progress)
         except DeliveryStopped:

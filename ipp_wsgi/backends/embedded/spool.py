@@ -1,6 +1,9 @@
-"""Document files in the spool directory.
+"""Documents of the spool: small ones in the database, the others as files in the spool directory.
 
-A document is streamed to ``tmp/<pid>-<random>.part``, fsync'd, and renamed to ``docs/<job-id>-<number>``
+A document of at most :data:`INLINE_BYTES` is kept in the job database, written by the same transaction
+that records its job (:class:`Received` ``data``): no file is created, renamed or fsync'd for it, and its
+job and it are never apart, after any crash, since SQLite commits them together or not at all. A larger
+document is streamed to ``tmp/<pid>-<random>.part``, fsync'd, and renamed to ``docs/<job-id>-<number>``
 inside the store transaction that records it; the rename is made durable right after that transaction.
 File names never come from a client. Temporary files of a process that died are removed by
 :meth:`Spool.remove_dead_temp_files`; a live process's are left alone, since several processes share the
@@ -10,10 +13,12 @@ directory.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import secrets
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,7 +28,21 @@ RECEIVE_SIZE = 256 * 1024
 """Bytes per read and write when receiving a document: few, large calls (bounded memory)."""
 WRITE_BACK_BYTES = 4 << 20
 """Bytes of a document received between two starts of their write-back (:func:`_start_write_back`)."""
+INLINE_BYTES = 64 * 1024
+"""The largest document kept in the database instead of a file: a small job then costs no file creation and
+no fsync (creating a file is the dearest part of a small job on a busy file system). The same size as the
+largest request body the worker runs on its local lane."""
 _TEMP_SUFFIX = ".part"
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A document received in full: its bytes (``data``) when they are at most :data:`INLINE_BYTES`, else
+    the fsync'd temporary file (``path``) that holds them."""
+
+    size: int
+    data: bytes | None = None
+    path: Path | None = None
 
 
 def pid_alive(pid: int) -> bool:
@@ -114,35 +133,24 @@ class Spool:
         """Where document ``number`` of job ``job_id`` is kept."""
         return self.docs / f"{job_id}-{number}"
 
-    def receive(self, data: BinaryIO) -> tuple[Path, int]:
-        """Copy ``data`` until EOF into a new fsync'd temporary file; return it and its size.
+    def receive(self, data: BinaryIO) -> Received:
+        """Read ``data`` until EOF: its bytes when there are at most :data:`INLINE_BYTES`, else a new fsync'd
+        temporary file holding them (memory stays bounded by that size).
 
-        On any error the temporary file is removed and the error raised: the stream's own exception when
+        On any error no temporary file is left and the error is raised: the stream's own exception when
         reading fails (a client that went away, bad compressed data), :class:`SpoolWriteError` when
         writing does.
         """
+        head = _read_at_most(data, INLINE_BYTES + 1)
+        if len(head) <= INLINE_BYTES:
+            return Received(len(head), data=head)
         path = self.tmp / f"{os.getpid()}-{secrets.token_hex(8)}{_TEMP_SUFFIX}"
-        size = 0
         try:
-            with _writing():
-                out_file = open(path, "xb")  # noqa: SIM115 - closed by the with below
-            with out_file as out:
-                written_back = 0
-                for chunk in _chunks(data):
-                    with _writing():
-                        out.write(chunk)
-                    size += len(chunk)
-                    if size - written_back >= WRITE_BACK_BYTES:
-                        with _writing():
-                            _start_write_back(out, written_back, size)
-                        written_back = size
-                with _writing():
-                    out.flush()
-                    os.fsync(out.fileno())
+            size = _write_file(path, head, data)
         except BaseException:
             self.discard(path)
             raise
-        return path, size
+        return Received(size, path=path)
 
     def keep(self, temp: Path, job_id: int, number: int) -> None:
         """Rename a received temporary file to its document name (durable once :meth:`sync` returns)."""
@@ -159,6 +167,11 @@ class Spool:
         """Remove a file if it exists."""
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+    def discard_received(self, received: Received) -> None:
+        """Remove the temporary file of a document that will not be kept, if it has one."""
+        if received.path is not None:
+            self.discard(received.path)
 
     def remove_documents(self, job_id: int, count: int) -> None:
         """Remove the files of documents 1..``count`` of a job."""
@@ -181,6 +194,37 @@ class Spool:
                 self.discard(path)
                 removed += 1
         return removed
+
+
+def _read_at_most(data: BinaryIO, limit: int) -> bytes:
+    """The first ``limit`` bytes of ``data`` (fewer when it ends before)."""
+    parts = []
+    left = limit
+    while left > 0 and (chunk := data.read(left)):
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _write_file(path: Path, head: bytes, data: BinaryIO) -> int:
+    """Write ``head`` then the rest of ``data`` to the new file ``path`` and fsync it; the bytes written.
+    The kernel starts writing back each :data:`WRITE_BACK_BYTES` as they come (:func:`_start_write_back`)."""
+    with _writing():
+        out_file = open(path, "xb")  # noqa: SIM115 - closed by the with below
+    with out_file as out:
+        size = written_back = 0
+        for chunk in itertools.chain((head,), _chunks(data)):
+            with _writing():
+                out.write(chunk)
+            size += len(chunk)
+            if size - written_back >= WRITE_BACK_BYTES:
+                with _writing():
+                    _start_write_back(out, written_back, size)
+                written_back = size
+        with _writing():
+            out.flush()
+            os.fsync(out.fileno())
+    return size
 
 
 def _chunks(data: BinaryIO) -> Iterator[memoryview | bytes]:

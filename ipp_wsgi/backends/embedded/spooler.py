@@ -1,7 +1,7 @@
-"""The embedded spooler: the default backend, printing to a directory or a command.
+"""The embedded spooler: the default backend, printing to a directory, a device, a command or a network.
 
-Jobs and printer state live in SQLite (:mod:`.store`), document data in the spool directory
-(:mod:`.spool`), and worker threads of every process that opens the directory print them
+Jobs and printer state live in SQLite (:mod:`.store`), document data in it too when small and otherwise in
+the spool directory (:mod:`.spool`), and worker threads of every process that opens the directory print them
 (:mod:`.processor`). Several processes (gunicorn workers) may share one spool directory.
 
 Get-Jobs order (:meth:`EmbeddedSpooler.jobs`): ended jobs (``completed``, ``canceled``, ``aborted``) most
@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import errno
+import io
 import logging
 import os
 import sqlite3
@@ -54,7 +55,7 @@ from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
 from ipp_wsgi.backends.embedded.printer_status import ACTIVE_JOB_STATES, printer_status
 from ipp_wsgi.backends.embedded.processor import Processor, requeue_orphans, requeue_printing
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
-from ipp_wsgi.backends.embedded.spool import Spool, SpoolWriteError, pid_alive
+from ipp_wsgi.backends.embedded.spool import Received, Spool, SpoolWriteError, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
 from ipp_wsgi.codec import DELETE_ATTRIBUTE, Attribute, AttributeGroup, status, tags
 from ipp_wsgi.codec.encoder import pre_encoded
@@ -310,19 +311,20 @@ class EmbeddedSpooler(Backend):
         self._check_accepting(db, printer)
         self._limits.check_job(db, request.owner)
         self._limits.check_space(db, self._spool_dir)
-        temp, size = self._receive(data)
+        received = self._receive(data)
         try:
             with self._store.write() as db:
-                self._limits.check_space(db, self._spool_dir, size)
-                row = self._insert_job(db, printer, request, closed=True, documents=1, octets=size)
+                self._limits.check_space(db, self._spool_dir, received.size)
+                row = self._insert_job(db, printer, request, closed=True, documents=1, octets=received.size)
                 job_id = row["job_id"]
-                db_.insert_document(db, job_id, 1, document.format, document.name, size, document.attributes)
-                self._keep(temp, job_id, 1)
+                db_.insert_document(db, job_id, 1, document.format, document.name, received.size,
+                                    document.attributes)
+                self._keep(db, received, job_id, 1)
                 job = db_.row_to_job(row)
         except BaseException:
-            self._spool.discard(temp)
+            self._spool.discard_received(received)
             raise
-        self._sync_documents()
+        self._sync_documents(received)
         self._processor.wake()
         return job
 
@@ -338,14 +340,14 @@ class EmbeddedSpooler(Backend):
             self._limits.check_space(db, self._spool_dir)
             db_.update_job(db, job_id, receiver_pid=os.getpid(), touched=time.time())
         try:
-            temp, size = self._receive(data)
+            received = self._receive(data)
         except BaseException:
             self._end_upload(job_id)
             raise
         try:
-            job = self._record_document(printer, job_id, temp, size, document, last)
+            job = self._record_document(printer, job_id, received, document, last)
         except BaseException:
-            self._spool.discard(temp)
+            self._spool.discard_received(received)
             self._end_upload(job_id)
             raise
         if last:
@@ -427,7 +429,9 @@ class EmbeddedSpooler(Backend):
             if row["state"] not in TERMINAL_JOB_STATES:
                 raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "only an ended job can be restarted")
             numbers = [doc["number"] for doc in db_.document_rows(db, job_id)]
-            if not numbers or not all(self._spool.document_path(job_id, n).exists() for n in numbers):
+            in_database = db_.documents_with_data(db, job_id)
+            if not numbers or not all(n in in_database or self._spool.document_path(job_id, n).exists()
+                                      for n in numbers):
                 raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job's documents are no longer kept")
             db_.update_job(db, job_id, state=JOB_PENDING, reasons=["job-queued"], closed=1, processing=None,
                            completed=None, message="")
@@ -492,29 +496,29 @@ class EmbeddedSpooler(Backend):
         """Queue a copy of an ended job whose documents are still kept (else client-error-not-possible)."""
         with self._store.read() as db:
             row = self._job_row(db, printer, job_id)
-            documents = db_.document_rows(db, job_id)
+            documents = db_.document_rows(db, job_id, with_data=True)
         if row["state"] not in TERMINAL_JOB_STATES:
             raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "only an ended job can be reprocessed")
-        temps: list[Path] = []
+        copies: list[Received] = []
         try:
             for document in documents:
                 try:
-                    with open(self._spool.document_path(job_id, document["number"]), "rb") as data:
-                        temps.append(self._receive(data)[0])
+                    with self._open_document(job_id, document) as data:
+                        copies.append(self._receive(data))
                 except FileNotFoundError as exc:
                     raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE,
                                        "the job's documents are no longer kept") from exc
             if not documents:
                 raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE, "the job has no documents")
-            job = self._insert_copy(row, documents, temps, owner, owner_authenticated, attributes)
+            job = self._insert_copy(row, documents, copies, owner, owner_authenticated, attributes)
         except BaseException:
-            for temp in temps:
-                self._spool.discard(temp)
+            for received in copies:
+                self._spool.discard_received(received)
             raise
         self._processor.wake()
         return job
 
-    def _insert_copy(self, row: sqlite3.Row, documents: list[sqlite3.Row], temps: list[Path], owner: str,
+    def _insert_copy(self, row: sqlite3.Row, documents: list[sqlite3.Row], copies: list[Received], owner: str,
                      owner_authenticated: bool, changes: AttributeGroup) -> Job:
         attributes = loads_group(row["attributes"])
         for attribute in changes.attributes():
@@ -531,13 +535,13 @@ class EmbeddedSpooler(Backend):
                 created=now, touched=now, origin_host=row["origin_host"], closed=1, documents=len(documents),
                 octets=row["octets"], priority=attributes.value("job-priority", DEFAULT_PRIORITY),
                 attributes=attributes)["job_id"]
-            for document, temp in zip(documents, temps, strict=True):
+            for document, received in zip(documents, copies, strict=True):
                 db_.insert_document(db, job_id, document["number"], document["format"], document["name"],
                                     document["octets"], loads_group(document["attributes"]))
-                self._spool.keep(temp, job_id, document["number"])
+                self._keep(db, received, job_id, document["number"])
             events_.record(db, "job-created", row["printer"], job_id, f"Job {job_id} created.", now)
             job = db_.row_to_job(self._job_row(db, None, job_id))
-        self._sync_documents()
+        self._sync_documents(*copies)
         return job
 
     def set_job_attributes(self, printer: str | None, job_id: int, attributes: AttributeGroup) -> Job:
@@ -756,8 +760,9 @@ class EmbeddedSpooler(Backend):
         with self._store.write() as db:
             db_.update_printer(db, printer, state_change=time.time(), **flag)
 
-    def _record_document(self, printer: str, job_id: int, temp: Path, size: int, document: Document,
+    def _record_document(self, printer: str, job_id: int, received: Received, document: Document,
                          last: bool) -> Job:
+        size = received.size
         with self._store.write() as db:
             row = self._job_row(db, printer, job_id)
             _check_open(row)
@@ -768,9 +773,9 @@ class EmbeddedSpooler(Backend):
                            receiver_pid=None, closed=int(last),
                            reasons=_waiting_reasons(row["state"] == JOB_PENDING_HELD, last,
                                                     bool(row["held_new"])))
-            self._keep(temp, job_id, number)  # last, so only a failed COMMIT can orphan the file
+            self._keep(db, received, job_id, number)  # last, so only a failed COMMIT can orphan a file
             job = db_.row_to_job(self._job_row(db, printer, job_id))
-        self._sync_documents()
+        self._sync_documents(received)
         return job
 
     def _insert_job(self, db: sqlite3.Connection, printer: str, request: JobRequest, *, closed: bool,
@@ -793,26 +798,41 @@ class EmbeddedSpooler(Backend):
         events_.record(db, "job-created", printer, job_id, f"Job {job_id} created.", now)
         return row
 
-    def _receive(self, data: BinaryIO) -> tuple[Path, int]:
-        """Spool ``data`` into a temporary file (a spool write failure: :func:`_spool_failure`)."""
+    def _receive(self, data: BinaryIO) -> Received:
+        """Read ``data`` in full (:meth:`.Spool.receive`; a spool write failure: :func:`_spool_failure`)."""
         try:
             return self._spool.receive(data)
         except SpoolWriteError as exc:
             raise _spool_failure(exc) from exc
 
-    def _keep(self, temp: Path, job_id: int, number: int) -> None:
-        """Give a received temporary file its document name (failure: :func:`_spool_failure`)."""
+    def _keep(self, db: sqlite3.Connection, received: Received, job_id: int, number: int) -> None:
+        """Keep a received document as document ``number`` of the job, within the transaction ``db``: its
+        bytes in the database, or its temporary file under its document name (failure:
+        :func:`_spool_failure`)."""
+        if received.data is not None:
+            db_.insert_document_data(db, job_id, number, received.data)
+            return
+        assert received.path is not None
         try:
-            self._spool.keep(temp, job_id, number)
+            self._spool.keep(received.path, job_id, number)
         except OSError as exc:
             raise _spool_failure(exc) from exc
 
-    def _sync_documents(self) -> None:
-        """Make the documents just kept durable, after their transaction (failure: :func:`_spool_failure`)."""
+    def _sync_documents(self, *kept: Received) -> None:
+        """Make the document files just kept durable, after their transaction (failure:
+        :func:`_spool_failure`); documents kept in the database need nothing more."""
+        if all(received.path is None for received in kept):
+            return
         try:
             self._spool.sync()
         except OSError as exc:
             raise _spool_failure(exc) from exc
+
+    def _open_document(self, job_id: int, document: sqlite3.Row) -> BinaryIO:
+        """A kept document's bytes, from a row of :func:`.store.document_rows` ``with_data``."""
+        if document["data"] is not None:
+            return io.BytesIO(document["data"])
+        return open(self._spool.document_path(job_id, document["number"]), "rb")
 
     def _end_upload(self, job_id: int) -> None:
         with self._store.write() as db:

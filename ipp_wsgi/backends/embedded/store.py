@@ -90,6 +90,13 @@ CREATE TABLE IF NOT EXISTS documents (
     canceled INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (job_id, number)
 ) WITHOUT ROWID;
+-- The bytes of small documents (spool.INLINE_BYTES), kept with their job. Larger ones are spool files.
+CREATE TABLE IF NOT EXISTS document_data (
+    job_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (job_id, number)
+);
 """
 
 # Columns that update_job may set, so that no caller-built SQL reaches a statement.
@@ -139,7 +146,8 @@ class Store:
             db.execute("PRAGMA journal_mode = WAL")
             # Under WAL, NORMAL syncs at checkpoints, not at every COMMIT: a committed transaction survives
             # any crash of the process (kill -9), only an OS crash or power cut may lose the last ones,
-            # never the database's consistency. Job documents are fsync'd before their job is committed.
+            # never the database's consistency. Small documents are committed with their job (spool.py);
+            # larger ones are fsync'd files before their job is committed.
             db.execute("PRAGMA synchronous = NORMAL")
             self._local.db = db
             with self._lock:
@@ -328,9 +336,24 @@ def insert_document(db: sqlite3.Connection, job_id: int, number: int, format_: s
                " VALUES (?, ?, ?, ?, ?, ?)", (job_id, number, format_, name, octets, dumps_group(attributes)))
 
 
-def document_rows(db: sqlite3.Connection, job_id: int) -> list[sqlite3.Row]:
-    """A job's document rows in document order."""
+def document_rows(db: sqlite3.Connection, job_id: int, *, with_data: bool = False) -> list[sqlite3.Row]:
+    """A job's document rows in document order; ``with_data`` adds a ``data`` column, the bytes of a
+    document kept in the database (None for one kept as a file)."""
+    if with_data:
+        return list(db.execute("SELECT d.*, x.data AS data FROM documents d"
+                               " LEFT JOIN document_data x ON x.job_id = d.job_id AND x.number = d.number"
+                               " WHERE d.job_id = ? ORDER BY d.number", (job_id,)))
     return list(db.execute("SELECT * FROM documents WHERE job_id = ? ORDER BY number", (job_id,)))
+
+
+def insert_document_data(db: sqlite3.Connection, job_id: int, number: int, data: bytes) -> None:
+    """Keep the bytes of document ``number`` of a job in the database."""
+    db.execute("INSERT INTO document_data (job_id, number, data) VALUES (?, ?, ?)", (job_id, number, data))
+
+
+def documents_with_data(db: sqlite3.Connection, job_id: int) -> set[int]:
+    """The numbers of a job's documents whose bytes the database keeps."""
+    return {row[0] for row in db.execute("SELECT number FROM document_data WHERE job_id = ?", (job_id,))}
 
 
 def update_document(db: sqlite3.Connection, job_id: int, number: int, name: str,
@@ -346,8 +369,9 @@ def cancel_document(db: sqlite3.Connection, job_id: int, number: int) -> None:
 
 
 def delete_jobs(db: sqlite3.Connection, job_ids: Iterable[int]) -> None:
-    """Delete jobs and their document rows (not their files)."""
+    """Delete jobs, their document rows and the documents kept in the database (not their files)."""
     ids = [(job_id,) for job_id in job_ids]
+    db.executemany("DELETE FROM document_data WHERE job_id = ?", ids)
     db.executemany("DELETE FROM documents WHERE job_id = ?", ids)
     db.executemany("DELETE FROM jobs WHERE job_id = ?", ids)
 
