@@ -22,7 +22,9 @@ from ipp_wsgi.backends.embedded.printer import (
     COMMAND_KEYS,
     DEVICE_KEYS,
     DEVICE_SCHEMES,
+    FILE_KEYS,
     OUTPUT_COMMAND,
+    OUTPUT_FILE,
     OUTPUTS,
     EmbeddedPrinter,
     device_options,
@@ -252,10 +254,9 @@ def _embedded_printer(table: _Table, common: dict[str, Any], base_dir: Path | No
     if output not in OUTPUTS:
         raise ConfigError(f"{table.where}: output must be one of {', '.join(OUTPUTS)}")
     device = table.present(DEVICE_KEYS)
-    allowed = DEVICE_KEYS if output in DEVICE_SCHEMES else COMMAND_KEYS if output == OUTPUT_COMMAND else ()
-    refused = sorted(set(device) - set(allowed))
+    refused = sorted(set(device) - set(_output_keys(output)))
     if refused:
-        outputs = ", ".join(DEVICE_SCHEMES)
+        outputs = ", ".join(name for name in OUTPUTS if refused[0] in _output_keys(name))
         raise ConfigError(f"{table.where}: {refused[0]} is for outputs {outputs} only")
     options = device_options(device, output)
     output_dir = table.get("output_dir", str, "")
@@ -275,6 +276,13 @@ def _embedded_printer(table: _Table, common: dict[str, Any], base_dir: Path | No
     except ValueError as exc:
         raise ConfigError(str(exc)) from None  # it names the printer
     return printer
+
+
+def _output_keys(output: str) -> tuple[str, ...]:
+    """The keys of DEVICE_KEYS a printer with ``output`` takes."""
+    if output in DEVICE_SCHEMES:
+        return DEVICE_KEYS
+    return {OUTPUT_COMMAND: COMMAND_KEYS, OUTPUT_FILE: FILE_KEYS}.get(output, ())
 
 
 def _path(value: str, base_dir: Path | None) -> Path:

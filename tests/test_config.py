@@ -145,7 +145,11 @@ authenticated = ["Print-Job"]
     (PRINTER + 'output = "carrier-pigeon"\n', "output must be one of"),
     (PRINTER + 'output = "socket"\n', "needs a device_uri socket://host"),
     (PRINTER + 'output = "lpd"\ndevice_uri = "lpd://host"\n', "names its queue"),
-    (PRINTER + 'device_uri = "socket://host"\n', "device_uri is for outputs socket, lpd, ipp only"),
+    (PRINTER + 'device_uri = "socket://host"\n', "device_uri is for outputs file, socket, lpd, ipp only"),
+    (PRINTER + 'output = "file"\n', "needs a device_uri file:///path"),
+    (PRINTER + 'output = "file"\ndevice_uri = "file://host/dev/lp0"\n', "needs a device_uri file:///path"),
+    (PRINTER + 'output = "file"\ndevice_uri = "file:///dev/null"\ndevice_timeout = 5\n',
+     "device_timeout is for outputs command, socket, lpd, ipp only"),
     (SOCKET + "retries = -1\n", "retries must not be negative"),
     (SOCKET + 'retry_delay = "5"\n', "retry_delay must be a number"),
     (SOCKET + "device_timeout = 0\n", "device_timeout must be positive"),
@@ -211,6 +215,12 @@ def test_network_output_keys_reach_the_printer_config(tmp_path: Path) -> None:
         "lpd", "lpd://printer.example:1515/raw", 7.5)
     assert (printer.retry.attempts, printer.retry.delay, printer.retry.max_delay) == (3, 1.0, 4.5)
     assert printer.cups is None
+
+
+def test_file_output_keys_reach_the_printer_config(tmp_path: Path) -> None:
+    text = PRINTER + 'output = "file"\ndevice_uri = "file:///dev/usb/lp0"\nretries = 0\n'
+    printer = load_config(_write(tmp_path, text)).printers[0]
+    assert (printer.output, printer.device_uri, printer.retry.attempts) == ("file", "file:///dev/usb/lp0", 1)
 
 
 def test_cups_and_lp_printers_share_one_backend_per_connection(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""What each printer's device (a network output) is doing, shared by every process of a spool directory.
+"""What each printer's device (a network output, or a local device that failed) is doing, shared by every
+process of a spool directory.
 
 The processing thread that talks to a device records its printer-state-reasons (``connecting-to-device``,
 ``offline-report``) and a message in the ``device_status`` table of the job store, so that whichever

@@ -1,5 +1,5 @@
-"""Delivery of a spooled document to a printer's output: a directory, a command's stdin or a network
-printer (:mod:`.outputs_socket`, :mod:`.outputs_lpd`, :mod:`.outputs_ipp`)."""
+"""Delivery of a spooled document to a printer's output: a directory, a local device (:mod:`.outputs_file`),
+a command's stdin or a network printer (:mod:`.outputs_socket`, :mod:`.outputs_lpd`, :mod:`.outputs_ipp`)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,13 @@ from ipp_wsgi.backends.embedded.delivery import (
     DeliveryStopped,
     Progress,
 )
+from ipp_wsgi.backends.embedded.outputs_file import to_file
 from ipp_wsgi.backends.embedded.outputs_ipp import to_ipp
 from ipp_wsgi.backends.embedded.outputs_lpd import to_lpd
 from ipp_wsgi.backends.embedded.outputs_socket import to_socket
 from ipp_wsgi.backends.embedded.printer import (
     OUTPUT_COMMAND,
+    OUTPUT_FILE,
     OUTPUT_IPP,
     OUTPUT_LPD,
     OUTPUT_SOCKET,
@@ -57,6 +59,8 @@ def deliver(printer: EmbeddedPrinter, output_dir: Path, item: Delivery, progress
     network = _NETWORK_OUTPUTS.get(printer.output)
     if network is not None:
         network(printer, item, progress)
+    elif printer.output == OUTPUT_FILE:
+        to_file(printer.device_uri, item, progress)
     elif printer.output == OUTPUT_COMMAND:
         _to_command(printer, item, progress.stopped)
     else:

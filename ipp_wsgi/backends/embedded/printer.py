@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ipp_wsgi.backends.embedded.outputs_file import file_path
 from ipp_wsgi.codec import AttributeGroup
 
 OUTPUT_DIRECTORY = "directory"
@@ -15,7 +16,8 @@ OUTPUT_COMMAND = "command"
 OUTPUT_SOCKET = "socket"
 OUTPUT_LPD = "lpd"
 OUTPUT_IPP = "ipp"
-OUTPUTS = (OUTPUT_DIRECTORY, OUTPUT_COMMAND, OUTPUT_SOCKET, OUTPUT_LPD, OUTPUT_IPP)
+OUTPUT_FILE = "file"
+OUTPUTS = (OUTPUT_DIRECTORY, OUTPUT_FILE, OUTPUT_COMMAND, OUTPUT_SOCKET, OUTPUT_LPD, OUTPUT_IPP)
 DEVICE_SCHEMES: dict[str, tuple[str, ...]] = {
     OUTPUT_SOCKET: ("socket",),
     OUTPUT_LPD: ("lpd",),
@@ -28,6 +30,9 @@ DEVICE_KEYS = ("device_uri", "device_timeout", "retries", "retry_delay", "retry_
 
 COMMAND_KEYS = ("device_timeout",)
 """The keys of :data:`DEVICE_KEYS` a ``command`` output takes: its time limit."""
+
+FILE_KEYS = ("device_uri", "retries", "retry_delay", "retry_delay_max")
+"""The keys of :data:`DEVICE_KEYS` a ``file`` output takes (a local device has no time limit)."""
 
 DEVICE_TIMEOUT = 30.0
 """Default seconds a network output waits for any one connect, send or answer."""
@@ -65,6 +70,8 @@ class EmbeddedPrinter:
 
     - ``"directory"``: documents copied to ``output_dir``, by default ``<spool_dir>/output/<name>/``, as
       ``<job-id>-<document-number>[.ext]``;
+    - ``"file"``: each document written to the device or file of ``device_uri`` ``file:///path``
+      (:mod:`.outputs_file`), such as ``file:///dev/usb/lp0``; an absent or busy device is retried;
     - ``"command"``: each document piped to the stdin of ``command``, an argv run without a shell; exit
       status 0 completes the job, anything else aborts it; one that runs longer than ``device_timeout``
       seconds is killed (its whole process group) and the job aborted;
@@ -91,11 +98,13 @@ class EmbeddedPrinter:
             raise ValueError(f"printer {self.name!r}: output must be one of {', '.join(OUTPUTS)}")
         if self.output == OUTPUT_COMMAND and not self.command:
             raise ValueError(f"printer {self.name!r}: output 'command' needs a command")
-        if self.output in DEVICE_SCHEMES:
-            try:
+        try:
+            if self.output in DEVICE_SCHEMES:
                 check_device_uri(self.output, self.device_uri)
-            except ValueError as exc:
-                raise ValueError(f"printer {self.name!r}: {exc}") from None
+            elif self.output == OUTPUT_FILE:
+                file_path(self.device_uri)
+        except ValueError as exc:
+            raise ValueError(f"printer {self.name!r}: {exc}") from None
         if self.device_timeout <= 0:
             raise ValueError(f"printer {self.name!r}: device_timeout must be positive")
 

@@ -33,10 +33,10 @@ from typing import NamedTuple
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING, JOB_PROCESSING
 from ipp_wsgi.backends.embedded import store as db_
 from ipp_wsgi.backends.embedded.delivery import Report
-from ipp_wsgi.backends.embedded.device_status import ensure_table, set_device_status
+from ipp_wsgi.backends.embedded.device_status import device_status, ensure_table, set_device_status
 from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, Progress, deliver
 from ipp_wsgi.backends.embedded.outputs_net import OFFLINE
-from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, OUTPUT_DIRECTORY, EmbeddedPrinter
+from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, OUTPUT_DIRECTORY, OUTPUT_FILE, EmbeddedPrinter
 from ipp_wsgi.backends.embedded.spool import Spool, fsync_dir, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
 
@@ -193,7 +193,8 @@ class Processor:
                     return None
         except DeliveryError as exc:
             return _Outcome(started).aborted(str(exc))
-        if printer.output in DEVICE_SCHEMES:
+        reported = printer.output == OUTPUT_FILE and self._device_reported(printer)
+        if printer.output in DEVICE_SCHEMES or reported:
             report([], "")
         return _Outcome(started)
 
@@ -242,6 +243,11 @@ class Processor:
             progress.check()
             self._stop.wait(min(left, STOP_CHECK_SECONDS))
         progress.check()
+
+    def _device_reported(self, printer: EmbeddedPrinter) -> bool:
+        """Whether the printer's device status says something (a local device that failed before)."""
+        with self._store.read() as db:
+            return bool(device_status(db, printer.name)[0])
 
     def _reporter(self, job_id: int, printer: str) -> Callable[[Sequence[str], str], None]:
         """Record a device report: the printer's device status, and the job's job-state-message."""
