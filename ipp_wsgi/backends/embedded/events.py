@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from ipp_wsgi.backends.base import (
     JOB_PROCESSING_STOPPED,
+    PRINTER_STOPPED,
     TERMINAL_JOB_STATES,
     Event,
     Subscription,
@@ -202,9 +203,13 @@ def job_state_changed(db: sqlite3.Connection, job_id: int, printer: str, state: 
         db.execute("UPDATE subscriptions SET ended = ? WHERE job_id = ? AND ended IS NULL", (now, job_id))
 
 
-def printer_changed(db: sqlite3.Connection, printer: str, stopped: bool, now: float) -> None:
-    """A printer-state-changed event (printer-stopped when it was stopped)."""
-    if stopped:
+def printer_changed(db: sqlite3.Connection, printer: str, now: float) -> None:
+    """A printer-state-changed event (printer-stopped when the printer is stopped now). Whether it is stopped
+    is only worked out when a subscription of the printer lives: it counts the printer's active jobs."""
+    live = db.execute(f"SELECT 1 FROM subscriptions WHERE printer = ? AND {_LIVE} LIMIT 1", (printer, now))
+    if live.fetchone() is None:
+        return
+    if printer_status(db, printer).state == PRINTER_STOPPED:
         record(db, "printer-stopped", printer, None, f"Printer {printer} stopped.", now)
     else:
         record(db, "printer-state-changed", printer, None, f"Printer {printer} changed state.", now)

@@ -26,9 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ipp_wsgi.backends.base import PRINTER_STOPPED, Job
+from ipp_wsgi.backends.base import Job
 from ipp_wsgi.backends.embedded import events
-from ipp_wsgi.backends.embedded.printer_status import printer_status
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
 from ipp_wsgi.codec import AttributeGroup
 
@@ -252,8 +251,7 @@ def update_printer(db: sqlite3.Connection, name: str, **values: Any) -> None:
     printer-state-changed (or printer-stopped) or printer-config-changed event."""
     _update(db, "printers", "name", name, _PRINTER_COLUMNS, values)
     if "state_change" in values:
-        stopped = printer_status(db, name).state == PRINTER_STOPPED
-        events.printer_changed(db, name, stopped, values["state_change"])
+        events.printer_changed(db, name, values["state_change"])
     if "config_change" in values:
         events.record(db, "printer-config-changed", name, None, f"Printer {name} was configured.",
                       values["config_change"])
