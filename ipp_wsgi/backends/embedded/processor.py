@@ -108,14 +108,15 @@ class Processor:
         outputs are made durable by one fsync of the directory, and they are claimed and finished in one
         transaction each, not one per job. Any other output prints one job per claim.
         """
-        return self._process()[0]
+        return self._process([], claim_next=False)[0]
 
-    def _process(self) -> tuple[int, bool]:
-        """:meth:`process_next`, and whether the jobs printed were claimed as a batch (a directory
-        printer's)."""
-        claimed = self._claim()
+    def _process(self, claimed: list[_Claimed], claim_next: bool) -> tuple[int, bool, list[_Claimed]]:
+        """Print ``claimed`` (claim the next ready jobs when empty): how many jobs were printed, whether they
+        were claimed as a batch (a directory printer's), and, when ``claim_next`` and they were not, the
+        jobs claimed next by the transaction that finished them (one transaction per job, not two)."""
+        claimed = claimed or self._claim()
         if not claimed:
-            return 0, False
+            return 0, False, []
         claimed_at = time.monotonic()
         printer = self._printers[claimed[0][0]["printer"]]
         outcomes = [(job["job_id"], self._run(printer, job, documents, claimed_at))
@@ -127,16 +128,18 @@ class Processor:
                 message = f"cannot write output: {exc.strerror or exc}"
                 outcomes = [(job_id, outcome.aborted(message) if outcome is not None else None)
                             for job_id, outcome in outcomes]
-        self._finish(printer.name, outcomes)
-        return len(claimed), printer.output == OUTPUT_DIRECTORY
+        batched = printer.output == OUTPUT_DIRECTORY
+        following = self._finish(printer.name, outcomes, claim_next and not batched)
+        return len(claimed), batched, following
 
     def _work_loop(self) -> None:
+        claimed: list[_Claimed] = []
         while not self._stop.is_set():
             try:
-                printed, batched = self._process()
+                printed, batched, claimed = self._process(claimed, claim_next=True)
             except Exception:  # a worker must survive anything (a full disk, a locked database)
                 log.exception("job processing failed")
-                printed, batched = 0, False
+                printed, batched, claimed = 0, False, []
             if printed:
                 if batched and printed < BATCH_JOBS:
                     self._stop.wait(GATHER_SECONDS)
@@ -154,31 +157,35 @@ class Processor:
             except Exception:
                 log.exception("spooler housekeeping failed")
 
-    def _claim(self) -> list[tuple[sqlite3.Row, list[sqlite3.Row]]]:
-        """Take the next ready job, with the ready jobs after it up to :data:`BATCH_JOBS` when its printer
-        writes to a directory (one transaction): each job's row, as claimed, and its document rows with their
-        ``data`` (at most :data:`BATCH_JOBS` times :data:`.spool.INLINE_BYTES` in memory)."""
-        now = time.time()
+    def _claim(self) -> list[_Claimed]:
+        """:meth:`_claim_in` a transaction of its own."""
         with self._store.write() as db:
-            rows = _ready(db, list(self._printers), BATCH_JOBS)
-            if not rows:
-                return []
-            printer: str = rows[0]["printer"]
-            if self._printers[printer].output == OUTPUT_DIRECTORY:
-                rows = [row for row in rows if row["printer"] == printer]
-            else:
-                rows = rows[:1]
-            claimed = []
-            for row in rows:
-                job_id: int = row["job_id"]
-                db_.update_job(db, job_id, state=JOB_PROCESSING, reasons=["job-printing"], processing=now,
-                               message="", worker_pid=os.getpid(), worker_token=self.token,
-                               lease=now + LEASE_SECONDS)
-                job = db_.job_row(db, job_id)
-                assert job is not None
-                claimed.append((job, db_.document_rows(db, job_id, with_data=True)))
-            db_.update_printer(db, printer, state_change=now)
-            return claimed
+            return self._claim_in(db)
+
+    def _claim_in(self, db: sqlite3.Connection) -> list[_Claimed]:
+        """Take the next ready job, with the ready jobs after it up to :data:`BATCH_JOBS` when its printer
+        writes to a directory: each job's row, as claimed, and its document rows with their ``data`` (at
+        most :data:`BATCH_JOBS` times :data:`.spool.INLINE_BYTES` in memory)."""
+        rows = _ready(db, list(self._printers), BATCH_JOBS)
+        if not rows:
+            return []
+        now = time.time()
+        printer: str = rows[0]["printer"]
+        if self._printers[printer].output == OUTPUT_DIRECTORY:
+            rows = [row for row in rows if row["printer"] == printer]
+        else:
+            rows = rows[:1]
+        claimed = []
+        for row in rows:
+            job_id: int = row["job_id"]
+            db_.update_job(db, job_id, state=JOB_PROCESSING, reasons=["job-printing"], processing=now,
+                           message="", worker_pid=os.getpid(), worker_token=self.token,
+                           lease=now + LEASE_SECONDS)
+            job = db_.job_row(db, job_id)
+            assert job is not None
+            claimed.append(_Claimed(job, db_.document_rows(db, job_id, with_data=True)))
+        db_.update_printer(db, printer, state_change=now)
+        return claimed
 
     def _run(self, printer: EmbeddedPrinter, job: sqlite3.Row, documents: list[sqlite3.Row],
              claimed_at: float) -> _Outcome | None:
@@ -290,8 +297,10 @@ class Processor:
                                   (job_id, number)).fetchone()
         return _DOCUMENT_CANCELED if canceled is None or canceled["canceled"] else _PRINTING
 
-    def _finish(self, printer: str, outcomes: list[tuple[int, _Outcome | None]]) -> None:
-        """End each job that has an outcome and is still this processor's (one transaction)."""
+    def _finish(self, printer: str, outcomes: list[tuple[int, _Outcome | None]],
+                claim_next: bool) -> list[_Claimed]:
+        """End each job that has an outcome and is still this processor's, then, when ``claim_next`` and the
+        processor is not stopping, claim the next ready jobs (:meth:`_claim_in`); one transaction."""
         now = time.time()
         with self._store.write() as db:
             ended = False
@@ -306,6 +315,7 @@ class Processor:
                 ended = True
             if ended:
                 db_.update_printer(db, printer, state_change=now)
+            return self._claim_in(db) if claim_next and not self._stop.is_set() else []
 
 
 def _ready(db: sqlite3.Connection, printers: list[str], limit: int) -> list[sqlite3.Row]:
@@ -316,6 +326,13 @@ def _ready(db: sqlite3.Connection, printers: list[str], limit: int) -> list[sqli
         " WHERE j.state = ? AND j.closed = 1 AND p.paused = 0 AND p.shutdown = 0"
         f" AND j.printer IN ({marks})"
         " ORDER BY j.priority DESC, j.job_id LIMIT ?", [JOB_PENDING, *printers, limit]).fetchall()
+
+
+class _Claimed(NamedTuple):
+    """A job as claimed: its row and its document rows (with their ``data``)."""
+
+    job: sqlite3.Row
+    documents: list[sqlite3.Row]
 
 
 class _Outcome(NamedTuple):
