@@ -1,9 +1,10 @@
 """ipp-wsgi under gunicorn against cupsd, side by side in one run: ``python benchmarks/server_bench.py``.
 
-Starts ``ipp-wsgi serve`` (gunicorn, loopback, temp spool dir), a private cupsd with a raw
-``file:///dev/null`` queue (the test harness's :class:`PrivateCupsd`) and, where it can run, ippeveprinter
-(Get-Printer-Attributes only), then measures them with the same clients and prints figures and ratios
-ours / cupsd:
+Starts ``ipp-wsgi serve`` (gunicorn, loopback, temp spool dir, a printer whose output is the device
+``file:///dev/null``), a private cupsd with a raw ``file:///dev/null`` queue (the test harness's
+:class:`PrivateCupsd`): the same work for both, spool then print to /dev/null; and, where it can run,
+ippeveprinter (Get-Printer-Attributes only), then measures them with the same clients and prints figures
+and ratios ours / cupsd:
 
 1. Get-Printer-Attributes (3 requested attributes, and ``all`` + ``media-col-database``) at 1 and 8
    keep-alive connections with ``wrk`` and ``benchmarks/wrk/post_ipp.lua`` posting the pre-encoded body;
@@ -299,11 +300,12 @@ def fill_history(target: Target, jobs: int) -> None:
 
 
 def start_ours(stack: ExitStack, work: Path, workers: int, history: int, worker_class: str = "ipp") -> Target:
-    """ipp-wsgi under gunicorn with history room for *history* jobs."""
+    """ipp-wsgi under gunicorn with history room for *history* jobs, printing to /dev/null like cupsd's."""
     config = work / "ipp-wsgi.toml"
     config.write_text(
         f"[history]\njobs = {history * 2}\n\n[[printers]]\nname = \"print\"\n"
         "paths = [\"/ipp/print\", \"/printers/print\"]\n"
+        "output = \"file\"\ndevice_uri = \"file:///dev/null\"\n"
     )
     server = IppServer(work, config=config,
                        extra_args=["--workers", str(workers), "--worker-class", worker_class])
