@@ -178,9 +178,9 @@ class Processor:
         claimed = []
         for row in rows:
             job_id: int = row["job_id"]
-            db_.update_job(db, job_id, state=JOB_PROCESSING, reasons=["job-printing"], processing=now,
-                           message="", worker_pid=os.getpid(), worker_token=self.token,
-                           lease=now + LEASE_SECONDS)
+            db_.update_job(db, job_id, known={"state": JOB_PENDING, "printer": row["printer"]},
+                           state=JOB_PROCESSING, reasons=["job-printing"], processing=now, message="",
+                           worker_pid=os.getpid(), worker_token=self.token, lease=now + LEASE_SECONDS)
             job = db_.job_row(db, job_id)
             assert job is not None
             claimed.append(_Claimed(job, db_.document_rows(db, job_id, with_data=True)))
@@ -200,8 +200,7 @@ class Processor:
                     return None
         except DeliveryError as exc:
             return _Outcome(started).aborted(str(exc))
-        reported = printer.output == OUTPUT_FILE and self._device_reported(printer)
-        if printer.output in DEVICE_SCHEMES or reported:
+        if printer.output in DEVICE_SCHEMES:
             report([], "")
         return _Outcome(started)
 
@@ -251,11 +250,6 @@ class Processor:
             self._stop.wait(min(left, STOP_CHECK_SECONDS))
         progress.check()
 
-    def _device_reported(self, printer: EmbeddedPrinter) -> bool:
-        """Whether the printer's device status says something (a local device that failed before)."""
-        with self._store.read() as db:
-            return bool(device_status(db, printer.name)[0])
-
     def _reporter(self, job_id: int, printer: str) -> Callable[[Sequence[str], str], None]:
         """Record a device report: the printer's device status, and the job's job-state-message."""
 
@@ -300,22 +294,30 @@ class Processor:
     def _finish(self, printer: str, outcomes: list[tuple[int, _Outcome | None]],
                 claim_next: bool) -> list[_Claimed]:
         """End each job that has an outcome and is still this processor's, then, when ``claim_next`` and the
-        processor is not stopping, claim the next ready jobs (:meth:`_claim_in`); one transaction."""
+        processor is not stopping, claim the next ready jobs (:meth:`_claim_in`); one transaction.
+
+        A local device (``file`` output) that printed a job works: what it reported before is cleared.
+        The printer's state-change is recorded unless the next job claimed is its own (it stays processing).
+        """
         now = time.time()
         with self._store.write() as db:
-            ended = False
+            ended = completed = False
             for job_id, outcome in outcomes:
                 row = db_.job_row(db, job_id) if outcome is not None else None
                 if outcome is None or row is None or row["state"] != JOB_PROCESSING \
                         or row["worker_token"] != self.token:
                     continue  # cancelled or purged meanwhile: that change stands
-                db_.update_job(db, job_id, state=outcome.state, reasons=list(outcome.reasons),
+                db_.update_job(db, job_id, known=row, state=outcome.state, reasons=list(outcome.reasons),
                                message=outcome.message, processing=outcome.started, completed=now,
                                worker_pid=None, worker_token=None, lease=None)
                 ended = True
-            if ended:
+                completed = completed or outcome.state == JOB_COMPLETED
+            if completed and self._printers[printer].output == OUTPUT_FILE and device_status(db, printer)[0]:
+                set_device_status(db, printer, [], "")
+            following = self._claim_in(db) if claim_next and not self._stop.is_set() else []
+            if ended and not (following and following[0].job["printer"] == printer):
                 db_.update_printer(db, printer, state_change=now)
-            return self._claim_in(db) if claim_next and not self._stop.is_set() else []
+            return following
 
 
 def _ready(db: sqlite3.Connection, printers: list[str], limit: int) -> list[sqlite3.Row]:

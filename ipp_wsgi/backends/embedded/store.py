@@ -289,14 +289,15 @@ def job_row(db: sqlite3.Connection, job_id: int) -> sqlite3.Row | None:
     return row
 
 
-def update_job(db: sqlite3.Connection, job_id: int, **values: Any) -> None:
+def update_job(db: sqlite3.Connection, job_id: int, *, known: Any = None, **values: Any) -> None:
     """Set columns of job ``job_id``'s row (``reasons`` as a list, ``attributes`` as a group); a change of
-    ``state`` records the job's job-state-changed (or job-completed) event."""
-    before = None
-    if "state" in values:
+    ``state`` records the job's job-state-changed (or job-completed) event. ``known``: a mapping (or row)
+    of the job's ``state`` and ``printer`` before, when the caller has just read them (one query less)."""
+    before = known
+    if "state" in values and before is None:
         before = db.execute("SELECT state, printer FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
     _update(db, "jobs", "job_id", job_id, _JOB_COLUMNS, _encoded(values))
-    if before is not None and before["state"] != values["state"]:
+    if "state" in values and before is not None and before["state"] != values["state"]:
         printer = values.get("printer", before["printer"])
         events.job_state_changed(db, job_id, printer, values["state"], time.time())
 
