@@ -26,6 +26,7 @@ from ipp_wsgi.backends.base import (
     SubscriptionRequest,
 )
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
+from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
 from ipp_wsgi.codec import DELETE_ATTRIBUTE, AttributeGroup, status, tags
 
 
@@ -420,13 +421,18 @@ def test_a_failed_submit_job_leaves_no_job_and_no_file(spooler: EmbeddedSpooler,
     assert after.job_id > before
 
 
-def test_submit_job_to_a_printer_not_accepting_reads_nothing(spooler: EmbeddedSpooler) -> None:
+@pytest.mark.parametrize("size", [10, 4 * INLINE_BYTES])
+def test_submit_job_to_a_printer_not_accepting_is_refused_before_any_file(spooler: EmbeddedSpooler,
+                                                                          spool_dir: Path, size: int) -> None:
+    """A large document is not read past what tells it is large; a small one is refused by the
+    transaction that would have recorded it."""
     spooler.disable_printer("print")
-    stream = io.BytesIO(b"never read")
+    stream = io.BytesIO(b"x" * size)
     with pytest.raises(BackendError) as excinfo:
         spooler.submit_job("print", JobRequest("alice", "x"), stream, Document())
     assert error_status(excinfo) == status.SERVER_ERROR_NOT_ACCEPTING_JOBS
-    assert stream.tell() == 0 and _all_job_ids(spooler) == []
+    assert stream.tell() <= INLINE_BYTES + 1 and _all_job_ids(spooler) == []
+    assert list((spool_dir / "tmp").iterdir()) == [] and kept_documents(spool_dir) == {}
 
 
 def test_an_authenticated_owner_is_kept_and_copied(spooler: EmbeddedSpooler) -> None:

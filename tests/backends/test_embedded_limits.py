@@ -13,7 +13,7 @@ from spooler_helpers import make_printer, submit
 from ipp_wsgi.backends.base import BackendError, Document, JobRequest
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.backends.embedded.job_limits import SPOOL_AREA_FULL, JobLimits
-from ipp_wsgi.backends.embedded.spool import Spool, SpoolWriteError
+from ipp_wsgi.backends.embedded.spool import Received, Spool, SpoolWriteError
 from ipp_wsgi.codec import status
 
 
@@ -61,7 +61,7 @@ def test_spool_size_limit_is_a_temporary_error_and_a_printer_reason(spool_dir: P
 def test_a_failed_spool_write_names_no_path(spooler: EmbeddedSpooler, spool_dir: Path,
                                             monkeypatch: pytest.MonkeyPatch, code: int,
                                             expected: int) -> None:
-    monkeypatch.setattr(Spool, "receive", lambda self, data: _raise_write_error(code, spool_dir))
+    monkeypatch.setattr(Spool, "receive", lambda self, data, before=None: _raise_write_error(code, spool_dir))
     with pytest.raises(BackendError) as excinfo:
         spooler.submit_job("print", JobRequest("alice", "j"), io.BytesIO(b"x"), Document())
     assert excinfo.value.status == expected
@@ -69,7 +69,7 @@ def test_a_failed_spool_write_names_no_path(spooler: EmbeddedSpooler, spool_dir:
     assert spooler.jobs("print", "all") == []
 
 
-def _raise_write_error(code: int, spool_dir: Path) -> tuple[Path, int]:
+def _raise_write_error(code: int, spool_dir: Path) -> Received:
     raise SpoolWriteError(code, f"cannot write to the spool: {spool_dir}")
 
 

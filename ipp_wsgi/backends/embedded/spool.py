@@ -17,7 +17,7 @@ import itertools
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -133,9 +133,10 @@ class Spool:
         """Where document ``number`` of job ``job_id`` is kept."""
         return self.docs / f"{job_id}-{number}"
 
-    def receive(self, data: BinaryIO) -> Received:
+    def receive(self, data: BinaryIO, before_file: Callable[[], None] | None = None) -> Received:
         """Read ``data`` until EOF: its bytes when there are at most :data:`INLINE_BYTES`, else a new fsync'd
-        temporary file holding them (memory stays bounded by that size).
+        temporary file holding them (memory stays bounded by that size). ``before_file`` is called before
+        the rest of a larger document is read (an exception it raises leaves nothing behind).
 
         On any error no temporary file is left and the error is raised: the stream's own exception when
         reading fails (a client that went away, bad compressed data), :class:`SpoolWriteError` when
@@ -144,6 +145,8 @@ class Spool:
         head = _read_at_most(data, INLINE_BYTES + 1)
         if len(head) <= INLINE_BYTES:
             return Received(len(head), data=head)
+        if before_file is not None:
+            before_file()
         path = self.tmp / f"{os.getpid()}-{secrets.token_hex(8)}{_TEMP_SUFFIX}"
         try:
             size = _write_file(path, head, data)

@@ -25,7 +25,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -306,12 +306,15 @@ class EmbeddedSpooler(Backend):
         A document that does not fully arrive (the stream's exception is raised as it is) or a refusal
         leaves no job and no file; job-ids are only taken by jobs that exist, so they stay increasing.
         """
-        # Refuse before reading a document that cannot print. No transaction: the write below checks again.
-        db = self._store.connection()
-        self._check_accepting(db, printer)
-        self._limits.check_job(db, request.owner)
-        self._limits.check_space(db, self._spool_dir)
-        received = self._receive(data)
+        def refuse_early() -> None:
+            # Refuse before reading a large document that cannot print (a small one is in memory already).
+            # No transaction: the write below checks again.
+            db = self._store.connection()
+            self._check_accepting(db, printer)
+            self._limits.check_job(db, request.owner)
+            self._limits.check_space(db, self._spool_dir)
+
+        received = self._receive(data, refuse_early)
         try:
             with self._store.write() as db:
                 self._limits.check_space(db, self._spool_dir, received.size)
@@ -798,10 +801,10 @@ class EmbeddedSpooler(Backend):
         events_.record(db, "job-created", printer, job_id, f"Job {job_id} created.", now)
         return row
 
-    def _receive(self, data: BinaryIO) -> Received:
+    def _receive(self, data: BinaryIO, before_file: Callable[[], None] | None = None) -> Received:
         """Read ``data`` in full (:meth:`.Spool.receive`; a spool write failure: :func:`_spool_failure`)."""
         try:
-            return self._spool.receive(data)
+            return self._spool.receive(data, before_file)
         except SpoolWriteError as exc:
             raise _spool_failure(exc) from exc
 
