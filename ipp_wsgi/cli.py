@@ -1,4 +1,5 @@
-"""The ``ipp-wsgi`` command: ``ipp-wsgi serve`` runs the IPP listener under gunicorn."""
+"""The ``ipp-wsgi`` command: ``ipp-wsgi serve`` runs the IPP listener under gunicorn, ``ipp-wsgi spooler``
+prints the embedded printers' jobs (``serve`` starts one beside its workers)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from gunicorn.app.base import BaseApplication
 from ipp_wsgi import __version__
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.config import Config, ConfigError, load_config
+from ipp_wsgi.spooler_process import SpoolerProcess, run_spooler
 
 DEFAULT_BIND = "127.0.0.1:8631"
 DEFAULT_WORKERS = 2
@@ -49,10 +51,34 @@ occupies one thread, not a whole worker. Measured on 2 cores (hello-world app, s
 about 5 times as many requests per second as gunicorn's gthread worker; `--worker-class gthread` selects
 gunicorn's own threaded worker instead. About one worker per core is a good start.
 
+The jobs of the embedded printers are printed by a process of their own, `ipp-wsgi spooler`, started
+before the workers (should it stop, a worker takes over).
+
 To serve over TLS or with authentication, run it behind a web server (Apache, nginx) that terminates TLS
 and sets REMOTE_USER, or use `gunicorn ipp_wsgi.wsgi:application` with IPP_WSGI_CONFIG naming the
 configuration file.
 """
+
+
+_SPOOLER_DESCRIPTION = """\
+Print the jobs of the embedded printers of the configuration, until stopped (SIGTERM).
+
+One process prints the jobs of a spool directory at a time, the others stand by. `ipp-wsgi serve` starts
+this command beside its workers; under another web server (Apache mod_wsgi), run it as a service of its
+own with the same --config and --spool-dir as the WSGI application, or let one of the server's processes
+print.
+"""
+
+_SHARED_OPTIONS: dict[str, dict[str, Any]] = {
+    "--config": {"metavar": "FILE", "help": "TOML configuration file (default: the embedded defaults)"},
+    "--spool-dir": {"metavar": "DIR",
+                    "help": "where jobs and documents are kept, overriding the configuration "
+                            "(default $IPP_WSGI_SPOOL_DIR, else $XDG_STATE_HOME/ipp-wsgi, "
+                            "else ~/.local/state/ipp-wsgi)"},
+    "--log-level": {"default": "info", "choices": ["debug", "info", "warning", "error", "critical"],
+                    "help": "logging level (default info)"},
+}
+"""The options ``serve`` and ``spooler`` share."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,16 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--worker-class", choices=sorted(WORKER_CLASSES), default=DEFAULT_WORKER_CLASS,
                        help=f"ipp: ipp-wsgi's asyncio worker; gthread: gunicorn's threaded worker "
                             f"(default {DEFAULT_WORKER_CLASS})")
-    serve.add_argument("--config", metavar="FILE",
-                       help="TOML configuration file (default: the embedded defaults)")
-    serve.add_argument("--spool-dir", metavar="DIR",
-                       help="where jobs and documents are kept, overriding the configuration "
-                            "(default $IPP_WSGI_SPOOL_DIR, else $XDG_STATE_HOME/ipp-wsgi, "
-                            "else ~/.local/state/ipp-wsgi)")
-    serve.add_argument("--log-level", default="info",
-                       choices=["debug", "info", "warning", "error", "critical"],
-                       help="logging level (default info)")
+    for option, kwargs in _SHARED_OPTIONS.items():
+        serve.add_argument(option, **kwargs)
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    spooler = commands.add_parser(
+        "spooler", help="print the jobs of the embedded printers", description=_SPOOLER_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for option, kwargs in _SHARED_OPTIONS.items():
+        spooler.add_argument(option, **kwargs)
+    spooler.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -103,14 +129,20 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     never in the master, and closed when the worker exits.
     """
 
-    def __init__(self, config: Config, options: dict[str, Any]) -> None:
+    def __init__(self, config: Config, options: dict[str, Any],
+                 spooler: SpoolerProcess | None = None) -> None:
         self.ipp_config = config
         self.options = options
+        self.spooler = spooler
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if self.spooler is not None:  # started by the master before it forks the workers
+            spooler = self.spooler
+            self.cfg.set("when_ready", lambda server: spooler.start())
+            self.cfg.set("on_exit", lambda server: spooler.stop())
         # gunicorn >= 25.1 opens a control socket at one path per user by default: several servers
         # (tests, one per printer set) would fight over it, and `ipp-wsgi serve` does not need it.
         if "control_socket_disable" in self.cfg.settings:
@@ -152,8 +184,25 @@ def serve(args: argparse.Namespace) -> int:
         ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
         args.bind,
     )
-    GunicornServer(config, gunicorn_options(args)).run()
+    GunicornServer(config, gunicorn_options(args), _spooler_process(args, config)).run()
     return 0
+
+
+def _spooler_process(args: argparse.Namespace, config: Config) -> SpoolerProcess | None:
+    """The ``ipp-wsgi spooler`` process for ``serve``, when it has embedded printers."""
+    if not any(printer.backend == "embedded" for printer in config.printers) or config.spooler_workers == 0:
+        return None
+    arguments = ["--spool-dir", str(config.spool_dir), "--log-level", args.log_level]
+    if args.config:
+        arguments += ["--config", args.config]
+    return SpoolerProcess(arguments)
+
+
+def spooler(args: argparse.Namespace) -> int:
+    """Run ``ipp-wsgi spooler`` until it is stopped."""
+    config = load_config(args.config, spool_dir=args.spool_dir)
+    logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
+    return run_spooler(config, exit_with_parent=args.exit_with_parent)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "spooler":
+            return spooler(args)
     except ConfigError as exc:
         print(f"ipp-wsgi: {exc}", file=sys.stderr)
         return 2

@@ -209,6 +209,15 @@ def _shared_backends(printers: Sequence[PrinterConfig]) -> list[tuple[Backend, l
     return made
 
 
+def embedded_spooler(config: ServiceConfig) -> Backend | None:
+    """The embedded spooler of ``config``'s embedded printers as the service builds it (None when there are
+    none): for a process that only prints them (``ipp-wsgi spooler``)."""
+    embedded = [p for p in config.printers if p.backend == "embedded"]
+    if not embedded:
+        return None
+    return _embedded_spooler(config, embedded, {p.name: _encoded_description(p) for p in embedded})
+
+
 def _embedded_spooler(config: ServiceConfig, printers: Sequence[PrinterConfig],
                       descriptions: dict[str, AttributeGroup]) -> Backend:
     """One embedded spooler for every embedded printer."""
@@ -222,7 +231,9 @@ def _embedded_spooler(config: ServiceConfig, printers: Sequence[PrinterConfig],
     ]
     kwargs: dict[str, Any] = {
         "history_seconds": config.history_seconds, "history_jobs": config.history_jobs,
-        "workers": config.spooler_workers, "event_life": config.event_life, "limits": config.job_limits,
+        # At least one printing thread per printer, so that a printer that hangs delays no other.
+        "workers": max(config.spooler_workers, len(printers)) if config.spooler_workers else 0,
+        "event_life": config.event_life, "limits": config.job_limits,
         # One spooler for every printer: the shortest multiple-operation-time-out is the one it keeps.
         "incoming_timeout": min(p.description.multiple_operation_timeout for p in printers),
     }

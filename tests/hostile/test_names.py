@@ -78,7 +78,8 @@ def _files(root: Path) -> set[str]:
     return {str(path.relative_to(root)) for path in root.rglob("*")}
 
 
-_EXPECTED = re.compile(r"ipp-wsgi\.toml|spool(/(docs|tmp)(/\d+-\d+)?|/jobs\.sqlite3(-wal|-shm|-journal)?)?"
+_EXPECTED = re.compile(r"ipp-wsgi\.toml|spool(/(docs|tmp)(/\d+-\d+)?|/jobs\.sqlite3(-wal|-shm|-journal)?"
+                       r"|/printing\.(lock|wake))?"
                        r"|output(/print(/\d+-\d+\.pdf)?)?|records(/\d+-\d+\.json)?")
 
 

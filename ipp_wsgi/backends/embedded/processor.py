@@ -1,10 +1,13 @@
 """Job processing: worker threads claim pending jobs and deliver their documents.
 
-Any process sharing the spool directory may process any job: a worker claims a job atomically (one
-``BEGIN IMMEDIATE`` turns it from pending to processing and stamps it with this processor's pid, token and
-a lease that a heartbeat renews), so each job is processed once. A job left ``processing`` by a process
-that died, or whose lease ran out, is put back in the queue by :func:`requeue_orphans` and printed again.
-Workers wake on a local notification and otherwise poll, so jobs never stall when no requests arrive.
+One process of those sharing the spool directory prints at a time, the holder of the printing lease
+(:mod:`.printing_lease`); the others stand by and take over when it exits. Its workers claim a job
+atomically (one ``BEGIN IMMEDIATE`` turns it from pending to processing and stamps it with this
+processor's pid, token and a lease that a heartbeat renews), so each job is processed once. A job left
+``processing`` by a process that died, or whose lease ran out, is put back in the queue by
+:func:`requeue_orphans` and printed again. Workers wake on a notification (from another process: the
+FIFO of :class:`~.printing_lease.WakeSignal`) and otherwise poll, so jobs never stall when no requests
+arrive.
 
 A document whose network output fails with a retryable error is delivered again after a back-off, as the
 printer's :class:`~.printer.RetryPolicy` says, while the job stays ``processing`` (its job-state-message and
@@ -37,6 +40,7 @@ from ipp_wsgi.backends.embedded.device_status import device_status, ensure_table
 from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, Progress, deliver
 from ipp_wsgi.backends.embedded.outputs_net import OFFLINE
 from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, OUTPUT_DIRECTORY, OUTPUT_FILE, EmbeddedPrinter
+from ipp_wsgi.backends.embedded.printing_lease import STANDBY_SECONDS, PrintingLease, WakeSignal
 from ipp_wsgi.backends.embedded.spool import Spool, fsync_dir, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
 
@@ -59,7 +63,8 @@ at once."""
 
 
 class Processor:
-    """``workers`` job threads and one heartbeat/housekeeping thread, all daemons."""
+    """One heartbeat/housekeeping thread, and ``workers`` job threads once this process holds the printing
+    lease (a standby thread tries to take it), all daemons."""
 
     def __init__(self, store: Store, spool: Spool, printers: Mapping[str, EmbeddedPrinter],
                  output_dirs: Mapping[str, Path], workers: int, housekeeping: Callable[[], None]) -> None:
@@ -73,21 +78,29 @@ class Processor:
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._threads: list[threading.Thread] = []
+        self._lease = PrintingLease(spool.root)
+        self._wake_signal = WakeSignal(spool.root)
+        self.printing = threading.Event()
+        """Set once this process holds the printing lease and its job threads run."""
         with store.write() as db:
             ensure_table(db)
 
     def start(self) -> None:
-        """Start the threads."""
-        targets = [self._work_loop] * self._workers + [self._heartbeat_loop]
-        self._threads = [threading.Thread(target=t, name=f"ipp-wsgi-spooler-{i}", daemon=True)
-                         for i, t in enumerate(targets)]
+        """Start the heartbeat thread and the thread that takes the printing lease (then prints)."""
+        targets = (("heartbeat", self._heartbeat_loop), ("lease", self._lease_loop))
+        self._threads = [threading.Thread(target=target, name=f"ipp-wsgi-spooler-{name}", daemon=True)
+                         for name, target in targets]
         for thread in self._threads:
             thread.start()
 
     def wake(self) -> None:
-        """Tell idle workers that a job may be ready."""
+        """Tell idle workers that a job may be ready: this process's, or the printing process's."""
+        if self._wake_signal.listening:
+            self._wake_signal.send()
+            return
         with self._wake:
             self._wake.notify_all()
+        self._wake_signal.send()
 
     def stop(self) -> None:
         """Stop the threads (interrupting jobs) and put this processor's unfinished jobs back in the queue."""
@@ -96,6 +109,9 @@ class Processor:
         for thread in self._threads:
             thread.join()
         self._threads = []
+        self._wake_signal.close()
+        self._lease.release()
+        self.printing.clear()
         with self._store.write() as db:
             for row in db.execute("SELECT job_id FROM jobs WHERE state = ? AND worker_token = ?",
                                   (JOB_PROCESSING, self.token)).fetchall():
@@ -132,6 +148,37 @@ class Processor:
         following = self._finish(printer.name, outcomes, claim_next and not batched)
         return len(claimed), batched, following
 
+    def _lease_loop(self) -> None:
+        """Stand by until this process holds the printing lease, then run the job threads and the wake-up
+        listener until the processor stops."""
+        if not self._workers:
+            return  # a process configured not to print never takes the lease
+        while not self._lease.try_acquire():
+            if self._stop.wait(STANDBY_SECONDS):
+                return
+        try:
+            self._wake_signal.listen()
+        except OSError:  # no FIFO here (a file system without them): other processes' jobs wait a poll
+            log.warning("no wake-up FIFO in %s: printing polls every %s s", self._spool.root, POLL_SECONDS)
+        threads = [threading.Thread(target=self._work_loop, name=f"ipp-wsgi-spooler-{index}", daemon=True)
+                   for index in range(self._workers)]
+        for thread in threads:
+            thread.start()
+        self.printing.set()
+        log.debug("process %d prints the jobs of %s", os.getpid(), self._spool.root)
+        self._stop.wait()
+        self._wake_signal.send()  # ends the job threads' waits
+        for thread in threads:
+            thread.join()
+
+    def _idle_wait(self) -> None:
+        """Wait for a wake-up, at most :data:`POLL_SECONDS`."""
+        if self._wake_signal.listening:
+            self._wake_signal.wait(POLL_SECONDS)
+            return
+        with self._wake:
+            self._wake.wait(POLL_SECONDS)
+
     def _work_loop(self) -> None:
         claimed: list[_Claimed] = []
         while not self._stop.is_set():
@@ -144,8 +191,7 @@ class Processor:
                 if batched and printed < BATCH_JOBS:
                     self._stop.wait(GATHER_SECONDS)
                 continue
-            with self._wake:
-                self._wake.wait(POLL_SECONDS)
+            self._idle_wait()
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):

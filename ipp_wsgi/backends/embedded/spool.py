@@ -123,6 +123,7 @@ class Spool:
     """The ``docs`` and ``tmp`` folders of a spool directory."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.docs = root / "docs"
         self.tmp = root / "tmp"
         self.docs.mkdir(parents=True, exist_ok=True)

@@ -152,6 +152,11 @@ class EmbeddedSpooler(Backend):
         self._processor.stop()
         self._store.close()
 
+    def wait_printing(self, timeout: float | None = None) -> bool:
+        """Wait until this process holds the printing lease and prints (:mod:`.printing_lease`); whether
+        it does."""
+        return self._processor.printing.wait(timeout)
+
     def process_pending(self) -> int:
         """Print every ready job in the calling thread; how many were printed (for ``start=False``)."""
         count = 0
