@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from spooler_helpers import make_printer, submit
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED
-from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
+from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler, outputs_file
 from ipp_wsgi.backends.embedded.outputs_file import file_path
 from ipp_wsgi.backends.embedded.printer import RetryPolicy
 from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
@@ -113,3 +114,21 @@ def test_an_absent_device_is_retried_then_aborted_and_reported(spool_dir: Path, 
 def _reasons(spooler: EmbeddedSpooler) -> list[str]:
     status = {a.name: a for a in spooler.printer_status("print")}
     return list(status["printer-state-reasons"].values)
+
+
+def test_a_large_document_is_copied_where_sendfile_cannot_write(spool_dir: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_sendfile(out: int, src: int, offset: int, count: int) -> int:
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+
+    monkeypatch.setattr(outputs_file.os, "sendfile", no_sendfile)
+    target = tmp_path / "printer.out"
+    spooler = file_spooler(spool_dir, target.as_uri())
+    try:
+        data = os.urandom(3 * INLINE_BYTES + 5)
+        job = submit(spooler, data)
+        spooler.process_pending()
+        assert spooler.get_job(None, job.job_id).state == JOB_COMPLETED
+        assert target.read_bytes() == data
+    finally:
+        spooler.close()

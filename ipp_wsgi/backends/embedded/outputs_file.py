@@ -9,11 +9,14 @@ import functools
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from ipp_wsgi.backends.embedded.delivery import Delivery, DeliveryError, Progress
 from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
 
+SEND_BYTES = 1 << 20
+"""Bytes of a spool file sent to the device per ``sendfile`` call (cancellation is checked between)."""
 _GONE = frozenset({errno.ENOENT, errno.ENXIO, errno.ENODEV, errno.EBUSY, errno.EAGAIN, errno.EIO})
 """Errors of a device that is unplugged, off or busy for now: tried again as the retry policy says."""
 
@@ -45,12 +48,42 @@ def to_file(uri: str, item: Delivery, progress: Progress) -> None:
         reason = exc.strerror or str(exc)
         raise DeliveryError(f"cannot open {path}: {reason}", retryable=exc.errno in _GONE) from exc
     try:
-        with os.fdopen(fd, "wb") as out, item.open() as src:
-            while chunk := src.read(CHUNK_SIZE):
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(item.source, bytes):
                 progress.check()
-                out.write(chunk)
+                out.write(item.source)
+            else:
+                _send_file(item.source, out.fileno(), progress)
     except OSError as exc:
         raise DeliveryError(f"cannot write to {path}: {exc.strerror or exc}", retryable=True) from exc
+
+
+def _send_file(source: Path, out: int, progress: Progress) -> None:
+    """Copy the spool file ``source`` to ``out`` in the kernel (``sendfile``), :data:`SEND_BYTES` at a
+    time with a cancellation check before each; a plain copy where ``sendfile`` cannot write to ``out``."""
+    with open(source, "rb") as src:
+        offset = 0
+        while True:
+            progress.check()
+            try:
+                sent = os.sendfile(out, src.fileno(), offset, SEND_BYTES)
+            except OSError as exc:
+                if exc.errno not in (errno.EINVAL, errno.ENOSYS) or offset:
+                    raise
+                _copy(src, out, progress)
+                return
+            if not sent:
+                return
+            offset += sent
+
+
+def _copy(src: BinaryIO, out: int, progress: Progress) -> None:
+    """Copy the rest of ``src`` to ``out`` through memory, a chunk at a time."""
+    while chunk := src.read(CHUNK_SIZE):
+        progress.check()
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(out, view):]
 
 
 def _is_device(path: Path) -> bool:
