@@ -14,7 +14,7 @@ from gunicorn.app.base import BaseApplication
 from ipp_wsgi import __version__
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.config import Config, ConfigError, load_config
-from ipp_wsgi.spooler_process import SpoolerProcess, run_spooler
+from ipp_wsgi.spooler_process import SpoolerProcess, run_spooler, spooler_process
 
 DEFAULT_BIND = "127.0.0.1:8631"
 DEFAULT_WORKERS = 2
@@ -190,12 +190,10 @@ def serve(args: argparse.Namespace) -> int:
 
 def _spooler_process(args: argparse.Namespace, config: Config) -> SpoolerProcess | None:
     """The ``ipp-wsgi spooler`` process for ``serve``, when it has embedded printers."""
-    if not any(printer.backend == "embedded" for printer in config.printers) or config.spooler_workers == 0:
-        return None
     arguments = ["--spool-dir", str(config.spool_dir), "--log-level", args.log_level]
     if args.config:
         arguments += ["--config", args.config]
-    return SpoolerProcess(arguments)
+    return spooler_process(config, arguments)
 
 
 def spooler(args: argparse.Namespace) -> int:

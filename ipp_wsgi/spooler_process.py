@@ -64,6 +64,14 @@ def run_spooler(config: Config, exit_with_parent: bool = False) -> int:
     return 0
 
 
+def spooler_process(config: Config, arguments: Sequence[str]) -> SpoolerProcess | None:
+    """The ``ipp-wsgi spooler`` process (with ``arguments``) for a server of ``config``, or None when it
+    would have nothing to print (no embedded printer, or ``[spooler] workers = 0``)."""
+    if config.spooler_workers == 0 or not any(p.backend == "embedded" for p in config.printers):
+        return None
+    return SpoolerProcess(arguments)
+
+
 class SpoolerProcess:
     """``ipp-wsgi spooler`` as a child of the process that :meth:`start` s it."""
 

@@ -25,7 +25,8 @@ from typing import Any
 
 _env = os.environ.get
 
-# The app (and its spooler threads) is built in each worker after the fork, never in the master.
+# The app is built in each worker after the fork, never in the master; the jobs print in the process
+# `ipp-wsgi spooler` that when_ready (below) starts before the workers.
 wsgi_app = "ipp_wsgi.proxy:from_environ()"
 preload_app = False
 
@@ -82,6 +83,29 @@ def pre_request(worker: Any, req: Any) -> None:
     sock = getattr(getattr(req, "unreader", None), "sock", None)
     if sock is not None:
         sock.settimeout(client_timeout)
+
+
+_spooler: Any = None
+
+
+def when_ready(server: Any) -> None:
+    """Before the workers start: ``ipp-wsgi spooler``, the process that prints the jobs (printing threads in
+    a worker would take turns with its request threads for the GIL); should it stop, a worker prints."""
+    global _spooler
+    from ipp_wsgi.config import load_config
+    from ipp_wsgi.spooler_process import spooler_process
+
+    config_file = _env("IPP_WSGI_CONFIG")
+    arguments = ["--log-level", loglevel] + (["--config", config_file] if config_file else [])
+    _spooler = spooler_process(load_config(config_file or None), arguments)
+    if _spooler is not None:
+        _spooler.start()
+
+
+def on_exit(server: Any) -> None:
+    """Stop the spooler process (it also ends by itself when the master dies)."""
+    if _spooler is not None:
+        _spooler.stop()
 
 
 def worker_exit(server: Any, worker: Any) -> None:

@@ -61,6 +61,22 @@ def test_lp_prints_over_tls(gunicorn_tls: Deployment, sample_documents: SampleDo
     check_lp_over_tls(gunicorn_tls, sample_documents.path("testfile.txt"), tmp_path / "home")
 
 
+def test_a_spooler_process_prints_beside_the_workers(gunicorn_tls: Deployment) -> None:
+    """gunicorn.conf.py's when_ready hook starts ``ipp-wsgi spooler`` with the deployment's configuration,
+    as a child of the gunicorn master."""
+    spoolers = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            arguments = cmdline.read_bytes().split(b"\0")
+            parent = int(cmdline.with_name("stat").read_text().rsplit(")", 1)[1].split()[1])
+            master = Path(f"/proc/{parent}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if b"spooler" in arguments and str(gunicorn_tls.config).encode() in arguments:
+            spoolers.append(master)
+    assert len(spoolers) == 1 and b"gunicorn" in spoolers[0]
+
+
 def test_admin_operation_needs_an_authenticating_server(gunicorn_tls: Deployment) -> None:
     """gunicorn alone authenticates nobody, and a client's Authorization header is no identity."""
     for auth in (None, ("admin", "anything")):
