@@ -77,12 +77,28 @@ def group_members(pgid: int) -> list[int]:
 
 def processes_with_argument(argument: str) -> int:
     """How many processes have *argument* as one of their command-line arguments (from /proc)."""
-    needle = argument.encode()
-    count = 0
+    return len(pids_with_arguments(argument))
+
+
+def pids_with_arguments(*arguments: str) -> list[int]:
+    """The live processes that have every one of *arguments* among their command-line arguments."""
+    needles = [argument.encode() for argument in arguments]
+    found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):
-            count += needle in cmdline.read_bytes().split(b"\0")
-    return count
+            words = cmdline.read_bytes().split(b"\0")
+            if all(needle in words for needle in needles) and parent_of(int(cmdline.parent.name)) is not None:
+                found.append(int(cmdline.parent.name))
+    return found
+
+
+def parent_of(pid: int) -> int | None:
+    """The parent PID of the live (not zombie) process *pid*, or None when there is no such process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else int(fields[1])
 
 
 class ManagedProcess:

@@ -29,7 +29,7 @@ from deploy_servers import (
 )
 from harness import Ipptool, SampleDocuments, require_tool
 from harness.ipptool import assert_ipptool_passed
-from harness.processes import LOOPBACK
+from harness.processes import LOOPBACK, parent_of, pids_with_arguments
 
 from ipp_wsgi.codec import decode, status
 
@@ -64,17 +64,9 @@ def test_lp_prints_over_tls(gunicorn_tls: Deployment, sample_documents: SampleDo
 def test_a_spooler_process_prints_beside_the_workers(gunicorn_tls: Deployment) -> None:
     """gunicorn.conf.py's when_ready hook starts ``ipp-wsgi spooler`` with the deployment's configuration,
     as a child of the gunicorn master."""
-    spoolers = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            arguments = cmdline.read_bytes().split(b"\0")
-            parent = int(cmdline.with_name("stat").read_text().rsplit(")", 1)[1].split()[1])
-            master = Path(f"/proc/{parent}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            continue
-        if b"spooler" in arguments and str(gunicorn_tls.config).encode() in arguments:
-            spoolers.append(master)
-    assert len(spoolers) == 1 and b"gunicorn" in spoolers[0]
+    (spooler,) = pids_with_arguments("spooler", str(gunicorn_tls.config))
+    master = parent_of(spooler)
+    assert master is not None and b"gunicorn" in Path(f"/proc/{master}/cmdline").read_bytes()
 
 
 def test_admin_operation_needs_an_authenticating_server(gunicorn_tls: Deployment) -> None:

@@ -9,21 +9,13 @@ from pathlib import Path
 
 import pytest
 from harness import IppServer, wait_for
-from harness.processes import group_members
+from harness.processes import parent_of, pids_with_arguments
 from test_cups_clients import listed_jobs, lp, output_of
 
 
 def spooler_processes(server: IppServer) -> list[int]:
     """The ``ipp-wsgi spooler`` processes of *server*'s spool directory."""
-    found = []
-    for pid in group_members(server.pid):
-        try:
-            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"spooler" in arguments and str(server.spool_dir).encode() in arguments:
-            found.append(pid)
-    return found
+    return pids_with_arguments("spooler", str(server.spool_dir))
 
 
 def printed(server: IppServer, document: Path) -> int:
@@ -38,10 +30,9 @@ def printed(server: IppServer, document: Path) -> int:
 def test_serve_prints_in_a_spooler_process_and_a_worker_takes_over(ipp_server: IppServer,
                                                                    tmp_path: Path) -> None:
     (spooler,) = spooler_processes(ipp_server)
-    stat = Path(f"/proc/{spooler}/stat").read_text().rsplit(")", 1)[1].split()
-    assert int(stat[1]) == ipp_server.pid, "a child of the gunicorn master"
+    assert parent_of(spooler) == ipp_server.pid, "a child of the gunicorn master"
     document = tmp_path / "first.txt"
-    document.write_bytes(b"printed by the spooler process\n")
+    document.write_bytes(b"printed by the spooler process\\n")
     printed(ipp_server, document)
 
     os.kill(spooler, signal.SIGKILL)
@@ -56,12 +47,4 @@ def test_the_spooler_process_ends_with_the_server(ipp_server: IppServer, how: si
     """Stopped, the master stops it; killed, it notices that its parent is gone."""
     (spooler,) = spooler_processes(ipp_server)
     os.kill(ipp_server.pid, how)  # the master alone, not its process group
-
-    def gone() -> bool:
-        try:
-            state = Path(f"/proc/{spooler}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return True
-        return state == "Z"
-
-    wait_for("the spooler process to end", gone)
+    wait_for("the spooler process to end", lambda: parent_of(spooler) is None)
