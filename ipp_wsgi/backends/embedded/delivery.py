@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
 
 Report = Callable[[Sequence[str], str], None]
 """``report(printer_state_reasons, message)``: what the device is doing now (``[]``: nothing to report)."""
@@ -50,6 +52,14 @@ class Delivery:
         if isinstance(self.source, bytes):
             return io.BytesIO(self.source)
         return open(self.source, "rb")
+
+    def chunks(self, check: Callable[[], None]) -> Iterator[bytes]:
+        """The document's bytes, :data:`~.spool.CHUNK_SIZE` at a time; ``check()`` runs before each chunk
+        (it raises to stop, as :meth:`Progress.check` does)."""
+        with self.open() as src:
+            while chunk := src.read(CHUNK_SIZE):
+                check()
+                yield chunk
 
     def size(self) -> int:
         """The document's length in bytes."""

@@ -64,7 +64,7 @@ def deliver(printer: EmbeddedPrinter, output_dir: Path, item: Delivery, progress
     elif printer.output == OUTPUT_COMMAND:
         _to_command(printer, item, progress.stopped)
     else:
-        _to_directory(output_dir, item, progress.stopped)
+        _to_directory(output_dir, item, progress.check)
 
 
 def output_name(item: Delivery) -> str:
@@ -73,7 +73,7 @@ def output_name(item: Delivery) -> str:
     return f"{item.job_id}-{item.number}{extension}"
 
 
-def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool]) -> None:
+def _to_directory(output_dir: Path, item: Delivery, check: Callable[[], None]) -> None:
     """Put the document in ``output_dir`` under :func:`output_name`, atomically; durably once the caller
     has fsync'd ``output_dir`` (the processor does so once for a batch of jobs).
 
@@ -84,12 +84,11 @@ def _to_directory(output_dir: Path, item: Delivery, stopped: Callable[[], bool])
     try:
         if not output_dir.is_dir():  # a stat, not a failing mkdir, for every document
             output_dir.mkdir(parents=True, exist_ok=True)
-        if stopped():
-            raise DeliveryStopped
+        check()
         temp = output_dir / f".incoming-{secrets.token_hex(8)}"
         try:
             if not _linked(item, temp):
-                _copy(item, temp, stopped)
+                _copy(item, temp, check)
             os.replace(temp, output_dir / output_name(item))
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -111,12 +110,11 @@ def _linked(item: Delivery, target: Path) -> bool:
     return True
 
 
-def _copy(item: Delivery, target: Path, stopped: Callable[[], bool]) -> None:
-    """Copy the document to the new file ``target`` and fsync it (DeliveryStopped when cancelled)."""
-    with open(target, "xb") as out, item.open() as src:
-        while chunk := src.read(CHUNK_SIZE):
-            if stopped():
-                raise DeliveryStopped
+def _copy(item: Delivery, target: Path, check: Callable[[], None]) -> None:
+    """Copy the document to the new file ``target`` and fsync it (``check()`` raises DeliveryStopped when
+    cancelled)."""
+    with open(target, "xb") as out:
+        for chunk in item.chunks(check):
             out.write(chunk)
         out.flush()
         os.fsync(out.fileno())

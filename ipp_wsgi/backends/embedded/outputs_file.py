@@ -9,11 +9,9 @@ import functools
 import os
 import stat
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from ipp_wsgi.backends.embedded.delivery import Delivery, DeliveryError, Progress
-from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
 
 SEND_BYTES = 1 << 20
 """Bytes of a spool file sent to the device per ``sendfile`` call (cancellation is checked between)."""
@@ -49,18 +47,17 @@ def to_file(uri: str, item: Delivery, progress: Progress) -> None:
         raise DeliveryError(f"cannot open {path}: {reason}", retryable=exc.errno in _GONE) from exc
     try:
         with os.fdopen(fd, "wb") as out:
-            if isinstance(item.source, bytes):
-                progress.check()
-                out.write(item.source)
-            else:
-                _send_file(item.source, out.fileno(), progress)
+            if isinstance(item.source, bytes) or not _sent(item.source, out.fileno(), progress):
+                for chunk in item.chunks(progress.check):
+                    out.write(chunk)
     except OSError as exc:
         raise DeliveryError(f"cannot write to {path}: {exc.strerror or exc}", retryable=True) from exc
 
 
-def _send_file(source: Path, out: int, progress: Progress) -> None:
+def _sent(source: Path, out: int, progress: Progress) -> bool:
     """Copy the spool file ``source`` to ``out`` in the kernel (``sendfile``), :data:`SEND_BYTES` at a
-    time with a cancellation check before each; a plain copy where ``sendfile`` cannot write to ``out``."""
+    time with a cancellation check before each; False, having sent nothing, where ``sendfile`` cannot
+    write to ``out``."""
     with open(source, "rb") as src:
         offset = 0
         while True:
@@ -70,20 +67,10 @@ def _send_file(source: Path, out: int, progress: Progress) -> None:
             except OSError as exc:
                 if exc.errno not in (errno.EINVAL, errno.ENOSYS) or offset:
                     raise
-                _copy(src, out, progress)
-                return
+                return False
             if not sent:
-                return
+                return True
             offset += sent
-
-
-def _copy(src: BinaryIO, out: int, progress: Progress) -> None:
-    """Copy the rest of ``src`` to ``out`` through memory, a chunk at a time."""
-    while chunk := src.read(CHUNK_SIZE):
-        progress.check()
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(out, view):]
 
 
 def _is_device(path: Path) -> bool:

@@ -20,7 +20,6 @@ from ipp_wsgi.backends.base import JOB_ABORTED, JOB_CANCELED, JOB_COMPLETED, TER
 from ipp_wsgi.backends.embedded.delivery import Delivery, DeliveryError, DeliveryStopped, Progress
 from ipp_wsgi.backends.embedded.outputs_net import CONNECTING, OFFLINE, network_error
 from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
-from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
 from ipp_wsgi.codec import AttributeGroup, IppDecodeError, Message, decode, encode, operations, status, tags
 from ipp_wsgi.codec import status_name as _status_name
 
@@ -106,10 +105,7 @@ class IppDevice:
         yield header
         if document is None:
             return
-        with document.open() as src:
-            while chunk := src.read(CHUNK_SIZE):
-                self.progress.check()
-                yield chunk
+        yield from document.chunks(self.progress.check)
 
 
 def to_ipp(printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> None:

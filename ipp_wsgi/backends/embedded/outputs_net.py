@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from ipp_wsgi.backends.embedded.delivery import Delivery, DeliveryError, Progress
-from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
 
 CONNECTING = "connecting-to-device"
 OFFLINE = "offline-report"
@@ -51,9 +50,7 @@ def connected(host: str, port: int, timeout: float, progress: Progress) -> Itera
 def send_document(sock: socket.socket, item: Delivery, progress: Progress) -> int:
     """Send the document in chunks, checking for cancellation between them; the bytes sent."""
     sent = 0
-    with item.open() as src:
-        while chunk := src.read(CHUNK_SIZE):
-            progress.check()
-            sock.sendall(chunk)
-            sent += len(chunk)
+    for chunk in item.chunks(progress.check):
+        sock.sendall(chunk)
+        sent += len(chunk)
     return sent
