@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
+from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE, open_source
 
 Report = Callable[[Sequence[str], str], None]
 """``report(printer_state_reasons, message)``: what the device is doing now (``[]``: nothing to report)."""
@@ -49,9 +48,7 @@ class Delivery:
 
     def open(self) -> BinaryIO:
         """The document's bytes, to read."""
-        if isinstance(self.source, bytes):
-            return io.BytesIO(self.source)
-        return open(self.source, "rb")
+        return open_source(self.source)
 
     def chunks(self, check: Callable[[], None]) -> Iterator[bytes]:
         """The document's bytes, :data:`~.spool.CHUNK_SIZE` at a time; ``check()`` runs before each chunk

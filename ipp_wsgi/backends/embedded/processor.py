@@ -257,7 +257,7 @@ class Processor:
         if doc["canceled"]:  # by Cancel-Document before the claim
             return True
         progress = Progress(self._stop_check(job_id, number, claimed_at), report)
-        source = doc["data"] if doc["data"] is not None else self._spool.document_path(job_id, number)
+        source = self._spool.document_source(job_id, number, doc["data"])
         item = Delivery(job_id, number, doc["format"], source,
                         owner=job["owner"], job_name=job["name"], document_name=doc["name"])
         try:

@@ -13,6 +13,7 @@ directory.
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import os
 import secrets
@@ -134,6 +135,10 @@ class Spool:
         """Where document ``number`` of job ``job_id`` is kept."""
         return self.docs / f"{job_id}-{number}"
 
+    def document_source(self, job_id: int, number: int, data: bytes | None) -> Path | bytes:
+        """A kept document: its bytes when the database keeps them (``data``), else its spool file."""
+        return data if data is not None else self.document_path(job_id, number)
+
     def receive(self, data: BinaryIO, before_file: Callable[[], None] | None = None) -> Received:
         """Read ``data`` until EOF: its bytes when there are at most :data:`INLINE_BYTES`, else a new fsync'd
         temporary file holding them (memory stays bounded by that size). ``before_file`` is called before
@@ -198,6 +203,13 @@ class Spool:
                 self.discard(path)
                 removed += 1
         return removed
+
+
+def open_source(source: Path | bytes) -> BinaryIO:
+    """The bytes of a document's source (:meth:`Spool.document_source`), to read."""
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    return open(source, "rb")
 
 
 def _read_at_most(data: BinaryIO, limit: int) -> bytes:

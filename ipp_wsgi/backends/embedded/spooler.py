@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import errno
-import io
 import logging
 import os
 import sqlite3
@@ -55,7 +54,7 @@ from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
 from ipp_wsgi.backends.embedded.printer_status import ACTIVE_JOB_STATES, printer_status
 from ipp_wsgi.backends.embedded.processor import Processor, requeue_orphans, requeue_printing
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
-from ipp_wsgi.backends.embedded.spool import Received, Spool, SpoolWriteError, pid_alive
+from ipp_wsgi.backends.embedded.spool import Received, Spool, SpoolWriteError, open_source, pid_alive
 from ipp_wsgi.backends.embedded.store import Store
 from ipp_wsgi.codec import DELETE_ATTRIBUTE, Attribute, AttributeGroup, status, tags
 from ipp_wsgi.codec.encoder import pre_encoded
@@ -511,7 +510,8 @@ class EmbeddedSpooler(Backend):
         try:
             for document in documents:
                 try:
-                    with self._open_document(job_id, document) as data:
+                    source = self._spool.document_source(job_id, document["number"], document["data"])
+                    with open_source(source) as data:
                         copies.append(self._receive(data))
                 except FileNotFoundError as exc:
                     raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE,
@@ -835,12 +835,6 @@ class EmbeddedSpooler(Backend):
             self._spool.sync()
         except OSError as exc:
             raise _spool_failure(exc) from exc
-
-    def _open_document(self, job_id: int, document: sqlite3.Row) -> BinaryIO:
-        """A kept document's bytes, from a row of :func:`.store.document_rows` ``with_data``."""
-        if document["data"] is not None:
-            return io.BytesIO(document["data"])
-        return open(self._spool.document_path(job_id, document["number"]), "rb")
 
     def _end_upload(self, job_id: int) -> None:
         with self._store.write() as db:
