@@ -184,16 +184,8 @@ def serve(args: argparse.Namespace) -> int:
         ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
         args.bind,
     )
-    GunicornServer(config, gunicorn_options(args), _spooler_process(args, config)).run()
+    GunicornServer(config, gunicorn_options(args), spooler_process(config, args.config, args.log_level)).run()
     return 0
-
-
-def _spooler_process(args: argparse.Namespace, config: Config) -> SpoolerProcess | None:
-    """The ``ipp-wsgi spooler`` process for ``serve``, when it has embedded printers."""
-    arguments = ["--spool-dir", str(config.spool_dir), "--log-level", args.log_level]
-    if args.config:
-        arguments += ["--config", args.config]
-    return spooler_process(config, arguments)
 
 
 def spooler(args: argparse.Namespace) -> int:

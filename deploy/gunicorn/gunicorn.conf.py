@@ -95,9 +95,8 @@ def when_ready(server: Any) -> None:
     from ipp_wsgi.config import load_config
     from ipp_wsgi.spooler_process import spooler_process
 
-    config_file = _env("IPP_WSGI_CONFIG")
-    arguments = ["--log-level", loglevel] + (["--config", config_file] if config_file else [])
-    _spooler = spooler_process(load_config(config_file or None), arguments)
+    config_file = _env("IPP_WSGI_CONFIG") or None
+    _spooler = spooler_process(load_config(config_file), config_file, loglevel)
     if _spooler is not None:
         _spooler.start()
 
