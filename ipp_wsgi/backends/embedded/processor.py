@@ -94,10 +94,8 @@ class Processor:
             thread.start()
 
     def wake(self) -> None:
-        """Tell idle workers that a job may be ready: this process's, or the printing process's."""
-        if self._wake_signal.listening:
-            self._wake_signal.send()
-            return
+        """Tell idle workers that a job may be ready: this process's (waiting on the FIFO, or on the
+        condition where the FIFO could not be opened), or the printing process's."""
         with self._wake:
             self._wake.notify_all()
         self._wake_signal.send()
