@@ -49,17 +49,22 @@ def spoolers(spool_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
         spooler.close()
 
 
-def test_one_spooler_prints_and_the_other_wakes_it(spoolers: list[EmbeddedSpooler]) -> None:
+def holder_and_standby(spoolers: list[EmbeddedSpooler]) -> tuple[EmbeddedSpooler, EmbeddedSpooler]:
+    """The spooler that took the printing lease, and the other, once one has."""
     wait_until(lambda: any(spooler.wait_printing(0) for spooler in spoolers))
     holder, standby = sorted(spoolers, key=lambda spooler: not spooler.wait_printing(0))
+    return holder, standby
+
+
+def test_one_spooler_prints_and_the_other_wakes_it(spoolers: list[EmbeddedSpooler]) -> None:
+    holder, standby = holder_and_standby(spoolers)
     assert not standby.wait_printing(0.5), "one printer at a time"
     job = submit(standby, b"queued by the process that does not print")
     wait_until(lambda: holder.get_job(None, job.job_id).state == JOB_COMPLETED)
 
 
 def test_the_standby_spooler_takes_over(spoolers: list[EmbeddedSpooler]) -> None:
-    wait_until(lambda: any(spooler.wait_printing(0) for spooler in spoolers))
-    holder, standby = sorted(spoolers, key=lambda spooler: not spooler.wait_printing(0))
+    holder, standby = holder_and_standby(spoolers)
     holder.close()
     assert standby.wait_printing(10)
     job = submit(standby, b"printed after the takeover")
