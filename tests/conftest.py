@@ -7,6 +7,8 @@ teardown, and its log files are printed in the report of a failing test. The mac
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -20,15 +22,18 @@ from harness import (
     Ipptool,
     PrivateCupsd,
     PrivateDnssd,
+    PrivatePostgres,
     SampleDocuments,
     Suite,
     attach_log,
+    postgres_bin_dir,
     require_tool,
 )
 from harness.logs import failure_sections
-from harness.tools import find_tool, require_root
+from harness.tools import find_tool, require, require_root
 
 IppServerFactory = Callable[..., IppServer]
+_DATABASE_NUMBERS = itertools.count(1)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -133,3 +138,25 @@ def ippeveprinter(
         yield printer
     finally:
         printer.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of Debian's ``postgresql`` package for the whole session, on a loopback port."""
+    bin_dir = postgres_bin_dir()
+    require(bin_dir is not None, "PostgreSQL is not installed (Debian package postgresql)")
+    assert bin_dir is not None
+    server = PrivatePostgres(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest, postgres_server: PrivatePostgres) -> str:
+    """The URL of a new, empty database of the session's PostgreSQL server, for this test alone."""
+    attach_log(request.node, "postgres", postgres_server.log)
+    name = f"test_{os.getpid()}_{next(_DATABASE_NUMBERS)}"
+    return postgres_server.create_database(name)

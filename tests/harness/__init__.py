@@ -11,6 +11,7 @@ Fixtures live in ``tests/conftest.py``; this package holds the machinery they us
 - :mod:`.logs`: server logs attached to failing tests;
 - :mod:`.waiting`: ``wait_for``, polling until something holds.
 - :mod:`.spool`: the documents an embedded spool keeps (files and database rows).
+- :mod:`.postgres`: a throw-away PostgreSQL server (``initdb`` in a temp dir, a free loopback port).
 """
 
 from .avahi import Ippeveprinter, PrivateDnssd
@@ -18,6 +19,7 @@ from .cupsd import PrivateCupsd
 from .documents import SampleDocuments, Suite
 from .ipptool import Ipptool, IpptoolResult, Transcript, Verdict, assert_ipptool_passed, parse_transcript
 from .logs import attach_log
+from .postgres import PrivatePostgres, postgres_bin_dir
 from .processes import ManagedProcess, ServerStartError, free_port
 from .servers import IppServer
 from .tools import in_ci, require, require_tool
@@ -31,6 +33,7 @@ __all__ = [
     "ManagedProcess",
     "PrivateCupsd",
     "PrivateDnssd",
+    "PrivatePostgres",
     "SampleDocuments",
     "ServerStartError",
     "Suite",
@@ -41,6 +44,7 @@ __all__ = [
     "free_port",
     "in_ci",
     "parse_transcript",
+    "postgres_bin_dir",
     "require",
     "require_tool",
     "wait_for",

@@ -111,11 +111,17 @@ class ManagedProcess:
         *,
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
+        user: str | None = None,
+        stop_signal: signal.Signals = signal.SIGTERM,
     ) -> None:
         self.argv = list(argv)
         self.log = log
         self.cwd = cwd
         self.env = dict(env) if env is not None else None
+        self.user = user
+        """The account to run as (the tests run as root; some servers refuse it), None: ourselves."""
+        self.stop_signal = stop_signal
+        """What :meth:`stop` sends first."""
         self._popen: subprocess.Popen[bytes] | None = None
 
     @property
@@ -145,6 +151,7 @@ class ManagedProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                user=self.user,
             )
 
     def wait_for_port(self, port: int, timeout: float = START_TIMEOUT) -> None:
@@ -162,11 +169,12 @@ class ManagedProcess:
         )
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
-        """SIGTERM the process group, SIGKILL it after *timeout*; the exit code (None if never started)."""
+        """Signal the process group (``stop_signal``, SIGTERM by default), SIGKILL it after *timeout*; the
+        exit code (None if never started)."""
         if self._popen is None:
             return None
         if self._popen.poll() is None:
-            self._signal_group(signal.SIGTERM)
+            self._signal_group(self.stop_signal)
             try:
                 self._popen.wait(timeout)
             except subprocess.TimeoutExpired:

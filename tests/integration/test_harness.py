@@ -15,6 +15,7 @@ from harness import (
     IpptoolResult,
     ManagedProcess,
     PrivateCupsd,
+    PrivatePostgres,
     SampleDocuments,
     Suite,
     assert_ipptool_passed,
@@ -252,3 +253,21 @@ def test_ipp_server_serves_get_printer_attributes_across_restarts(
     assert not port_answers(ipp_server.port)
     ipp_server.start()
     assert_ipptool_passed(ipptool.run(ipp_server.uri, "get-printer-attributes.test"))
+
+
+@pytest.mark.integration
+def test_private_postgres_keeps_data_across_a_restart_and_dies_by_pid(postgres_server: PrivatePostgres,
+                                                                        postgres_url: str) -> None:
+    database = postgres_url.rsplit("/", 1)[1]
+    assert postgres_url.startswith(f"postgresql://ippwsgi@127.0.0.1:{postgres_server.port}/")
+    postgres_server.sql("CREATE TABLE t (n integer); INSERT INTO t VALUES (7)", database)
+    first = postgres_server.pid
+    if os.geteuid() == 0:  # PostgreSQL refuses root: the harness runs it as an unprivileged user
+        assert Path(f"/proc/{first}").stat().st_uid != 0
+    postgres_server.restart()
+    assert postgres_server.pid != first and group_members(first) == []
+    assert postgres_server.sql("SELECT n FROM t", database) == "7"
+    # Loopback only: the server listens on 127.0.0.1, nothing else.
+    listening = Path("/proc/net/tcp").read_text()
+    assert f"0100007F:{postgres_server.port:04X}" in listening
+    assert f"00000000:{postgres_server.port:04X}" not in listening
