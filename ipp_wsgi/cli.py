@@ -13,8 +13,11 @@ from gunicorn.app.base import BaseApplication
 
 from ipp_wsgi import __version__
 from ipp_wsgi.app import IppApplication
+from ipp_wsgi.child_process import ChildCommand
 from ipp_wsgi.config import Config, ConfigError, load_config
-from ipp_wsgi.spooler_process import SpoolerProcess, run_spooler, spooler_process
+from ipp_wsgi.dnssd.advertiser import run_advertiser
+from ipp_wsgi.dnssd.process import AdvertiserProcess
+from ipp_wsgi.spooler_process import run_spooler, spooler_process
 
 DEFAULT_BIND = "127.0.0.1:8631"
 DEFAULT_WORKERS = 2
@@ -69,6 +72,18 @@ own with the same --config and --spool-dir as the WSGI application, or let one o
 print.
 """
 
+_ADVERTISE_DESCRIPTION = """\
+Advertise the printers of the configuration with DNS-SD (mDNS/Bonjour), until stopped (SIGTERM), so that
+phones, laptops and CUPS find them: _ipp._tcp (and _ipps._tcp) with the _universal and _print subtypes,
+and the TXT keys of the Bonjour Printing Specification, each from the printer's own IPP attributes.
+
+`ipp-wsgi serve` runs this beside its workers; under another web server (Apache mod_wsgi, gunicorn run by
+hand, a wrapped site) run it once, as a service of its own (deploy/systemd/ipp-wsgi-advertise.service),
+with the same --config as the WSGI application. The address clients are told is the [dnssd] table's
+(host, port, path_prefix, scheme): what the web server in front serves. It registers with avahi-daemon
+over D-Bus where avahi runs, else answers mDNS itself (python-zeroconf).
+"""
+
 _SHARED_OPTIONS: dict[str, dict[str, Any]] = {
     "--config": {"metavar": "FILE", "help": "TOML configuration file (default: the embedded defaults)"},
     "--spool-dir": {"metavar": "DIR",
@@ -105,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     for option, kwargs in _SHARED_OPTIONS.items():
         serve.add_argument(option, **kwargs)
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    serve.add_argument("--no-dnssd", dest="dnssd", action="store_false",
+                       help="do not advertise the printers with DNS-SD (the configuration's [dnssd] "
+                            "enabled = false); by default they are, where avahi or multicast is available")
     spooler = commands.add_parser(
         "spooler", help="print the jobs of the embedded printers", description=_SPOOLER_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -112,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     for option, kwargs in _SHARED_OPTIONS.items():
         spooler.add_argument(option, **kwargs)
     spooler.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+    advertise = commands.add_parser(
+        "advertise", help="advertise the printers with DNS-SD", description=_ADVERTISE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for option, kwargs in _SHARED_OPTIONS.items():
+        advertise.add_argument(option, **kwargs)
+    advertise.add_argument("--bind", metavar="HOST:PORT", help=argparse.SUPPRESS)  # serve's, for its child
+    advertise.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -130,23 +156,31 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     """
 
     def __init__(self, config: Config, options: dict[str, Any],
-                 spooler: SpoolerProcess | None = None) -> None:
+                 children: Sequence[ChildCommand] = ()) -> None:
         self.ipp_config = config
         self.options = options
-        self.spooler = spooler
+        self.children = list(children)
+        """The spooler and advertiser processes, started by the master before it forks the workers."""
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        if self.spooler is not None:  # started by the master before it forks the workers
-            spooler = self.spooler
-            self.cfg.set("when_ready", lambda server: spooler.start())
-            self.cfg.set("on_exit", lambda server: spooler.stop())
+        if self.children:
+            self.cfg.set("when_ready", self._start_children)
+            self.cfg.set("on_exit", self._stop_children)
         # gunicorn >= 25.1 opens a control socket at one path per user by default: several servers
         # (tests, one per printer set) would fight over it, and `ipp-wsgi serve` does not need it.
         if "control_socket_disable" in self.cfg.settings:
             self.cfg.set("control_socket_disable", True)
+
+    def _start_children(self, server: Any) -> None:
+        for child in self.children:
+            child.start()
+
+    def _stop_children(self, server: Any) -> None:
+        for child in reversed(self.children):
+            child.stop()
 
     def load(self) -> IppApplication:
         return IppApplication(self.ipp_config)
@@ -184,8 +218,27 @@ def serve(args: argparse.Namespace) -> int:
         ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
         args.bind,
     )
-    GunicornServer(config, gunicorn_options(args), spooler_process(config, args.config, args.log_level)).run()
+    children: list[ChildCommand] = [child for child in [spooler_process(config, args.config, args.log_level)]
+                                    if child is not None]
+    if config.dnssd.enabled and args.dnssd:
+        children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind]))
+    GunicornServer(config, gunicorn_options(args), children).run()
     return 0
+
+
+def _forwarded(args: argparse.Namespace) -> list[str]:
+    """The shared options of ``args`` as arguments for a child command."""
+    forwarded = ["--log-level", args.log_level]
+    forwarded += ["--config", args.config] if args.config else []
+    return forwarded + (["--spool-dir", args.spool_dir] if args.spool_dir else [])
+
+
+def advertise(args: argparse.Namespace) -> int:
+    """Run ``ipp-wsgi advertise`` until it is stopped."""
+    config = load_config(args.config, spool_dir=args.spool_dir)
+    logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
+    settings = config.dnssd.for_bind(args.bind) if args.bind else config.dnssd
+    return run_advertiser(config, settings, exit_with_parent=args.exit_with_parent)
 
 
 def spooler(args: argparse.Namespace) -> int:
@@ -204,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args)
         if args.command == "spooler":
             return spooler(args)
+        if args.command == "advertise":
+            return advertise(args)
     except ConfigError as exc:
         print(f"ipp-wsgi: {exc}", file=sys.stderr)
         return 2

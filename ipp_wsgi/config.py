@@ -30,6 +30,7 @@ from ipp_wsgi.backends.embedded.printer import (
     device_options,
 )
 from ipp_wsgi.codec import Limits, Range
+from ipp_wsgi.dnssd.settings import DnssdSettings
 from ipp_wsgi.ops.job_attributes import PRIVACY_ATTRIBUTES, PRIVACY_SCOPE, PRIVACY_SCOPES
 from ipp_wsgi.ops.policy import Location, Policy, operation_code
 from ipp_wsgi.ops.printer_description import URI_AUTHENTICATION, PrinterDescription, media_size
@@ -66,6 +67,8 @@ class Config:
     """ippget-event-life: seconds events stay fetchable by Get-Notifications."""
     job_limits: JobLimits = field(default_factory=JobLimits)
     """Active jobs and spool space limits of the embedded spooler."""
+    dnssd: DnssdSettings = field(default_factory=DnssdSettings)
+    """DNS-SD advertising (``[dnssd]``)."""
 
 
 def default_spool_dir() -> Path:
@@ -318,6 +321,27 @@ def _jobs(table: _Table) -> tuple[JobLimits, dict[str, Any]]:
     return limits, {PRIVACY_ATTRIBUTES: list(private), PRIVACY_SCOPE: scope}
 
 
+def _dnssd(table: _Table, printers: tuple[PrinterConfig, ...]) -> DnssdSettings:
+    """The ``[dnssd]`` table: whether, how and at which public address the printers are advertised."""
+    base = DnssdSettings()
+    values: dict[str, Any] = {}
+    for spec in fields(DnssdSettings):
+        default = getattr(base, spec.name)
+        if isinstance(default, tuple):
+            values[spec.name] = table.strings(spec.name, default)
+        else:
+            values[spec.name] = table.get(spec.name, type(default), default)
+    table.done()
+    settings = DnssdSettings(**values)
+    problem = settings.check()
+    unknown = sorted(set(settings.printers) - {p.name for p in printers})
+    if problem is None and unknown:
+        problem = f"printers: no printer {unknown[0]!r}"
+    if problem is not None:
+        raise ConfigError(f"dnssd: {problem}")
+    return settings
+
+
 def _with_extra(printer: PrinterConfig, extra: dict[str, Any]) -> PrinterConfig:
     """``printer`` with ``extra`` description attributes (a printer's own ``attributes`` win); a cups
     printer is described by CUPS, so it is returned as it is."""
@@ -335,10 +359,11 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
     job_limits, extra = _jobs(top.table("jobs"))
     if max_doc > 0:  # job-k-octets-supported tells clients the limit before they send
         extra["job-k-octets-supported"] = Range(0, -(-max_doc // 1024))
-    printers = (_printer(raw, i, base_dir) for i, raw in enumerate(top.get("printers", list, [])))
+    printers = tuple(_with_extra(_printer(raw, i, base_dir), extra)
+                     for i, raw in enumerate(top.get("printers", list, [])))
     config = Config(
         spool_dir=_path(spool, base_dir) if spool else default_spool_dir(),
-        printers=tuple(_with_extra(printer, extra) for printer in printers),
+        printers=printers,
         policy=_policy(top.table("policy")),
         limits=_limits(top.table("limits")),
         max_document_bytes=max_doc if max_doc > 0 else None,
@@ -347,6 +372,7 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
         spooler_workers=spooler.get("workers", int, 1),
         event_life=notifications.get("event-life", int, 300),
         job_limits=job_limits,
+        dnssd=_dnssd(top.table("dnssd"), printers),
     )
     for table in (history, spooler, notifications, top):
         table.done()

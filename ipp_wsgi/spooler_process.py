@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
+from ipp_wsgi.child_process import ChildCommand
 from ipp_wsgi.config import Config
 from ipp_wsgi.ops.service import embedded_spooler
 
@@ -74,32 +75,22 @@ def spooler_process(config: Config, config_file: str | None, log_level: str) -> 
     return SpoolerProcess(arguments + (["--config", config_file] if config_file else []))
 
 
-class SpoolerProcess:
+class SpoolerProcess(ChildCommand):
     """``ipp-wsgi spooler`` as a child of the process that :meth:`start` s it."""
 
     def __init__(self, arguments: Sequence[str]) -> None:
-        self._command = [sys.executable, "-m", "ipp_wsgi", "spooler", *arguments, "--exit-with-parent"]
-        self._process: subprocess.Popen[bytes] | None = None
+        super().__init__("spooler", arguments)
 
-    def start(self, timeout: float = START_SECONDS) -> bool:
+    def _stdout(self) -> int | None:
+        return subprocess.PIPE
+
+    def start(self, timeout: float = START_SECONDS) -> bool:  # type: ignore[override]
         """Start the process and wait until it prints; whether it does (if not, a server process will)."""
-        self._process = subprocess.Popen(self._command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-        assert self._process.stdout is not None
+        super().start()
+        assert self._process is not None and self._process.stdout is not None
         ready, _, _ = select.select([self._process.stdout], [], [], timeout)
         if ready and self._process.stdout.readline() == READY_LINE:
             return True
         log.warning("the spooler process did not start printing within %g s: a server process prints",
                     timeout)
         return False
-
-    def stop(self) -> None:
-        """Stop the process (its printing jobs go back to the queue) and wait for it."""
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .processes import LOOPBACK, STOP_TIMEOUT, ManagedProcess, free_port, wait_port_closed
@@ -16,13 +16,15 @@ def ipp_wsgi_command() -> list[str]:
 
 
 class IppServer:
-    """``ipp-wsgi serve --bind 127.0.0.1:PORT --spool-dir DIR [--config FILE] [EXTRA...]`` in *work_dir*.
+    """``ipp-wsgi serve --bind 127.0.0.1:PORT --spool-dir DIR [--config FILE] [EXTRA...]`` in *work_dir*,
+    with ``--no-dnssd`` unless it should ``advertise`` (in the environment ``env``: the private D-Bus).
 
     The port and spool directory stay the same across :meth:`restart`, so a restarted server sees the
     state the previous one left behind.
     """
 
-    def __init__(self, work_dir: Path, *, config: Path | None = None, extra_args: Sequence[str] = ()) -> None:
+    def __init__(self, work_dir: Path, *, config: Path | None = None, extra_args: Sequence[str] = (),
+                 advertise: bool = False, env: Mapping[str, str] | None = None) -> None:
         self.work_dir = work_dir
         self.port = free_port()
         self.spool_dir = work_dir / "spool"
@@ -38,7 +40,9 @@ class IppServer:
         ]
         argv += ["--config", str(config)] if config is not None else []
         argv += list(extra_args)
-        self.process = ManagedProcess(argv, work_dir / "ipp-wsgi.log", cwd=work_dir)
+        # DNS-SD advertising is on by default; only the tests of it want it (and their private avahi).
+        argv += [] if advertise else ["--no-dnssd"]
+        self.process = ManagedProcess(argv, work_dir / "ipp-wsgi.log", cwd=work_dir, env=env)
 
     @property
     def uri(self) -> str:
