@@ -23,7 +23,7 @@ from ipp_wsgi.codec import AttributeGroup, Message, operations, status_name, tag
 from ipp_wsgi.config import Config
 from ipp_wsgi.dnssd.avahi import AvahiError, AvahiResponder
 from ipp_wsgi.dnssd.records import IPP, IPPS, REQUESTED, PrinterRecords, printer_records
-from ipp_wsgi.dnssd.settings import DnssdSettings
+from ipp_wsgi.dnssd.settings import LOOPBACK_INTERFACE, DnssdSettings
 from ipp_wsgi.dnssd.zeroconf_responder import ZeroconfError, ZeroconfResponder
 from ipp_wsgi.ops import dispatch
 from ipp_wsgi.ops.context import RequestContext
@@ -89,7 +89,13 @@ class Address:
 
 
 def address(settings: DnssdSettings, host: str) -> Address:
-    """The advertised address of ``settings`` (``host``: the responder's when none is configured)."""
+    """The advertised address of ``settings`` (``host``: the responder's when none is configured).
+
+    Advertised on the loopback interface alone, the printers are reachable by local clients only, and those
+    reach them as ``localhost`` (libcups sends ``Host: localhost`` to any loopback address): the URLs in
+    the TXT keys say so, and agree with what such a client gets."""
+    if not settings.host and settings.interfaces == (LOOPBACK_INTERFACE,):
+        host = "localhost"
     if settings.scheme == "ipps":
         ports = {IPPS: settings.advertised_port}
     else:

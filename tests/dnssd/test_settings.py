@@ -60,3 +60,11 @@ def test_serve_fills_in_its_port_and_keeps_loopback_local(bind: str, port: int,
 def test_configured_values_win_over_the_bind_address() -> None:
     filled = DnssdSettings(port=631, interfaces=("eth0",)).for_bind("127.0.0.1:8631")
     assert (filled.port, filled.interfaces) == (631, ("eth0",))
+
+
+def test_a_loopback_only_server_advertises_localhost_urls() -> None:
+    from ipp_wsgi.dnssd.advertiser import address
+
+    assert address(DnssdSettings(port=8631).for_bind("127.0.0.1:8631"), "vm.local").host == "localhost"
+    assert address(DnssdSettings(port=8631).for_bind("0.0.0.0:8631"), "vm.local").host == "vm.local"
+    assert address(DnssdSettings(host="print.example.com"), "vm.local").host == "print.example.com"

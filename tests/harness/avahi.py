@@ -4,6 +4,10 @@ ippeveprinter (CUPS 2.4) exits with "Unable to initialize DNS-SD." unless it rea
 D-Bus *system* bus. libdbus honours ``DBUS_SYSTEM_BUS_ADDRESS``, so both avahi-daemon and ippeveprinter
 are pointed at a private bus socket in a temp dir; a system-wide dbus, if any, is left alone.
 
+It publishes the machine's mDNS host name (``vm.local``) at 127.0.0.1, as the SRV target of what is
+advertised through it; :meth:`PrivateDnssd.client` runs a client program (ippfind, driverless) with that
+name in a private ``/etc/hosts``, standing in for the nss-mdns a client machine resolves ``.local`` with.
+
 avahi-daemon insists on ``/run/avahi-daemon/pid`` (one daemon per host). When ``unshare`` can give it a
 private mount namespace, it gets its own tmpfs on ``/run``, so parallel test sessions and a system avahi
 do not collide; otherwise it runs in the host namespace and only one session can run it at a time.
@@ -12,6 +16,7 @@ do not collide; otherwise it runs in the host namespace and only one session can
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -45,10 +50,12 @@ enable-wide-area=no
 [publish]
 publish-hinfo=no
 publish-workstation=no
-publish-addresses=no
+publish-addresses=yes
 """
 
 _READY = "Server startup complete"
+_HOST_NAME = re.compile(r"Server startup complete\. Host name is (\S+)\.")
+_PRIVATE_HOSTS = 'mount --bind "$0" /etc/hosts && exec "$@"'
 
 
 def _can_unshare_mounts(unshare: str) -> bool:
@@ -82,6 +89,7 @@ class PrivateDnssd:
             script = 'mount -t tmpfs tmpfs /run && exec "$@"'
             avahi = [unshare, "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", *avahi]
         self.avahi = ManagedProcess(avahi, state_dir / "avahi.log", env=self.env())
+        self._unshare = unshare
 
     @property
     def logs(self) -> dict[str, Path]:
@@ -91,6 +99,24 @@ class PrivateDnssd:
     def env(self) -> dict[str, str]:
         """The environment for a program that needs DNS-SD (ippeveprinter, ippfind)."""
         return {**os.environ, "DBUS_SYSTEM_BUS_ADDRESS": self.bus_address}
+
+    @property
+    def host_name(self) -> str:
+        """The mDNS host name avahi publishes (``vm.local``)."""
+        found = _HOST_NAME.findall(tail(self.avahi.log))
+        if not found:
+            raise ServerStartError(f"avahi-daemon did not say its host name:\n{tail(self.avahi.log)}")
+        return str(found[-1])
+
+    def client(self, argv: list[str]) -> list[str]:
+        """``argv`` run where avahi's host name resolves to 127.0.0.1 (a private /etc/hosts: the tests'
+        stand-in for nss-mdns), with :meth:`env`. Needs ``unshare`` and root."""
+        if self._unshare is None:
+            raise ServerStartError("unshare is needed to resolve the mDNS host name")
+        hosts = self.state_dir / "hosts"
+        hosts.write_text(f"127.0.0.1 localhost {self.host_name}\n::1 localhost\n")
+        return [self._unshare, "--mount", "--propagation", "private", "--", "sh", "-c", _PRIVATE_HOSTS,
+                str(hosts), *argv]
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start both daemons and wait until avahi has registered on the bus."""

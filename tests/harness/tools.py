@@ -23,6 +23,8 @@ PACKAGES: dict[str, str] = {
     "cancel": "cups-client",
     "gs": "ghostscript",
     "avahi-daemon": "avahi-daemon",
+    "avahi-browse": "avahi-utils",
+    "driverless": "cups-filters-core-drivers",
     "dbus-daemon": "dbus",
     "wrk": "wrk",
 }

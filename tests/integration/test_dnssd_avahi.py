@@ -1,0 +1,159 @@
+"""ipp-wsgi serve advertises its printers through avahi (a private D-Bus and avahi-daemon on lo): found by
+avahi-browse, its subtypes, ippfind and driverless; the TXT keys follow the printer's attributes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dnssd_clients import (
+    OPEN_POLICY,
+    PRINTER,
+    advertising_server,
+    avahi_browse,
+    browsed_on,
+    change_printer,
+    printer_attributes,
+    run_client,
+)
+from harness import IppServer, PrivateDnssd, require_tool, wait_for
+from harness.ipptool import parse_transcript
+
+from ipp_wsgi.codec import operations
+
+_HERE = Path(__file__).parent
+_STOCK_TESTS = Path("/usr/share/cups/ipptool")
+_UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, dnssd: PrivateDnssd, tmp_path: Path) -> Iterator[IppServer]:
+    with advertising_server(request, dnssd, tmp_path / "server") as running:
+        wait_for("the printer to be advertised", lambda: bool(browsed_on(dnssd, "_ipp._tcp", running.port)))
+        yield running
+
+
+def test_avahi_browse_finds_the_printer_with_txt_keys_from_its_attributes(
+        dnssd: PrivateDnssd, server: IppServer) -> None:
+    (found,) = browsed_on(dnssd, "_ipp._tcp", server.port)
+    assert (found.name, found.host, found.address) == ("print", dnssd.host_name, "127.0.0.1")
+    attributes = printer_attributes(server, "localhost")  # what libcups says to any loopback address
+    txt = found.txt
+    assert txt["rp"] == "ipp/print"
+    assert txt["adminurl"] == attributes.value("printer-more-info")
+    assert txt["UUID"] == attributes.value("printer-uuid").removeprefix("urn:uuid:")
+    assert txt["pdl"].split(",") == list(attributes["document-format-supported"].values)
+    assert txt["URF"].split(",") == list(attributes["urf-supported"].values)
+    assert txt["ty"] == attributes.value("printer-make-and-model")
+    assert txt["note"] == attributes.value("printer-location")
+    assert (txt["Color"], txt["Duplex"], txt["txtvers"], txt["qtotal"]) == ("T", "T", "1", "1")
+    assert attributes.value("printer-dns-sd-name") == found.name
+    assert server.log.read_text().count("via avahi on lo") == 1  # the one log line saying how
+
+
+def test_found_by_the_universal_and_print_subtypes_and_as_an_lpd_placeholder(
+        dnssd: PrivateDnssd, server: IppServer) -> None:
+    for subtype in ("_universal._sub._ipp._tcp", "_print._sub._ipp._tcp"):
+        assert [b.name for b in browsed_on(dnssd, subtype, server.port)] == ["print"], subtype
+    placeholders = [b for b in avahi_browse(dnssd, "_printer._tcp") if b.name == "print"]
+    assert [(b.port, b.txt) for b in placeholders] == [(0, {})]
+
+
+def test_ippfind_passes_the_found_uri_to_ipptool(dnssd: PrivateDnssd, server: IppServer) -> None:
+    stock = str(_STOCK_TESTS / "get-printer-attributes.test")
+    done = run_client(dnssd, [require_tool("ippfind"), "_ipp._tcp", "-T", "5", "--exec",
+                              require_tool("ipptool"), "-t", "{}", stock, ";"])
+    transcript = parse_transcript(done.stdout)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert transcript.passed >= 1 and not transcript.failures, done.stdout
+
+
+def test_self_certification_dnssd_checks(dnssd: PrivateDnssd, server: IppServer) -> None:
+    """What the IPP Everywhere self-certification's DNS-SD tests check (B-1 to B-4; B-5, TLS, does not
+    apply to a plain server): browse by the _print subtype, the required TXT keys, resolving, and TXT
+    values that agree with Get-Printer-Attributes."""
+    ippfind = require_tool("ippfind")
+    name = ["--literal-name", "print"]
+    checks = {
+        "B-1 browse": [ippfind, "_ipp._tcp,_print.local.", *name, "--quiet", "-T", "5"],
+        "B-2 TXT keys": [ippfind, "_ipp._tcp", *name, "--txt", "adminurl", "--txt", "pdl", "--txt", "rp",
+                         "--txt", "UUID", "--quiet", "-T", "5"],
+        "B-3 resolve": [ippfind, "_ipp._tcp", *name, "--ls", "-T", "5"],
+        "B-4 TXT values": [ippfind, "_ipp._tcp", *name, "--txt-Color", "T",
+                           "--txt-adminurl", "^(http:|https:)//", "--txt-pdl", "image/pwg-raster",
+                           "--txt-pdl", "image/jpeg", "--txt-UUID", _UUID, "-T", "5",
+                           "-x", require_tool("ipptool"), "-t", "{}",
+                           str(_HERE / "ipptool" / "dnssd-txt-values.test"), ";"],
+    }
+    failed = {}
+    for check, argv in checks.items():
+        done = run_client(dnssd, argv)
+        if done.returncode != 0:
+            failed[check] = done.stdout + done.stderr
+    assert not failed, failed
+
+
+def test_driverless_lists_it(dnssd: PrivateDnssd, server: IppServer) -> None:
+    """CUPS's driverless (which lists what a driverless queue can be made of) lists it; it browses for a
+    short while, so it is asked again while the records of earlier tests' servers expire."""
+    listed: list[str] = []
+
+    def lists_it() -> bool:
+        done = run_client(dnssd, [require_tool("driverless")])
+        assert done.returncode == 0, done.stderr
+        listed[:] = done.stdout.split()
+        return "ipp://print._ipp._tcp.local/" in listed
+
+    wait_for("driverless to list ipp://print._ipp._tcp.local/", lists_it, timeout=30, interval=1)
+
+
+def test_set_printer_attributes_and_pause_change_the_txt_record(dnssd: PrivateDnssd,
+                                                                server: IppServer) -> None:
+    def txt(key: str) -> list[str | None]:
+        return [b.txt.get(key) for b in browsed_on(dnssd, "_ipp._tcp", server.port)]
+
+    change_printer(server, operations.SET_PRINTER_ATTRIBUTES, printer_location="Room 101")
+    wait_for("note=Room 101", lambda: txt("note") == ["Room 101"])
+    change_printer(server, operations.PAUSE_PRINTER)
+    wait_for("printer-state=5", lambda: txt("printer-state") == ["5"])
+
+
+def test_a_clean_stop_withdraws_the_records(dnssd: PrivateDnssd, server: IppServer) -> None:
+    server.stop()
+    assert "DNS-SD: records withdrawn" in server.log.read_text()
+    # A goodbye leaves a record 1 s to live in the caches (RFC 6762 section 10.1).
+    wait_for("the record to go", lambda: browsed_on(dnssd, "_ipp._tcp", server.port) == [], timeout=10)
+
+
+def test_a_second_server_with_the_same_printer_name_is_print_2(
+        request: pytest.FixtureRequest, dnssd: PrivateDnssd, server: IppServer, tmp_path: Path) -> None:
+    with advertising_server(request, dnssd, tmp_path / "second") as second:
+        wait_for("the second printer", lambda: bool(browsed_on(dnssd, "_ipp._tcp", second.port)), timeout=30)
+        (found,) = browsed_on(dnssd, "_ipp._tcp", second.port)
+        assert found.name == "print (2)"
+        assert [b.name for b in browsed_on(dnssd, "_ipp._tcp", server.port)] == ["print"]
+        assert [b.name for b in browsed_on(dnssd, "_print._sub._ipp._tcp", second.port)] == ["print (2)"]
+
+
+def test_the_off_switch_and_the_scope(request: pytest.FixtureRequest, dnssd: PrivateDnssd,
+                                      tmp_path: Path) -> None:
+    two = OPEN_POLICY + '[[printers]]\nname = "a"\n[[printers]]\nname = "b"\n[dnssd]\nprinters = ["b"]\n'
+    with advertising_server(request, dnssd, tmp_path / "scoped", two) as scoped:
+        wait_for("printer b", lambda: bool(browsed_on(dnssd, "_ipp._tcp", scoped.port)))
+        assert [b.name for b in browsed_on(dnssd, "_ipp._tcp", scoped.port)] == ["b"]
+        assert dict(browsed_on(dnssd, "_ipp._tcp", scoped.port)[0].txt)["rp"] == "ipp/b"
+    off = OPEN_POLICY + PRINTER + "[dnssd]\nenabled = false\n"
+    with advertising_server(request, dnssd, tmp_path / "off", off) as quiet:
+        assert not [p for p in os.listdir("/proc") if p.isdigit() and _is_advertiser(p, quiet)]
+        assert browsed_on(dnssd, "_ipp._tcp", quiet.port) == []
+
+
+def _is_advertiser(pid: str, server: IppServer) -> bool:
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"advertise" in words and str(server.spool_dir).encode() in words
+
