@@ -203,6 +203,9 @@ def _printer(raw: object, index: int, base_dir: Path | None) -> PrinterConfig:
     paths = table.strings("paths", (f"/ipp/{name}", f"/printers/{name}"))
     if not paths or not all(p.startswith("/") and p.rstrip("/") for p in paths):
         raise ConfigError(f"{table.where}: paths must be absolute paths below /")
+    cups_path = f"/printers/{name}"  # what CUPS clients (lp -h SERVER -d NAME) send documents to
+    if cups_path not in (p.rstrip("/") for p in paths):
+        paths = (*paths, cups_path)
     backend = table.get("backend", str, "embedded")
     if backend not in BACKENDS:
         raise ConfigError(f"{table.where}: unknown backend {backend!r} ({', '.join(BACKENDS)})")

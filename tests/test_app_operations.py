@@ -172,6 +172,7 @@ CASES = [
     Case(ops.IDENTIFY_PRINTER),
     Case(ops.CUPS_GET_DEFAULT),
     Case(ops.CUPS_GET_PRINTERS),
+    Case(ops.CUPS_GET_CLASSES),
     Case(ops.CUPS_ACCEPT_JOBS),
     Case(ops.CUPS_REJECT_JOBS),
     Case(ops.CUPS_MOVE_JOB, request=lambda s: {**_held_job(s), "job_printer_uri": OTHER_URI}),

@@ -77,7 +77,9 @@ printer-more-info-manufacturer = "https://example.com/"
 """)
     config = load_config(path)
     printer = config.printers[0]
-    assert (printer.name, printer.paths, printer.command) == ("lab", ("/ipp/lab",), ("/bin/cat",))
+    # CUPS's /printers/NAME is always among the paths (lp -h SERVER -d NAME sends documents there)
+    assert (printer.name, printer.command) == ("lab", ("/bin/cat",))
+    assert printer.paths == ("/ipp/lab", "/printers/lab")
     assert printer.description.color is False and printer.description.resolutions == (300, 600)
     assert printer.description.extra == {
         "printer-more-info-manufacturer": "https://example.com/",
@@ -313,3 +315,9 @@ def test_uri_authentication_is_configured_once_whoever_asks(tmp_path: Path, remo
         assert printer.value("uri-security-supported") == "tls"
     finally:
         service.close()
+
+
+def test_a_printers_cups_path_taken_by_another_printer_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[printers]]\nname = "a"\npaths = ["/printers/b"]\n[[printers]]\nname = "b"\n')
+    with pytest.raises(ConfigError, match="printer path '/printers/b' is used twice"):
+        load_config(path)

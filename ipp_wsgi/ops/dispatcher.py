@@ -1,8 +1,9 @@
 """Validate once, then route (PAPPL's ``_papplClientProcessIPP``).
 
 :func:`dispatch` checks, in order: version, request-id, the operation group and its first two attributes,
-the charset, the target, that the operation is offered and enabled at the request path, that the caller
-may run it; only then does it call the handler registered for the operation-id.
+the charset, that some printer offers the operation at the request path (RFC 8011 section 4.1.8, before
+the target), the target, that its printer offers it, that the caller may run it; only then does it call
+the handler registered for the operation-id.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def _validate(request: Message, document: BinaryIO, context: RequestContext, ser
         raise OpError(status.CLIENT_ERROR_BAD_REQUEST, "request-id must be greater than zero")
     _check_operation_group(request)
     operation = OPERATIONS.get(request.code)
+    # RFC 8011 4.1.8 before 4.1.5: an operation no printer here offers is not supported, whatever it names
+    _check_offered(request.code, operation, None, context, service)
     try:
         printer, job = resolve_target(request, context, service,
                                        operation.target if operation else Target.PRINTER)

@@ -109,6 +109,12 @@ def cups_get_printers(call: Call) -> None:
         call.reply.add_group(tags.PRINTER_ATTRIBUTES, printer_group(call, printer, requested))
 
 
+@operation(ops.CUPS_GET_CLASSES, Target.SERVER)
+def cups_get_classes(call: Call) -> None:
+    """No printer classes here: an empty successful answer, as a cupsd without classes gives (``lpstat -c``,
+    ``-s`` and ``-t`` ask)."""
+
+
 @operation(ops.GET_PRINTER_SUPPORTED_VALUES, Target.PRINTER)
 def get_printer_supported_values(call: Call) -> None:
     """The values Set-Printer-Attributes accepts for settable ``xxx-supported`` attributes (RFC 3380).

@@ -17,6 +17,9 @@ from ipp_wsgi.ops.service import PrinterEntry
 from ipp_wsgi.ops.subscriptions import add_job_subscriptions, subscription_requests
 from ipp_wsgi.ops.template import check_template
 
+CUPS_RAW = "application/vnd.cups-raw"
+OCTET_STREAM = "application/octet-stream"
+
 
 def _reject_unsupported_value(call: Call, name: str, code: int, what: str) -> OpError:
     attr = call.operation[name]
@@ -25,11 +28,15 @@ def _reject_unsupported_value(call: Call, name: str, code: int, what: str) -> Op
 
 
 def document_format(call: Call, printer: PrinterEntry) -> str:
-    """The request's document-format (the printer's default when absent), checked."""
+    """The request's document-format (the printer's default when absent), checked; CUPS's raw format is
+    taken as application/octet-stream where the printer takes that."""
     fmt = call.arg("document-format")
     if fmt is None:
         return str(printer.description.value("document-format-default"))
-    if fmt not in printer.description["document-format-supported"].values:
+    supported = printer.description["document-format-supported"].values
+    if fmt == CUPS_RAW and fmt not in supported and OCTET_STREAM in supported:
+        return OCTET_STREAM  # lp -o raw: the bytes as they are, what application/octet-stream means here
+    if fmt not in supported:
         raise _reject_unsupported_value(call, "document-format",
                                         status.CLIENT_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED, "document-format")
     return str(fmt)

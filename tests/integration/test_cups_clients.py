@@ -143,3 +143,28 @@ def test_100_continue_comes_before_the_document(ipp_server: IppServer) -> None:
         assert reader.readline() == b"\r\n"
         conn.sendall(b"5\r\nhello\r\n0\r\n\r\n")
         assert reader.readline().startswith(b"HTTP/1.1 200 ")
+
+
+@pytest.mark.parametrize("option", ["-t", "-s", "-c"])
+def test_lpstat_summaries_work(ipp_server: IppServer, option: str) -> None:
+    """They ask CUPS-Get-Classes without a printer-uri: answered as by a cupsd without classes."""
+    out = cups(ipp_server, "lpstat", option)
+    assert "version=1.1" not in out
+    if option != "-c":
+        assert "print" in out
+
+
+def test_lp_to_a_printer_configured_without_its_cups_path(ipp_server_factory: Callable[..., IppServer],
+                                                          tmp_path: Path) -> None:
+    """lp -h SERVER -d NAME sends the document to /printers/NAME: every printer answers there, raw too."""
+    out = tmp_path / "out"
+    config = tmp_path / "office.toml"
+    config.write_text(f'[[printers]]\nname = "office"\npaths = ["/ipp/office"]\noutput_dir = "{out}"\n')
+    server = ipp_server_factory(config)
+    document = tmp_path / "raw.bin"
+    document.write_bytes(b"\x1b%-12345X raw bytes\n")
+    for args in ([], ["-o", "raw"]):
+        printed = cups(server, "lp", "-d", "office", *args, str(document))
+        assert re.search(r"request id is office-\d+", printed), printed
+    wait_for("both documents", lambda: len(list(out.glob("*"))) == 2)
+    assert {path.read_bytes() for path in out.glob("*")} == {document.read_bytes()}

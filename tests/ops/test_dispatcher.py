@@ -148,3 +148,18 @@ def test_requested_attributes_that_are_not_keywords_are_a_bad_request(call: Call
     group = operation_group()
     group.add("requested-attributes", Collection(), tags.BEG_COLLECTION)
     assert call(make_request(operations.GET_JOBS, group)).code == status.CLIENT_ERROR_BAD_REQUEST
+
+
+@pytest.mark.parametrize("printer_uri", [None, "ipp://localhost/printers/nowhere"])
+def test_an_unsupported_operation_is_not_supported_whatever_its_target(call: Call,
+                                                                      printer_uri: str | None) -> None:
+    """RFC 8011 4.1.8 comes before 4.1.5: no printer-uri, or an unknown one, does not hide it (lpstat sends
+    CUPS-Get-Classes without one and gave up on the bad-request it got)."""
+    response = call(make_request(0x4007, operation_group(printer_uri)))  # CUPS-Get-Devices: not offered
+    assert response.code == status.SERVER_ERROR_OPERATION_NOT_SUPPORTED
+
+
+def test_cups_get_classes_answers_as_a_cupsd_without_classes(call: Call) -> None:
+    response = call(make_request(operations.CUPS_GET_CLASSES, operation_group(None)))
+    assert response.code == status.SUCCESSFUL_OK
+    assert response.groups_of(tags.PRINTER_ATTRIBUTES) == []

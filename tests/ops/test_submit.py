@@ -95,6 +95,14 @@ def test_unsupported_document_format(call: Call, spooler: EmbeddedSpooler) -> No
     assert spooler.jobs(None, "all") == []
 
 
+def test_cups_raw_is_taken_as_octet_stream(call: Call, spooler: EmbeddedSpooler) -> None:
+    """lp -o raw sends application/vnd.cups-raw: the bytes as they are, where octet-stream is accepted."""
+    response = _print(call, document_format="application/vnd.cups-raw")
+    assert response.code == status.SUCCESSFUL_OK
+    (job,) = spooler.jobs(None, "all")
+    assert [d.format for d in spooler.documents(None, job.job_id)] == ["application/octet-stream"]
+
+
 def _template(**attrs: object) -> AttributeGroup:
     group = AttributeGroup()
     for name, value in attrs.items():
