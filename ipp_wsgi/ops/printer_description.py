@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ipp_wsgi import __version__
 from ipp_wsgi.codec import UNKNOWN, AttributeGroup, Collection, Range, Resolution, tags
 from ipp_wsgi.ops.documents import COMPRESSIONS
 
@@ -21,6 +22,12 @@ MARGIN = 423
 
 _PWG_SIZE = re.compile(r"_(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(in|mm)$")
 _RASTER_TYPES = {"black_1": "W8", "sgray_8": "W8", "srgb_8": "SRGB24"}
+PDF = "application/pdf"
+PDF_VERSIONS = ("adobe-1.3", "adobe-1.4", "adobe-1.5", "adobe-1.6", "adobe-1.7", "iso-32000-1_2008")
+"""pdf-versions-supported: the versions a PDF printer takes (what the downstream printer renders)."""
+_PREFERRED_FORMATS = (PDF, "image/urf", "image/pwg-raster")
+"""document-format-preferred: the first of these the printer takes (AirPrint and the Windows IPP Class
+Driver send it)."""
 _COLOR_RASTER_TYPES = frozenset({"srgb_8"})
 
 
@@ -147,8 +154,16 @@ def _add_media(g: AttributeGroup, d: PrinterDescription) -> None:
           _T.BEG_COLLECTION)
     for side in ("bottom", "left", "right", "top"):
         g.add(f"media-{side}-margin-supported", MARGIN, _T.INTEGER)
-    g.add("media-source-supported", list(d.media_sources), _T.KEYWORD)
+    g.add("media-source-supported", list(d.media_sources), _T.KEYWORD)  # keywords: Windows hangs on integers
     g.add("media-type-supported", list(d.media_types), _T.KEYWORD)
+    # PWG 5100.13 trays, one per source (a virtual printer does not know capacities or levels: -2)
+    trays = [f"type=other;mediafeed=0;mediaxfeed=0;maxcapacity=-2;level=-2;status=0;name={source};".encode()
+             for source in d.media_sources if source != "auto"] or [b"type=other;mediafeed=0;mediaxfeed=0;"
+                                                                  b"maxcapacity=-2;level=-2;status=0;name=auto;"]
+    g.add("printer-input-tray", trays, _T.OCTET_STRING)
+    bins = [f"type=unRemovableBin;maxcapacity=-2;remaining=-2;status=0;name={name};stackingorder=firstToLast;"
+            f"pagedelivery={'faceDown' if name == 'face-down' else 'faceUp'};" for name in d.output_bins]
+    g.add("printer-output-tray", [b.encode() for b in bins], _T.OCTET_STRING)
 
 
 def _add_raster(g: AttributeGroup, d: PrinterDescription) -> None:
@@ -166,12 +181,13 @@ def _add_raster(g: AttributeGroup, d: PrinterDescription) -> None:
         g.add("urf-supported", urf, _T.KEYWORD)
 
 
-def _device_id(d: PrinterDescription) -> str:
+def _device_id(name: str, d: PrinterDescription) -> str:
     command = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/pwg-raster": "PWGRaster",
                "image/urf": "URF", "application/postscript": "POSTSCRIPT"}
     cmd = ",".join(command[f] for f in d.document_formats if f in command)
     make, _, model = d.make_and_model.partition(" ")
-    return f"MFG:{make};MDL:{model or make};CMD:{cmd};"
+    serial = printer_uuid(name).removeprefix("urn:uuid:")  # the Windows IPP Class Driver wants SN:
+    return f"MFG:{make};MDL:{model or make};CMD:{cmd};SN:{serial};"
 
 
 def _add_identity(g: AttributeGroup, name: str, d: PrinterDescription) -> None:
@@ -180,7 +196,11 @@ def _add_identity(g: AttributeGroup, name: str, d: PrinterDescription) -> None:
     g.add("printer-location", d.location, _T.TEXT_WITHOUT_LANGUAGE)
     g.add("printer-make-and-model", d.make_and_model, _T.TEXT_WITHOUT_LANGUAGE)
     g.add("printer-dns-sd-name", d.info or name, _T.NAME_WITHOUT_LANGUAGE)
-    g.add("printer-device-id", _device_id(d), _T.TEXT_WITHOUT_LANGUAGE)
+    g.add("printer-device-id", _device_id(name, d), _T.TEXT_WITHOUT_LANGUAGE)
+    g.add("printer-firmware-name", ["ipp-wsgi"], _T.NAME_WITHOUT_LANGUAGE)
+    g.add("printer-firmware-string-version", [__version__], _T.TEXT_WITHOUT_LANGUAGE)
+    g.add("printer-firmware-version", [bytes(int(part) for part in __version__.split(".")[:4])],
+          _T.OCTET_STRING)
     g.add("printer-uuid", printer_uuid(name), _T.URI)
     g.add("printer-organization", d.organization, _T.TEXT_WITHOUT_LANGUAGE)
     g.add("printer-organizational-unit", d.organizational_unit, _T.TEXT_WITHOUT_LANGUAGE)
@@ -209,6 +229,11 @@ def _add_protocol(g: AttributeGroup, d: PrinterDescription) -> None:
     g.add("ipp-features-supported", ["ipp-everywhere"], _T.KEYWORD)
     g.add("document-format-supported", list(d.document_formats), _T.MIME_MEDIA_TYPE)
     g.add("document-format-default", d.document_format_default, _T.MIME_MEDIA_TYPE)
+    preferred = next((f for f in _PREFERRED_FORMATS if f in d.document_formats), d.document_format_default)
+    g.add("document-format-preferred", preferred, _T.MIME_MEDIA_TYPE)
+    if PDF in d.document_formats:
+        g.add("pdf-versions-supported", list(PDF_VERSIONS), _T.KEYWORD)
+        g.add("document-password-supported", 0, _T.INTEGER)  # encrypted PDFs are not opened here
     g.add("compression-supported", list(COMPRESSIONS), _T.KEYWORD)
     g.add("pdl-override-supported", "attempted", _T.KEYWORD)
     g.add("multiple-document-jobs-supported", True, _T.BOOLEAN)
@@ -273,7 +298,11 @@ WHICH_JOBS = ("completed", "not-completed", "all", "aborted", "canceled", "pendi
 
 
 def printer_uuid(name: str) -> str:
-    """A printer-uuid stable across restarts: a name-based UUID (RFC 4122 version 5) of the printer name."""
+    """The fallback printer-uuid, stable across restarts: a name-based UUID (RFC 4122 version 5) of the
+    printer name. It is the description's; a backend that keeps a printer-uuid of its own (one per
+    installation, in its store) reports it with the printer's status, which overrides the description
+    (:func:`ipp_wsgi.ops.printer_attributes.printer_group`): the one place clients and the DNS-SD records
+    read it from."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"ipp-wsgi:printer:{name}").urn
 
 

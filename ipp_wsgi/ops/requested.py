@@ -15,6 +15,11 @@ DOCUMENT = "document"
 SUBSCRIPTION = "subscription"
 
 _JOB_TEMPLATE = frozenset(JOB_TEMPLATE)
+_TEMPLATE_CAPABILITIES = frozenset({
+    "media-bottom-margin-supported", "media-left-margin-supported", "media-right-margin-supported",
+    "media-top-margin-supported", "media-size-supported", "media-source-supported", "media-type-supported",
+})
+"""Printer attributes of the media-col members, in the job-template group (PWG 5100.14 table 6)."""
 _CAPABILITY_SUFFIXES = ("-default", "-supported", "-ready", "-database")
 _JOB_STATUS = frozenset({
     "job-id", "job-uri", "job-printer-uri", "job-state", "job-state-reasons", "job-state-message",
@@ -59,7 +64,7 @@ def _groups_of(name: str, kind: str) -> frozenset[str]:
         return whole
     if kind == PRINTER:
         base = next((name[: -len(s)] for s in _CAPABILITY_SUFFIXES if name.endswith(s)), name)
-        template = base in _JOB_TEMPLATE and base != name
+        template = (base in _JOB_TEMPLATE and base != name) or name in _TEMPLATE_CAPABILITIES
         return frozenset({"job-template"} if template else {"printer-description"})
     if name in _JOB_TEMPLATE:
         return frozenset({"job-template"})

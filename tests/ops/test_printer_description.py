@@ -35,7 +35,7 @@ def test_formats_drive_raster_attributes_and_device_id() -> None:
     group = build_description("pdf", PrinterDescription(document_formats=("application/pdf",),
                                                         document_format_default="application/pdf"))
     assert "pwg-raster-document-type-supported" not in group and "urf-supported" not in group
-    assert group.value("printer-device-id").endswith("CMD:PDF;")
+    assert ";CMD:PDF;SN:" in group.value("printer-device-id")
 
 
 def test_media_collections_carry_size_and_margins() -> None:
