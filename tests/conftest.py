@@ -26,6 +26,7 @@ from harness import (
     SampleDocuments,
     Suite,
     attach_log,
+    attach_logs,
     postgres_bin_dir,
     require_tool,
 )
@@ -99,8 +100,7 @@ def cupsd(request: pytest.FixtureRequest) -> Iterator[PrivateCupsd]:
     root = Path(tempfile.mkdtemp(prefix="ipp-wsgi-cupsd-"))
     try:
         server = PrivateCupsd(binary, root, log_level="info")  # info: file types and filters in failure logs
-        for label, path in server.logs.items():
-            attach_log(request.node, label, path)
+        attach_logs(request.node, server.logs)
         try:
             server.start()
             yield server
@@ -131,8 +131,7 @@ def ippeveprinter(
     """CUPS's reference printer (``.uri``, ``.spool_dir``, ``.port``, ``.pid``, ``.log``) on a free port."""
     printer = Ippeveprinter(require_tool("ippeveprinter"), dnssd, tmp_path / "ippeveprinter")
     attach_log(request.node, "ippeveprinter", printer.log)
-    for label, path in dnssd.logs.items():
-        attach_log(request.node, label, path)
+    attach_logs(request.node, dnssd.logs)
     try:
         printer.start()
         yield printer

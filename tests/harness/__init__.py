@@ -18,7 +18,7 @@ from .avahi import Ippeveprinter, PrivateDnssd
 from .cupsd import PrivateCupsd
 from .documents import SampleDocuments, Suite
 from .ipptool import Ipptool, IpptoolResult, Transcript, Verdict, assert_ipptool_passed, parse_transcript
-from .logs import attach_log
+from .logs import attach_log, attach_logs
 from .postgres import PrivatePostgres, postgres_bin_dir
 from .processes import ManagedProcess, ServerStartError, free_port
 from .servers import IppServer
@@ -41,6 +41,7 @@ __all__ = [
     "Verdict",
     "assert_ipptool_passed",
     "attach_log",
+    "attach_logs",
     "free_port",
     "in_ci",
     "parse_transcript",

@@ -6,6 +6,7 @@ Fixtures call :func:`attach_log` with the test item; the ``pytest_runtest_makere
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,12 @@ def attach_log(node: pytest.Item | pytest.Collector, label: str, path: Path) -> 
     logs = node.stash.setdefault(_LOGS, [])
     if (label, path) not in logs:
         logs.append((label, path))
+
+
+def attach_logs(node: pytest.Item | pytest.Collector, logs: Mapping[str, Path]) -> None:
+    """:func:`attach_log` for each label and path of *logs* (a server's ``logs``)."""
+    for label, path in logs.items():
+        attach_log(node, label, path)
 
 
 def failure_sections(item: pytest.Item) -> list[tuple[str, str]]:

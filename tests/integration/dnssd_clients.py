@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from deploy_servers import ipp_request, post_ipp
-from harness import IppServer, PrivateDnssd, attach_log, require_tool
+from harness import IppServer, PrivateDnssd, attach_logs, require_tool
 
 from ipp_wsgi.codec import AttributeGroup, Message, tags
 
@@ -82,9 +82,7 @@ def advertising_server(request: pytest.FixtureRequest, dnssd: PrivateDnssd, work
     work_dir.mkdir(parents=True, exist_ok=True)
     config.write_text(config_text)
     server = IppServer(work_dir, config=config, advertise=True, env=dnssd.env())
-    attach_log(request.node, f"ipp-wsgi :{server.port}", server.log)
-    for label, path in dnssd.logs.items():
-        attach_log(request.node, label, path)
+    attach_logs(request.node, {f"ipp-wsgi :{server.port}": server.log, **dnssd.logs})
     try:
         server.start()
         yield server
