@@ -156,10 +156,9 @@ def _add_media(g: AttributeGroup, d: PrinterDescription) -> None:
         g.add(f"media-{side}-margin-supported", MARGIN, _T.INTEGER)
     g.add("media-source-supported", list(d.media_sources), _T.KEYWORD)  # keywords: Windows hangs on integers
     g.add("media-type-supported", list(d.media_types), _T.KEYWORD)
-    # PWG 5100.13 trays, one per source (a virtual printer does not know capacities or levels: -2)
+    # PWG 5100.13 trays, one per source (a virtual printer knows no capacities or levels: -2)
     trays = [f"type=other;mediafeed=0;mediaxfeed=0;maxcapacity=-2;level=-2;status=0;name={source};".encode()
-             for source in d.media_sources if source != "auto"] or [b"type=other;mediafeed=0;mediaxfeed=0;"
-                                                                  b"maxcapacity=-2;level=-2;status=0;name=auto;"]
+             for source in d.media_sources]  # as many as media-source-supported (PWG 5100.13)
     g.add("printer-input-tray", trays, _T.OCTET_STRING)
     bins = [f"type=unRemovableBin;maxcapacity=-2;remaining=-2;status=0;name={name};stackingorder=firstToLast;"
             f"pagedelivery={'faceDown' if name == 'face-down' else 'faceUp'};" for name in d.output_bins]
