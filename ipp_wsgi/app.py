@@ -4,8 +4,9 @@
 from ``wsgi.input``, the operation runs (:func:`ipp_wsgi.ops.dispatch`) with the rest of the body as its
 document stream, and the answer is ``200 application/ipp`` with a Content-Length. Anything a client sends
 gets an IPP answer, never an HTTP 500: undecodable requests get the decoder's status, a server bug gets
-server-error-internal-error (and is logged). ``GET``/``HEAD`` answer the status page, other ``POST`` 400
-and other methods 405.
+server-error-internal-error (and is logged). ``GET``/``HEAD`` answer the browser pages
+(:mod:`ipp_wsgi.web`), as do form ``POST`` s to the administration pages; other ``POST`` 400 and other
+methods 405.
 
 Usage::
 
@@ -17,28 +18,26 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import struct
 from collections.abc import Callable, Hashable, Iterable
 from importlib import resources
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
-from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 from werkzeug.http import parse_options_header
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
-from ipp_wsgi import status_page
 from ipp_wsgi.answer_cache import AnswerCache
 from ipp_wsgi.body import BodyReadError, RequestBody, open_body
 from ipp_wsgi.codec import IppDecodeError, Message, encode, op_name, read_message, status
 from ipp_wsgi.config import Config, load_config
+from ipp_wsgi.environ import request_context
 from ipp_wsgi.ops import dispatch, error_response
-from ipp_wsgi.ops.context import RequestContext
 from ipp_wsgi.ops.documents import DocumentTooLarge
 from ipp_wsgi.ops.printer_attributes import ICON_SUFFIX
 from ipp_wsgi.ops.registry import QUICK_OPERATIONS
 from ipp_wsgi.ops.service import Service
+from ipp_wsgi.web.interface import WebInterface
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -48,7 +47,6 @@ BODY_KEY = "ipp_wsgi.body"
 """The environ key under which a server that has buffered a whole request body may pass it (bytes) to
 :meth:`IppApplication.quick_request` and :meth:`IppApplication.local_request` (:mod:`ipp_wsgi.worker`
 does)."""
-DEFAULT_IPP_PORT = 631
 
 # What is left of a body after the operation is read and discarded up to these bounds, so that a
 # keep-alive connection stays in step. Past them the server discards the rest itself (gunicorn's parser
@@ -57,9 +55,6 @@ DRAIN_MAX_BYTES = 1024 * 1024
 DRAIN_MAX_SECONDS = 2.0
 
 _VERSIONS = frozenset({(1, 0), (1, 1), (2, 0), (2, 1), (2, 2)})
-_PORT = re.compile(r"[0-9]{1,5}")
-_HOST = re.compile(r"(?P<host>[A-Za-z0-9._~-]{1,253}|\[[0-9A-Fa-f:.]{2,45}(?:%25[A-Za-z0-9._~-]{1,32})?\])"
-                   r"(?::(?P<port>[0-9]{1,5}))?")
 _HEADER = struct.Struct(">BBHI")
 
 log = logging.getLogger(__name__)
@@ -83,46 +78,6 @@ def _whole_ipp_body(environ: WSGIEnvironment) -> bytes | None:
     if type(body) is not bytes or len(body) < _HEADER.size or not is_ipp_request(environ):
         return None
     return body
-
-
-def request_context(environ: WSGIEnvironment, max_document_bytes: int | None = None) -> RequestContext:
-    """What the operation layer may know of the request: caller, addresses, the URI base it used, and the
-    most document bytes it may send (after decompression)."""
-    secure = environ.get("wsgi.url_scheme") == "https"
-    prefix = quote(environ.get("SCRIPT_NAME", ""))
-    return RequestContext(
-        base_uri=f"{'ipps' if secure else 'ipp'}://{_authority(environ)}{prefix}",
-        path=environ.get("PATH_INFO") or "/",
-        remote_user=environ.get("REMOTE_USER") or None,
-        remote_addr=environ.get("REMOTE_ADDR", ""),
-        secure=secure,
-        max_document_bytes=max_document_bytes,
-    )
-
-
-def _authority(environ: WSGIEnvironment) -> str:
-    """host[:port] from the Host header (else SERVER_NAME), the port left out when it is IPP's 631."""
-    host, port = _split_host(environ.get("HTTP_HOST", ""))
-    if not host:
-        host, port = _split_host(environ.get("SERVER_NAME", ""))
-        host = host or "localhost"
-    if port is None:
-        port = str(environ.get("SERVER_PORT", ""))
-    if not _PORT.fullmatch(port) or int(port) == DEFAULT_IPP_PORT:
-        return host
-    return f"{host}:{port}"
-
-
-def _split_host(value: str) -> tuple[str, str | None]:
-    """("host", "port") or ("host", None) from "host[:port]" / "[v6][:port]"; ("", None) if malformed.
-
-    Only a host name, IPv4 or bracketed IPv6 address passes: the Host header is the client's to write, and
-    it goes into every URI of the answer.
-    """
-    found = _HOST.fullmatch(value.strip())
-    if found is None:
-        return "", None
-    return found["host"], found["port"]
 
 
 @functools.cache
@@ -151,6 +106,8 @@ class IppApplication:
                            for flag in ("local_reads", "local_writes")}
         self.answers = AnswerCache()
         """Encoded answers to polls (:mod:`ipp_wsgi.answer_cache`)."""
+        self.web = WebInterface(self.service, self.config.web, self.config.spool_dir)
+        """The browser pages."""
 
     def quick_request(self, environ: WSGIEnvironment) -> bool:
         """True when the request is cheap enough for a server to run on its event loop rather than hand to
@@ -186,9 +143,11 @@ class IppApplication:
         if method == "POST":
             if is_ipp_request(environ):
                 return self._ipp(environ, start_response)
+            if self.web.is_admin_page(environ):
+                return self.web(environ, start_response)
             return BadRequest(f"POST needs Content-Type: {IPP_MEDIA_TYPE}.")(environ, start_response)
         if method in ("GET", "HEAD"):
-            return self._status_page(environ, start_response)
+            return self._page(environ, start_response)
         return MethodNotAllowed(valid_methods=["GET", "HEAD", "POST"])(environ, start_response)
 
     # -- IPP
@@ -267,17 +226,16 @@ class IppApplication:
                                          "Internal server error.", _reply_version(response.version)))
 
     # -- everything else
-    def _status_page(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ)
-        path = request.path.rstrip("/") or "/"
+    def serves_page(self, environ: WSGIEnvironment) -> bool:
+        """True when a request other than IPP is for one of the browser pages (:mod:`ipp_wsgi.web`), a
+        printer's icon or the metrics."""
+        path = (environ.get("PATH_INFO") or "/").rstrip("/") or "/"
+        if path.endswith(ICON_SUFFIX) and self.service.printer_for_path(path[: -len(ICON_SUFFIX)]):
+            return True
+        return self.web.serves(environ)
+
+    def _page(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = (environ.get("PATH_INFO") or "/").rstrip("/") or "/"
         if path.endswith(ICON_SUFFIX) and self.service.printer_for_path(path[: -len(ICON_SUFFIX)]):
             return Response(_printer_icon(), content_type="image/png")(environ, start_response)
-        printers = status_page.collect(self.service, request_context(environ).base_uri, path)
-        if path != "/" and not printers:
-            return NotFound()(environ, start_response)
-        best = request.accept_mimetypes.best_match(["text/html", "text/plain"], default="text/html")
-        if request.args.get("format") == "text" or best == "text/plain":
-            page = Response(status_page.render_text(printers), content_type="text/plain; charset=utf-8")
-        else:
-            page = Response(status_page.render_html(printers), content_type="text/html; charset=utf-8")
-        return page(environ, start_response)
+        return self.web(environ, start_response)

@@ -32,9 +32,10 @@ from ipp_wsgi.backends.embedded.printer import (
 from ipp_wsgi.codec import Limits, Range
 from ipp_wsgi.dnssd.settings import DnssdSettings
 from ipp_wsgi.ops.job_attributes import PRIVACY_ATTRIBUTES, PRIVACY_SCOPE, PRIVACY_SCOPES
-from ipp_wsgi.ops.policy import Location, Policy, operation_code
+from ipp_wsgi.ops.policy import DEFAULT_METRICS_READERS, Location, Policy, operation_code
 from ipp_wsgi.ops.printer_description import URI_AUTHENTICATION, PrinterDescription, media_size
 from ipp_wsgi.ops.service import BACKENDS, PrinterConfig
+from ipp_wsgi.web.settings import WebSettings
 
 __all__ = ["Config", "ConfigError", "PrinterConfig", "default_spool_dir", "load_config"]
 
@@ -69,6 +70,8 @@ class Config:
     """Active jobs and spool space limits of the embedded spooler."""
     dnssd: DnssdSettings = field(default_factory=DnssdSettings)
     """DNS-SD advertising (``[dnssd]``)."""
+    web: WebSettings = field(default_factory=WebSettings)
+    """Where the browser pages and the metrics live."""
 
 
 def default_spool_dir() -> Path:
@@ -127,12 +130,13 @@ def _policy(table: _Table) -> Policy:
     presets: dict[str, Callable[..., Policy]] = {"default": Policy.default, "solaris": Policy.solaris}
     preset = table.get("preset", str, "default")
     admins = table.strings("admins", ())
+    metrics = table.strings("metrics", tuple(sorted(DEFAULT_METRICS_READERS)))
     locations = table.get("location", list, [])
     table.done()
     if preset not in presets:
         raise ConfigError(f"policy: unknown preset {preset!r} (default, solaris)")
     if not locations:
-        return presets[preset](admins)
+        return replace(presets[preset](admins), metrics_readers=frozenset(metrics))
     parsed = []
     for index, raw in enumerate(locations):
         loc = _Table(raw if isinstance(raw, dict) else {}, f"policy.location[{index}]")
@@ -144,7 +148,29 @@ def _policy(table: _Table) -> Policy:
         loc.get("operations", (str, list), "all")
         parsed.append(Location(path, enabled, _codes(loc, "authenticated"), _codes(loc, "admin")))
         loc.done()
-    return Policy(tuple(parsed), frozenset(admins))
+    return Policy(tuple(parsed), frozenset(admins), frozenset(metrics))
+
+
+def _web(table: _Table) -> WebSettings:
+    """The ``[web]`` table: absolute paths ("" turns off the admin pages or the metrics)."""
+    base = WebSettings()
+    explicit = bool(table.data)
+    path = table.get("path", str, base.path)
+    admin = table.get("admin_path", str, base.admin_path)
+    metrics = table.get("metrics_path", str, base.metrics_path)
+    secret = table.get("secret", str, base.secret)
+    page_size = table.get("page_size", int, base.page_size)
+    table.done()
+    for key, value in (("path", path), ("admin_path", admin), ("metrics_path", metrics)):
+        if (value or key == "path") and not (value.startswith("/") and "//" not in value):
+            raise ConfigError(f"web: {key} must be an absolute path")
+    paths = [p.rstrip("/") or "/" for p in (path, admin, metrics) if p]
+    if len(set(paths)) != len(paths):
+        raise ConfigError("web: path, admin_path and metrics_path must differ")
+    if page_size < 1:
+        raise ConfigError("web: page_size must be at least 1")
+    return WebSettings(path.rstrip("/") or "/", admin.rstrip("/"), metrics.rstrip("/"), secret, page_size,
+                       explicit)
 
 
 _DESCRIPTION_KEYS = {f.name.replace("_", "-"): f for f in fields(PrinterDescription) if f.name != "extra"}
@@ -376,6 +402,7 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
         event_life=notifications.get("event-life", int, 300),
         job_limits=job_limits,
         dnssd=_dnssd(top.table("dnssd"), printers),
+        web=_web(top.table("web")),
     )
     for table in (history, spooler, notifications, top):
         table.done()

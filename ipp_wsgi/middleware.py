@@ -11,6 +11,11 @@ The IPP paths are, by default, ``/`` (where CUPS clients post), ``/admin`` (``ca
 configured printer path; a path matches itself and everything below it (``/ipp/print/5``), except ``/``
 which matches only itself. Pass ``paths`` to choose others.
 
+The browser pages (:mod:`ipp_wsgi.web`) and the metrics are served only when the configuration has a
+``[web]`` table saying where (``path = "/printing"``, ``admin_path = "/printing/admin"``, ...): their
+default places (``/``, ``/admin/``, ``/metrics``) belong to the wrapped site. Then every request for one
+of those pages (or for a printer's own path, its ``printer-more-info``) goes to ipp-wsgi.
+
 PasteDeploy (Pyramid, Paste) loads it as a filter, from the ``paste.filter_factory`` entry point::
 
     [filter:ipp]
@@ -56,6 +61,8 @@ class IppMiddleware:
             printer_paths = [p for printer in self.ipp_app.config.printers for p in printer.paths]
             paths = [*CUPS_PATHS, *printer_paths]
         self.paths = frozenset(p.rstrip("/") or "/" for p in paths)
+        self.pages = self.ipp_app.config.web.explicit
+        """True when the configuration says where the browser pages live: then they are served."""
 
     def is_ipp_path(self, path: str) -> bool:
         """True when ``path`` is one of :attr:`paths` or below one of them (other than ``/``)."""
@@ -75,7 +82,10 @@ class IppMiddleware:
         return self.is_ipp_path(environ.get("PATH_INFO", "")) and self.ipp_app.local_request(environ)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if is_ipp_request(environ) and self.is_ipp_path(environ.get("PATH_INFO", "")):
+        if is_ipp_request(environ):
+            if self.is_ipp_path(environ.get("PATH_INFO", "")):
+                return self.ipp_app(environ, start_response)
+        elif self.pages and self.ipp_app.serves_page(environ):
             return self.ipp_app(environ, start_response)
         return self.app(environ, start_response)
 

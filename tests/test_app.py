@@ -17,9 +17,7 @@ from harness.spool import kept_documents
 from werkzeug.middleware.lint import LintMiddleware
 
 from ipp_wsgi import app as app_module
-from ipp_wsgi import status_page
 from ipp_wsgi.app import IppApplication, request_context
-from ipp_wsgi.backends.base import Job
 from ipp_wsgi.codec import AttributeGroup, Limits, Message, decode, encode, operations, status, tags
 from ipp_wsgi.config import Config, load_config
 
@@ -245,26 +243,6 @@ def test_head_answers_without_a_body(client: webtest.TestApp) -> None:
     response = client.head("/")
     assert response.body == b""
     assert int(response.headers["Content-Length"]) == len(client.get("/").body)
-
-
-def test_status_page_shows_queued_jobs_escaped() -> None:
-    job = Job(job_id=7, printer="print", owner="bob", name="<script>x</script>", state=3,
-              state_reasons=["none"], created=0.0, k_octets=12)
-    printer = status_page.PrinterStatus("print", PRINTER_URI, "idle", ("none",), True, [job])
-    html = status_page.render_html([printer])
-    assert "<td>&lt;script&gt;x&lt;/script&gt;</td>" in html and "<script>" not in html
-    assert "<td>7</td><td>" in html and "<td>bob</td><td>pending</td>" in html
-    text = status_page.render_text([printer])
-    assert "printer print: idle, accepting jobs" in text
-    assert "job 7 | <script>x</script> | bob | pending | 12 KiB" in text
-
-
-def test_text_status_page_escapes_what_is_not_printable() -> None:
-    job = Job(job_id=7, printer="print", owner="b\u2028ob", name="x\nprinter evil: idle\x1b[2J\u00e9",
-              state=3, state_reasons=["none"], created=0.0)
-    text = status_page.render_text([status_page.PrinterStatus("print", PRINTER_URI, "idle", (), True, [job])])
-    assert "job 7 | x\\nprinter evil: idle\\x1b[2J\u00e9 | b\\u2028ob | pending" in text
-    assert len(text.splitlines()) == 3
 
 
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])

@@ -47,6 +47,12 @@ SOLARIS_OPEN_OPERATIONS = frozenset({
 """What the Solaris listener enabled at ``/`` (plus the IPP Everywhere operations it predates)."""
 
 
+DEFAULT_METRICS_READERS = frozenset({"local", "admin"})
+"""Who may read the metrics by default: callers on this machine and administrators."""
+METRICS_READER_KEYWORDS = frozenset({"all", "local", "authenticated", "admin"})
+"""The keywords of :attr:`Policy.metrics_readers`; any other entry is a user name."""
+
+
 def operation_code(name: str) -> int:
     """The operation-id of an operation name as written in a config file (``Print-Job``, ``0x0002``)."""
     if name.lower().startswith("0x"):
@@ -87,6 +93,9 @@ class Policy:
 
     locations: tuple[Location, ...]
     admins: frozenset[str] = frozenset()
+    metrics_readers: frozenset[str] = DEFAULT_METRICS_READERS
+    """Who may read the metrics: ``all``, ``local`` (a client on this machine), ``authenticated``,
+    ``admin``, or user names."""
 
     @classmethod
     def default(cls, admins: Iterable[str] = ()) -> Policy:
@@ -116,6 +125,16 @@ class Policy:
     def is_admin(self, remote_user: str | None) -> bool:
         """True for an authenticated administrator."""
         return remote_user is not None and remote_user in self.admins
+
+    def may_read_metrics(self, remote_user: str | None, local: bool) -> bool:
+        """True when a caller (``local``: on this machine) may read the metrics."""
+        readers = self.metrics_readers
+        if "all" in readers or (local and "local" in readers):
+            return True
+        if remote_user is None:
+            return False
+        named = remote_user in readers and remote_user not in METRICS_READER_KEYWORDS
+        return named or "authenticated" in readers or ("admin" in readers and remote_user in self.admins)
 
     def authorize(self, operation: int, path: str, remote_user: str | None) -> int | None:
         """None when the caller may run ``operation`` at ``path`` (enabled assumed), else the error status."""
