@@ -1,22 +1,29 @@
 """The ``ipp-wsgi`` command: ``ipp-wsgi serve`` runs the IPP listener under gunicorn, ``ipp-wsgi spooler``
-prints the embedded printers' jobs (``serve`` starts one beside its workers)."""
+prints the embedded printers' jobs (``serve`` starts one beside its workers), ``ipp-wsgi passwd`` adds or
+changes a user of an htpasswd file (``serve --htpasswd``)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import getpass
+import ipaddress
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from ipp_wsgi import __version__
 from ipp_wsgi.app import IppApplication
+from ipp_wsgi.basic_auth import PROTECTED_PATHS, BasicAuth
 from ipp_wsgi.child_process import ChildCommand
 from ipp_wsgi.config import Config, ConfigError, load_config
 from ipp_wsgi.dnssd.advertiser import run_advertiser
 from ipp_wsgi.dnssd.process import AdvertiserProcess
+from ipp_wsgi.htpasswd import COSTS, DEFAULT_COST, Htpasswd, HtpasswdError, delete_user, set_password
 from ipp_wsgi.spooler_process import run_spooler, spooler_process
 
 DEFAULT_BIND = "127.0.0.1:8631"
@@ -57,9 +64,15 @@ gunicorn's own threaded worker instead. About one worker per core is a good star
 The jobs of the embedded printers are printed by a process of their own, `ipp-wsgi spooler`, started
 before the workers (should it stop, a worker takes over).
 
-To serve over TLS or with authentication, run it behind a web server (Apache, nginx) that terminates TLS
-and sets REMOTE_USER, or use `gunicorn ipp_wsgi.wsgi:application` with IPP_WSGI_CONFIG naming the
-configuration file.
+Browser pages: http://HOST:PORT/ (printers, jobs), http://HOST:PORT/admin/ (actions, for authenticated
+users); Prometheus metrics at /metrics.
+
+An administrator out of the box: `ipp-wsgi passwd users.htpasswd admin` (asks the password), then
+`ipp-wsgi serve --htpasswd users.htpasswd --admin admin`. Requests with good HTTP Basic credentials run as
+that user (REMOTE_USER); /admin (the admin pages, and where cupsdisable, cupsenable and cancel -a post)
+needs them. Administrators are the configuration's policy.admins plus each --admin. Add --certfile and
+--keyfile to serve ipps:// (TLS) so that passwords never cross the network in the clear. Behind Apache or
+nginx, let the web server authenticate and set REMOTE_USER instead (see deploy/).
 """
 
 
@@ -82,6 +95,15 @@ hand, a wrapped site) run it once, as a service of its own (deploy/systemd/ipp-w
 with the same --config as the WSGI application. The address clients are told is the [dnssd] table's
 (host, port, path_prefix, scheme): what the web server in front serves. It registers with avahi-daemon
 over D-Bus where avahi runs, else answers mDNS itself (python-zeroconf).
+"""
+
+_PASSWD_DESCRIPTION = """\
+Add USER to the htpasswd FILE, or change their password, for `ipp-wsgi serve --htpasswd FILE`.
+
+The password is asked twice on a terminal, else read from standard input (its first line), e.g.
+    printf '%s\\n' "$PASSWORD" | ipp-wsgi passwd users.htpasswd admin
+Entries are bcrypt hashes in the form Apache's `htpasswd -B` writes ($2y$): the same file serves Apache,
+nginx and ipp-wsgi. A new file is made readable by its owner only (mode 0600).
 """
 
 _SHARED_OPTIONS: dict[str, dict[str, Any]] = {
@@ -123,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-dnssd", dest="dnssd", action="store_false",
                        help="do not advertise the printers with DNS-SD (the configuration's [dnssd] "
                             "enabled = false); by default they are, where avahi or multicast is available")
+    serve.add_argument("--htpasswd", metavar="FILE",
+                       help="authenticate with HTTP Basic against this htpasswd file (bcrypt hashes, as "
+                            "`ipp-wsgi passwd` or `htpasswd -B` write them); /admin then needs a password")
+    serve.add_argument("--admin", action="append", default=[], metavar="USER",
+                       help="an administrator besides the configuration's policy.admins (repeatable)")
+    serve.add_argument("--certfile", metavar="PEM", help="TLS certificate: serve https and ipps://")
+    serve.add_argument("--keyfile", metavar="PEM", help="the TLS certificate's private key")
     spooler = commands.add_parser(
         "spooler", help="print the jobs of the embedded printers", description=_SPOOLER_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -138,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
         advertise.add_argument(option, **kwargs)
     advertise.add_argument("--bind", metavar="HOST:PORT", help=argparse.SUPPRESS)  # serve's, for its child
     advertise.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+    passwd = commands.add_parser(
+        "passwd", help="add or change a user of an htpasswd file", description=_PASSWD_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    passwd.add_argument("file", metavar="FILE", help="the htpasswd file (created when missing)")
+    passwd.add_argument("user", metavar="USER", help="the user name")
+    passwd.add_argument("--cost", type=int, choices=COSTS, default=DEFAULT_COST, metavar="N",
+                        help=f"bcrypt cost, {COSTS.start} to {COSTS.stop - 1} (default {DEFAULT_COST})")
+    passwd.add_argument("--delete", action="store_true", help="remove the user instead")
     return parser
 
 
@@ -156,11 +194,13 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     """
 
     def __init__(self, config: Config, options: dict[str, Any],
-                 children: Sequence[ChildCommand] = ()) -> None:
+                 children: Sequence[ChildCommand] = (), htpasswd: Path | None = None) -> None:
         self.ipp_config = config
         self.options = options
         self.children = list(children)
         """The spooler and advertiser processes, started by the master before it forks the workers."""
+        self.htpasswd = htpasswd
+        """The htpasswd file requests are authenticated against (None: the server authenticates nobody)."""
         super().__init__()
 
     def load_config(self) -> None:
@@ -182,14 +222,18 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         for child in reversed(self.children):
             child.stop()
 
-    def load(self) -> IppApplication:
-        return IppApplication(self.ipp_config)
+    def load(self) -> IppApplication | BasicAuth:
+        application = IppApplication(self.ipp_config)
+        if self.htpasswd is None:
+            return application
+        protected = {*PROTECTED_PATHS, self.ipp_config.web.admin_path} - {""}
+        return BasicAuth(application, Htpasswd(self.htpasswd), sorted(protected))
 
 
 def _worker_exit(server: Any, worker: Any) -> None:
-    application = getattr(worker, "wsgi", None)
-    if isinstance(application, IppApplication):
-        application.close()
+    close = getattr(getattr(worker, "wsgi", None), "close", None)
+    if callable(close):
+        close()
 
 
 def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -206,14 +250,18 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "proc_name": "ipp-wsgi",
         "preload_app": False,
         "worker_exit": _worker_exit,
+        "certfile": args.certfile,
+        "keyfile": args.keyfile,
     }
 
 
 def serve(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi serve`` until the server is stopped."""
-    config = load_config(args.config, spool_dir=args.spool_dir)
+    config = serve_config(args)
     logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
-    logging.getLogger(__name__).info(
+    log = logging.getLogger(__name__)
+    htpasswd = _check_tls_and_users(args, log)
+    log.info(
         "serving %s from spool directory %s on %s",
         ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
         args.bind,
@@ -222,7 +270,7 @@ def serve(args: argparse.Namespace) -> int:
                                     if child is not None]
     if config.dnssd.enabled and args.dnssd:
         children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind]))
-    GunicornServer(config, gunicorn_options(args), children).run()
+    GunicornServer(config, gunicorn_options(args), children, htpasswd).run()
     return 0
 
 
@@ -239,6 +287,78 @@ def advertise(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
     settings = config.dnssd.for_bind(args.bind) if args.bind else config.dnssd
     return run_advertiser(config, settings, exit_with_parent=args.exit_with_parent)
+
+
+def serve_config(args: argparse.Namespace) -> Config:
+    """The configuration ``serve`` serves: the file's (or the defaults), with ``--spool-dir`` and the
+    ``--admin`` users added to policy.admins."""
+    config = load_config(args.config, spool_dir=args.spool_dir)
+    if not args.admin:
+        return config
+    admins = config.policy.admins | frozenset(args.admin)
+    return dataclasses.replace(config, policy=dataclasses.replace(config.policy, admins=admins))
+
+
+def _check_tls_and_users(args: argparse.Namespace, log: logging.Logger) -> Path | None:
+    """The htpasswd file (read once now, so that a bad one stops the server with one clear line)."""
+    if bool(args.certfile) != bool(args.keyfile):
+        raise ConfigError("--certfile and --keyfile go together")
+    for option in ("certfile", "keyfile"):
+        path = getattr(args, option)
+        if path and not Path(path).is_file():
+            raise ConfigError(f"--{option} {path}: no such file")
+    if args.htpasswd is None:
+        return None
+    path = Path(args.htpasswd)
+    try:
+        Htpasswd(path)
+    except (OSError, HtpasswdError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--htpasswd {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not args.certfile and not _loopback(args.bind):
+        log.warning("--htpasswd without --certfile: passwords cross the network in the clear")
+    return path
+
+
+def _loopback(bind: str) -> bool:
+    host = bind.rsplit(":", 1)[0].strip("[]") if ":" in bind else bind
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def passwd(args: argparse.Namespace) -> int:
+    """Run ``ipp-wsgi passwd``: add or change (or with --delete remove) a user of an htpasswd file."""
+    path = Path(args.file)
+    try:
+        if args.delete:
+            if not delete_user(path, args.user):
+                print(f"ipp-wsgi passwd: no user {args.user} in {path}", file=sys.stderr)
+                return 1
+            print(f"Deleted {args.user} from {path}.")
+            return 0
+        password = _read_password()
+        new = set_password(path, args.user, password, args.cost)
+    except (HtpasswdError, OSError) as exc:
+        print(f"ipp-wsgi passwd: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return 2
+    print(f"{'Added' if new else 'Changed the password of'} {args.user} in {path}.")
+    return 0
+
+
+def _read_password() -> str:
+    """The new password: asked twice on a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Repeat it: ") != password:
+            raise HtpasswdError("the passwords differ")
+    else:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    if not password:
+        raise HtpasswdError("empty password")
+    return password
 
 
 def spooler(args: argparse.Namespace) -> int:
@@ -259,6 +379,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return spooler(args)
         if args.command == "advertise":
             return advertise(args)
+        if args.command == "passwd":
+            return passwd(args)
     except ConfigError as exc:
         print(f"ipp-wsgi: {exc}", file=sys.stderr)
         return 2

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from ipp_wsgi.app import IppApplication
-from ipp_wsgi.cli import GunicornServer, build_parser, gunicorn_options, main
+from ipp_wsgi.basic_auth import BasicAuth
+from ipp_wsgi.cli import GunicornServer, build_parser, gunicorn_options, main, serve_config
 from ipp_wsgi.config import load_config
+from ipp_wsgi.htpasswd import Htpasswd, set_password
 from ipp_wsgi.worker import IppWorker
 
 
@@ -94,3 +96,67 @@ def test_python_dash_m_runs_the_command() -> None:
                             check=False)
     assert result.returncode == 0
     assert result.stdout.startswith("ipp-wsgi ")
+
+
+# -- an administrator out of the box
+def _passwd(tmp_path: Path, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ipp_wsgi", "passwd", *argv], input=stdin,
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+
+
+def test_passwd_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    users = tmp_path / "users"
+    added = _passwd(tmp_path, str(users), "admin", "--cost", "4", stdin="s3cret\n")
+    assert added.returncode == 0 and "Added admin" in added.stdout, added.stderr
+    changed = _passwd(tmp_path, str(users), "admin", "--cost", "4", stdin="other\nignored\n")
+    assert changed.returncode == 0 and "Changed the password of admin" in changed.stdout
+    assert Htpasswd(users).check("admin", "other")
+    assert _passwd(tmp_path, str(users), "admin", "--delete").returncode == 0
+    assert not Htpasswd(users).check("admin", "other")
+    assert _passwd(tmp_path, str(users), "admin", "--delete").returncode == 1
+
+
+@pytest.mark.parametrize(("argv", "stdin", "message"), [
+    (["admin"], "", "empty password"),
+    (["ad:min"], "pw\n", "bad user name"),
+    (["admin", "--cost", "3"], "pw\n", "invalid choice"),
+])
+def test_passwd_refuses_what_htpasswd_cannot_hold(tmp_path: Path, argv: list[str], stdin: str,
+                                                  message: str) -> None:
+    done = _passwd(tmp_path, str(tmp_path / "users"), *argv, stdin=stdin)
+    assert done.returncode == 2 and message in done.stderr
+    assert not (tmp_path / "users").exists()
+
+
+def test_serve_authenticates_and_adds_admins(tmp_path: Path) -> None:
+    users = tmp_path / "users"
+    set_password(users, "admin", "pw", cost=4)
+    argv = ["serve", "--htpasswd", str(users), "--admin", "admin", "--admin", "ops"]
+    args = build_parser().parse_args(argv)
+    args.spool_dir = str(tmp_path / "spool")
+    config = serve_config(args)
+    assert config.policy.admins == {"admin", "ops"}
+    server = GunicornServer(config, gunicorn_options(args), htpasswd=users)
+    application = server.load()
+    try:
+        assert isinstance(application, BasicAuth) and application.protected == ("/admin",)
+        assert isinstance(application.app, IppApplication)
+    finally:
+        application.close()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--htpasswd", "/no/such/file"], "--htpasswd /no/such/file"),
+    (["--certfile", "/no/such/cert"], "--certfile and --keyfile go together"),
+    (["--certfile", "/no/cert", "--keyfile", "/no/key"], "--certfile /no/cert: no such file"),
+])
+def test_serve_refuses_unusable_files(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                      message: str) -> None:
+    assert main(["serve", "--spool-dir", str(tmp_path), *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_tls_options_are_gunicorns(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["serve", "--certfile", "/c.pem", "--keyfile", "/k.pem"])
+    server = GunicornServer(load_config(spool_dir=tmp_path), gunicorn_options(args))
+    assert (server.cfg.certfile, server.cfg.keyfile) == ("/c.pem", "/k.pem") and server.cfg.is_ssl
