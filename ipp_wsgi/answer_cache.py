@@ -28,7 +28,7 @@ class AnswerCache:
 
     def __init__(self, max_entries: int = 256) -> None:
         self.max_entries = max_entries
-        self._answers: dict[Hashable, tuple[bytes, Callable[[], bool]]] = {}
+        self._answers: dict[Hashable, tuple[bytes, Callable[[], bool], Any]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -43,7 +43,7 @@ class AnswerCache:
         found = self._answers.get(key)
         if found is None:
             return None
-        octets, valid = found
+        octets, valid, _ = found
         if not valid():
             with self._lock:
                 if self._answers.get(key) is found:
@@ -51,9 +51,14 @@ class AnswerCache:
             return None
         return octets[:4] + request_id + octets[8:]
 
-    def put(self, key: Hashable, octets: bytes, valid_while: Callable[[], bool]) -> None:
-        """Keep ``octets``, the encoded answer to ``key``, while ``valid_while()`` holds."""
+    def note(self, key: Hashable) -> Any:
+        """The note kept with the answer to ``key`` (what the request said of itself), or None."""
+        found = self._answers.get(key)
+        return found[2] if found is not None else None
+
+    def put(self, key: Hashable, octets: bytes, valid_while: Callable[[], bool], note: Any = None) -> None:
+        """Keep ``octets``, the encoded answer to ``key``, while ``valid_while()`` holds (with ``note``)."""
         with self._lock:
             if len(self._answers) >= self.max_entries:
                 self._answers.clear()  # requests are the clients' to vary: keep the cache bounded
-            self._answers[key] = (octets, valid_while)
+            self._answers[key] = (octets, valid_while, note)

@@ -32,11 +32,13 @@ from ipp_wsgi.body import BodyReadError, RequestBody, open_body
 from ipp_wsgi.codec import IppDecodeError, Message, encode, op_name, read_message, status
 from ipp_wsgi.config import Config, load_config
 from ipp_wsgi.environ import request_context
+from ipp_wsgi.metrics import MetricsEndpoint
 from ipp_wsgi.ops import dispatch, error_response
 from ipp_wsgi.ops.documents import DocumentTooLarge
 from ipp_wsgi.ops.printer_attributes import ICON_SUFFIX
 from ipp_wsgi.ops.registry import QUICK_OPERATIONS
 from ipp_wsgi.ops.service import Service
+from ipp_wsgi.request_log import REQUEST_ID_HEADER, IppExchange, request_id
 from ipp_wsgi.web.interface import WebInterface
 
 if TYPE_CHECKING:
@@ -108,6 +110,8 @@ class IppApplication:
         """Encoded answers to polls (:mod:`ipp_wsgi.answer_cache`)."""
         self.web = WebInterface(self.service, self.config.web, self.config.spool_dir)
         """The browser pages."""
+        self.metrics = MetricsEndpoint(self.service)
+        """``GET /metrics`` (at the configuration's ``[web] metrics_path``)."""
 
     def quick_request(self, environ: WSGIEnvironment) -> bool:
         """True when the request is cheap enough for a server to run on its event loop rather than hand to
@@ -152,36 +156,51 @@ class IppApplication:
 
     # -- IPP
     def _ipp(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        key, data = self._kept_answer(environ)
+        exchange = IppExchange(request_id(environ))
+        key, data = self._kept_answer(environ, exchange)
         if data is None:
             try:
                 body = open_body(environ)
             except HTTPException as exc:
                 return exc(environ, start_response)
             valid_while: list[Callable[[], bool]] = []
-            data = self._encode(self.handle(body, environ, valid_while.append if key is not None else None))
+            reusable = valid_while.append if key is not None else None
+            data = self._encode(self.handle(body, environ, reusable, exchange))
             if valid_while:
-                self.answers.put(key, data, valid_while[0])
+                self.answers.put(key, data, valid_while[0], exchange.described)
             body.drain(DRAIN_MAX_BYTES, DRAIN_MAX_SECONDS)
+            received = body.raw.tell()
+        else:
+            received = len(environ[BODY_KEY])
+        exchange.finish(int.from_bytes(data[2:4], "big"), received)
         # Straight to start_response: a werkzeug Response costs more than the rest of a small request's
         # framing, and this answer needs nothing of it.
         start_response("200 OK", [("Content-Type", IPP_MEDIA_TYPE), ("Content-Length", str(len(data))),
-                                  ("Cache-Control", "no-cache")])
+                                  ("Cache-Control", "no-cache"), (REQUEST_ID_HEADER, exchange.request_id)])
         return [data]
 
-    def _kept_answer(self, environ: WSGIEnvironment) -> tuple[Hashable | None, bytes | None]:
-        """The answer cache's key for this request (None: not a poll it keeps) and its kept answer."""
+    def _kept_answer(self, environ: WSGIEnvironment,
+                     exchange: IppExchange) -> tuple[Hashable | None, bytes | None]:
+        """The answer cache's key for this request (None: not a poll it keeps) and its kept answer (then
+        ``exchange`` is described as the request it was kept for)."""
         whole = environ.get(BODY_KEY)
         if type(whole) is not bytes:
             return None, None
         key = self.answers.key(environ, whole)
-        return key, self.answers.get(key, whole[4:8]) if key is not None else None
+        if key is None:
+            return None, None
+        kept = self.answers.get(key, whole[4:8])
+        if kept is not None:
+            exchange.described = self.answers.note(key) or exchange.described
+        return key, kept
 
     def handle(self, body: RequestBody, environ: WSGIEnvironment,
-               reusable: Callable[[Callable[[], bool]], None] | None = None) -> Message:
+               reusable: Callable[[Callable[[], bool]], None] | None = None,
+               exchange: IppExchange | None = None) -> Message:
         """The IPP response to the request in ``body``; never raises for anything the client sent.
 
-        ``reusable``: see :func:`ipp_wsgi.ops.dispatch`.
+        ``reusable``: see :func:`ipp_wsgi.ops.dispatch`; ``exchange`` is told what the request and its
+        answer say (for its log line).
         """
         try:
             request = read_message(body, self.config.limits)
@@ -196,7 +215,12 @@ class IppApplication:
         version = _reply_version(request.version)
         try:
             context = request_context(environ, self.config.max_document_bytes)
-            return dispatch(request, body, context, self.service, reusable)
+            if exchange is None:
+                return dispatch(request, body, context, self.service, reusable)
+            exchange.describe(request, context, self.service)
+            response = dispatch(request, body, context, self.service, reusable)
+            exchange.answered(response)
+            return response
         except DocumentTooLarge as exc:
             return error_response(request.request_id, status.CLIENT_ERROR_REQUEST_ENTITY_TOO_LARGE,
                                   str(exc), version)
@@ -232,10 +256,12 @@ class IppApplication:
         path = (environ.get("PATH_INFO") or "/").rstrip("/") or "/"
         if path.endswith(ICON_SUFFIX) and self.service.printer_for_path(path[: -len(ICON_SUFFIX)]):
             return True
-        return self.web.serves(environ)
+        return path == self.config.web.metrics_path or self.web.serves(environ)
 
     def _page(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = (environ.get("PATH_INFO") or "/").rstrip("/") or "/"
         if path.endswith(ICON_SUFFIX) and self.service.printer_for_path(path[: -len(ICON_SUFFIX)]):
             return Response(_printer_icon(), content_type="image/png")(environ, start_response)
+        if path == self.config.web.metrics_path:
+            return self.metrics(environ, start_response)
         return self.web(environ, start_response)

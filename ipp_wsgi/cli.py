@@ -9,7 +9,10 @@ import dataclasses
 import getpass
 import ipaddress
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,8 @@ from ipp_wsgi.config import Config, ConfigError, load_config
 from ipp_wsgi.dnssd.advertiser import run_advertiser
 from ipp_wsgi.dnssd.process import AdvertiserProcess
 from ipp_wsgi.htpasswd import COSTS, DEFAULT_COST, Htpasswd, HtpasswdError, delete_user, set_password
+from ipp_wsgi.logs import LOG_FORMATS, configure
+from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exited
 from ipp_wsgi.spooler_process import run_spooler, spooler_process
 
 DEFAULT_BIND = "127.0.0.1:8631"
@@ -32,7 +37,6 @@ DEFAULT_THREADS = 8
 # --worker-class choices -> gunicorn worker classes.
 WORKER_CLASSES = {"ipp": "ipp_wsgi.worker.IppWorker", "gthread": "gthread"}
 DEFAULT_WORKER_CLASS = "ipp"
-_LOG_FORMAT = "[%(process)d] %(levelname)s %(name)s: %(message)s"
 
 _DESCRIPTION = """\
 ipp-wsgi: an IPP (Internet Printing Protocol) print server that runs as a WSGI application.
@@ -113,7 +117,9 @@ _SHARED_OPTIONS: dict[str, dict[str, Any]] = {
                             "(default $IPP_WSGI_SPOOL_DIR, else $XDG_STATE_HOME/ipp-wsgi, "
                             "else ~/.local/state/ipp-wsgi)"},
     "--log-level": {"default": "info", "choices": ["debug", "info", "warning", "error", "critical"],
-                    "help": "logging level (default info)"},
+                    "help": "logging level (default info; info logs one line per IPP request)"},
+    "--log-format": {"default": "text", "choices": list(LOG_FORMATS),
+                     "help": "text, or json: one JSON object a line (default text)"},
 }
 """The options ``serve`` and ``spooler`` share."""
 
@@ -230,6 +236,10 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return BasicAuth(application, Htpasswd(self.htpasswd), sorted(protected))
 
 
+def _child_exit(server: Any, worker: Any) -> None:
+    process_exited(worker.pid)
+
+
 def _worker_exit(server: Any, worker: Any) -> None:
     close = getattr(getattr(worker, "wsgi", None), "close", None)
     if callable(close):
@@ -250,6 +260,8 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "proc_name": "ipp-wsgi",
         "preload_app": False,
         "worker_exit": _worker_exit,
+        "child_exit": _child_exit,
+        "logger_class": "ipp_wsgi.logs.GunicornLogger",
         "certfile": args.certfile,
         "keyfile": args.keyfile,
     }
@@ -258,7 +270,7 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 def serve(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi serve`` until the server is stopped."""
     config = serve_config(args)
-    logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
+    configure(args.log_level, args.log_format)
     log = logging.getLogger(__name__)
     htpasswd = _check_tls_and_users(args, log)
     log.info(
@@ -266,17 +278,22 @@ def serve(args: argparse.Namespace) -> int:
         ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
         args.bind,
     )
-    children: list[ChildCommand] = [child for child in [spooler_process(config, args.config, args.log_level)]
-                                    if child is not None]
-    if config.dnssd.enabled and args.dnssd:
-        children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind]))
-    GunicornServer(config, gunicorn_options(args), children, htpasswd).run()
+    made = _metrics_directory()
+    try:
+        spooler = spooler_process(config, args.config, args.log_level, args.log_format)
+        children: list[ChildCommand] = [spooler] if spooler is not None else []
+        if config.dnssd.enabled and args.dnssd:
+            children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind]))
+        GunicornServer(config, gunicorn_options(args), children, htpasswd).run()
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
     return 0
 
 
 def _forwarded(args: argparse.Namespace) -> list[str]:
     """The shared options of ``args`` as arguments for a child command."""
-    forwarded = ["--log-level", args.log_level]
+    forwarded = ["--log-level", args.log_level, "--log-format", args.log_format]
     forwarded += ["--config", args.config] if args.config else []
     return forwarded + (["--spool-dir", args.spool_dir] if args.spool_dir else [])
 
@@ -284,9 +301,22 @@ def _forwarded(args: argparse.Namespace) -> list[str]:
 def advertise(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi advertise`` until it is stopped."""
     config = load_config(args.config, spool_dir=args.spool_dir)
-    logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
+    configure(args.log_level, args.log_format)
     settings = config.dnssd.for_bind(args.bind) if args.bind else config.dnssd
     return run_advertiser(config, settings, exit_with_parent=args.exit_with_parent)
+
+
+def _metrics_directory() -> str | None:
+    """Set up prometheus_client's multiprocess directory, so that the workers and the spooler process add
+    up: a fresh one (returned, to remove at exit), or the one PROMETHEUS_MULTIPROC_DIR names, emptied."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        os.makedirs(given, exist_ok=True)
+        clear_multiprocess_dir(given)
+        return None
+    made = tempfile.mkdtemp(prefix="ipp-wsgi-metrics-")
+    os.environ[MULTIPROC_ENV] = made
+    return made
 
 
 def serve_config(args: argparse.Namespace) -> Config:
@@ -364,7 +394,7 @@ def _read_password() -> str:
 def spooler(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi spooler`` until it is stopped."""
     config = load_config(args.config, spool_dir=args.spool_dir)
-    logging.basicConfig(level=args.log_level.upper(), format=_LOG_FORMAT)
+    configure(args.log_level, args.log_format)
     return run_spooler(config, exit_with_parent=args.exit_with_parent)
 
 

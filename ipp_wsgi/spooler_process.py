@@ -65,13 +65,14 @@ def run_spooler(config: Config, exit_with_parent: bool = False) -> int:
     return 0
 
 
-def spooler_process(config: Config, config_file: str | None, log_level: str) -> SpoolerProcess | None:
+def spooler_process(config: Config, config_file: str | None, log_level: str,
+                    log_format: str = "text") -> SpoolerProcess | None:
     """The ``ipp-wsgi spooler`` process for a server of ``config`` (read from ``config_file``, None: the
-    embedded defaults), logging at ``log_level``; None when it would have nothing to print (no embedded
-    printer, or ``[spooler] workers = 0``)."""
+    embedded defaults), logging at ``log_level`` in ``log_format``; None when it would have nothing to
+    print (no embedded printer, or ``[spooler] workers = 0``)."""
     if config.spooler_workers == 0 or not any(p.backend == "embedded" for p in config.printers):
         return None
-    arguments = ["--spool-dir", str(config.spool_dir), "--log-level", log_level]
+    arguments = ["--spool-dir", str(config.spool_dir), "--log-level", log_level, "--log-format", log_format]
     return SpoolerProcess(arguments + (["--config", config_file] if config_file else []))
 
 

@@ -14,6 +14,12 @@ IPP_WSGI_PROXY_USER_HEADER, IPP_WSGI_TRUSTED_PROXIES
                       behind nginx: take REMOTE_USER from this header, from these addresses only
                       (see ipp_wsgi.proxy)
 IPP_WSGI_ACCESS_LOG   access log file, "-" for stderr (default: none); the error log goes to stderr
+IPP_WSGI_LOG_LEVEL    debug, info (default: one line per IPP request), warning, error
+IPP_WSGI_LOG_FORMAT   text (default) or json: one JSON object a line, gunicorn's lines included
+PROMETHEUS_MULTIPROC_DIR
+                      where the workers and the spooler process keep their metrics so that /metrics adds
+                      them up (default: a fresh temporary directory, removed at exit; a given one is
+                      emptied at start)
 IPP_WSGI_CLIENT_TIMEOUT
                       seconds a client may stay silent in the middle of a request (default 60)
 """
@@ -21,7 +27,12 @@ IPP_WSGI_CLIENT_TIMEOUT
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from typing import Any
+
+from ipp_wsgi.logs import configure
+from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exited
 
 _env = os.environ.get
 
@@ -70,6 +81,10 @@ forwarded_allow_ips = _env("IPP_WSGI_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 proc_name = "ipp-wsgi"
 loglevel = _env("IPP_WSGI_LOG_LEVEL", "info")
+# ipp-wsgi's own lines (one per IPP request, request_log) and gunicorn's, in IPP_WSGI_LOG_FORMAT; set up
+# here, in the master, so that the workers it forks inherit it.
+configure(loglevel, _env("IPP_WSGI_LOG_FORMAT", "text"))
+logger_class = "ipp_wsgi.logs.GunicornLogger"
 errorlog = "-"
 accesslog = _env("IPP_WSGI_ACCESS_LOG") or None
 access_log_format = '%(h)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
@@ -86,6 +101,14 @@ def pre_request(worker: Any, req: Any) -> None:
 
 
 _spooler: Any = None
+# Metrics: every process of this server (workers, spooler) counts into one directory (before any of them
+# starts), so that a scrape of /metrics by any worker adds them all up.
+_metrics_dir: str | None = None
+if _env(MULTIPROC_ENV):
+    os.makedirs(os.environ[MULTIPROC_ENV], exist_ok=True)
+    clear_multiprocess_dir(os.environ[MULTIPROC_ENV])
+else:
+    _metrics_dir = os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="ipp-wsgi-metrics-")
 
 
 def when_ready(server: Any) -> None:
@@ -96,15 +119,24 @@ def when_ready(server: Any) -> None:
     from ipp_wsgi.spooler_process import spooler_process
 
     config_file = _env("IPP_WSGI_CONFIG") or None
-    _spooler = spooler_process(load_config(config_file), config_file, loglevel)
+    _spooler = spooler_process(load_config(config_file), config_file, loglevel,
+                               _env("IPP_WSGI_LOG_FORMAT", "text"))
     if _spooler is not None:
         _spooler.start()
 
 
 def on_exit(server: Any) -> None:
-    """Stop the spooler process (it also ends by itself when the master dies)."""
+    """Stop the spooler process (it also ends by itself when the master dies); remove the metrics
+    directory made for this run."""
     if _spooler is not None:
         _spooler.stop()
+    if _metrics_dir is not None:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Forget the live gauges of a worker that exited."""
+    process_exited(worker.pid)
 
 
 def worker_exit(server: Any, worker: Any) -> None:

@@ -101,7 +101,7 @@ def test_names_never_become_paths_or_shell_words(client: webtest.TestApp, config
         assert (tmp_path / "output" / "print" / f"{print_job}-1.pdf").read_bytes() == DOCUMENT
         _check_command_record(tmp_path / "records" / f"{other_job}-1.json", name)
     raw_lines = [record.getMessage() for record in caplog.records
-                 if "\nline two" in record.getMessage() or "X-Injected" in record.getMessage()]
+                 if "\nline two" in record.getMessage() or "\nX-Injected" in record.getMessage()]
     assert raw_lines == [], "a client's newline reached a log line unescaped"
 
 
