@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
@@ -84,6 +84,10 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 @functools.cache
 def metrics() -> Metrics:
     """The metric objects, made on first use (in the multiprocess mode when the environment says so)."""
+    if multiprocess() and values.ValueClass is values.MutexValue:
+        # prometheus_client chose its value class when it was imported, maybe before ``ipp-wsgi serve`` (or
+        # gunicorn.conf.py) set PROMETHEUS_MULTIPROC_DIR: choose again, before the first metric is made.
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
     return Metrics(
         requests=Counter("ipp_requests", "IPP requests answered, by operation and IPP status.",
                          ["operation", "status"], registry=REGISTRY),

@@ -222,8 +222,15 @@ class DocumentView:
             name=(_optional(group, "document-name") or "") if name_visible else None,
             format=_optional(group, "document-format") or "",
             k_octets=int(group.value("k-octets", 0) or 0),
-            state=state_name("document-state", group.value("document-state", 0)),
+            state=_document_state(group.value("document-state", 0)),
         )
+
+
+def _document_state(value: Any) -> str:
+    """A document-state's keyword (a document of a held job says its job's state, pending-held)."""
+    if isinstance(value, int) and enum_name("document-state", value):
+        return state_name("document-state", value)
+    return state_name("job-state", value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import check_pause_from_the_page, screenshot_dir
 from deploy_servers import (
     ADMIN,
     ADMIN_PASSWORD,
@@ -214,3 +215,9 @@ def test_prefixed_admin_needs_credentials(apache_site: Deployment) -> None:
         answer = ipp_call(apache_site, ipp_request(operation, uri), admin, tls=True,
                           auth=(ADMIN, ADMIN_PASSWORD))
         assert answer.code == status.SUCCESSFUL_OK, answer
+
+
+def test_admin_pages_in_a_browser(apache: Deployment, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Behind Apache's Basic authentication of /admin, the administrator pauses the printer from the page
+    (tests/integration/test_browser.py has the other browser scenarios)."""
+    check_pause_from_the_page(apache, screenshot_dir(tmp_path_factory) / "apache-admin-paused.png")
