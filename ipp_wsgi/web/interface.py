@@ -26,9 +26,10 @@ from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from ipp_wsgi.codec import status
+from ipp_wsgi.codec import op_name, status, status_name
 from ipp_wsgi.environ import origin, request_context
 from ipp_wsgi.ops.service import PrinterEntry, Service
+from ipp_wsgi.request_log import key_values, request_id
 from ipp_wsgi.web import actions, reads
 from ipp_wsgi.web.csrf import TOKEN_FIELD, CsrfError, Tokens, check_origin, load_secret
 from ipp_wsgi.web.ipp_client import Answer, IppClient
@@ -326,7 +327,9 @@ class WebInterface:
                 back = adapter.build("admin.printer", {"name": entry.name})
         except actions.FormError as exc:
             return self._error(request, adapter, 400, str(exc).capitalize() + ".")
-        log.info("web action %s on %s by %s: %s", action.name, request.path, user, answer.text)
+        fields = {"request_id": request_id(request.environ), "operation": op_name(action.operation),
+                  "path": request.path, "user": user, "status": status_name(answer.status), "via": "web"}
+        log.info("web %s", key_values(fields), extra={"ipp": fields})
         if not answer.ok:
             return self._refused(request, adapter, answer)
         target = self._next(form.get("next", ""), request.script_root, back)

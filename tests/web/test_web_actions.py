@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 import webtest
 from web_helpers import (
     ADMIN,
@@ -154,3 +157,16 @@ def test_next_is_only_an_admin_page(app: IppApplication) -> None:
     for wanted in ("https://evil.example/", "//evil.example/admin/", "/jobs", "/\\evil.example"):
         done = form_post(admin, "/admin/printers/print", {"action": "pause", "next": wanted}, token)
         assert done.headers["Location"].endswith("/admin/printers/print?done=printer-pause"), wanted
+
+
+def test_each_action_is_logged(app: IppApplication, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ipp_wsgi.web")
+    alice = browser(app, "alice")
+    job_id = submit(browser(app), "alice", held=True)
+    _act(alice, f"/admin/jobs/{job_id}", "release")
+    token = token_of(alice.get(f"/admin/jobs/{job_id}"))
+    form_post(alice, "/admin/printers/print", {"action": "pause"}, token)
+    logged = [record.ipp for record in caplog.records if record.name == "ipp_wsgi.web.interface"]
+    assert [(line["operation"], line["user"], line["status"], line["via"]) for line in logged] == [
+        ("Release-Job", "alice", "successful-ok", "web"),
+        ("Pause-Printer", "alice", "client-error-not-authorized", "web")]

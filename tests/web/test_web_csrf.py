@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from web_helpers import ADMIN, ORIGIN, application, browser, form_post, printer_state, submit, token_of
+from web_helpers import ADMIN, ORIGIN, browser, form_post, printer_state, submit, token_of
 
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.web.csrf import TOKEN_LIFETIME, CsrfError, Tokens, check_origin, load_secret
@@ -89,12 +90,9 @@ def test_the_secret_is_made_once_and_shared(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [tmp_path / "web-secret"]
 
 
-def test_a_configured_secret_signs_for_every_host(tmp_path: Path) -> None:
-    one = application(tmp_path / "one", '[web]\nsecret = "shared between the hosts of this site"\n')
-    two = application(tmp_path / "two", '[web]\nsecret = "shared between the hosts of this site"\n')
-    try:
-        token = token_of(browser(one, ADMIN).get("/admin/"))
-        assert _pause(two, token) == 303
-    finally:
-        one.close()
-        two.close()
+def test_a_configured_secret_signs_for_every_host(make_app: Callable[..., IppApplication],
+                                                  tmp_path: Path) -> None:
+    shared = '[web]\nsecret = "shared between the hosts of this site"\n'
+    one, two = make_app(shared, tmp_path / "one"), make_app(shared, tmp_path / "two")
+    token = token_of(browser(one, ADMIN).get("/admin/"))
+    assert _pause(two, token) == 303

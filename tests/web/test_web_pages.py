@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -73,63 +74,54 @@ def test_a_signed_in_user_sees_only_their_own_names(app: IppApplication) -> None
     assert "bob report" in browser(app, ADMIN).get("/admin/jobs").text
 
 
-def test_names_are_escaped(tmp_path: Path) -> None:
-    app = application(tmp_path, '[jobs]\nprivate_access = "all"\n')
-    try:
-        client = browser(app)
-        job_id = submit(client, "<b>mallory</b>", name="<script>alert(1)</script>", held=True)
-        for path in ("/", "/jobs", f"/jobs/{job_id}"):
-            text = client.get(path).text
-            assert "<script>alert" not in text and "<b>mallory" not in text
-            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    finally:
-        app.close()
+def test_names_are_escaped(make_app: Callable[..., IppApplication]) -> None:
+    app = make_app('[jobs]\nprivate_access = "all"\n')
+    client = browser(app)
+    job_id = submit(client, "<b>mallory</b>", name="<script>alert(1)</script>", held=True)
+    for path in ("/", "/jobs", f"/jobs/{job_id}"):
+        text = client.get(path).text
+        assert "<script>alert" not in text and "<b>mallory" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
-def test_text_format_is_the_status_page_of_old(tmp_path: Path) -> None:
-    app = application(tmp_path, '[jobs]\nprivate_access = "all"\n')
-    try:
-        client = browser(app)
-        job_id = submit(client, "b\u2028ob", name="x\nprinter evil: idle\x1b[2J\u00e9", held=True)
-        text = client.get("/", headers={"Accept": "text/plain"}).text
-        assert text.splitlines()[:3] == [
-            "printer print: idle, accepting jobs", "  uri: ipp://localhost:8631/ipp/print",
-            f"  job {job_id} | x\\nprinter evil: idle\\x1b[2J\u00e9 | b\\u2028ob | pending-held | 1 KiB"]
-        assert text.splitlines()[3:] == ["printer other: idle, accepting jobs",
-                                         "  uri: ipp://localhost:8631/ipp/other", "  no queued jobs"]
-        assert client.get("/?format=text").text == text
-    finally:
-        app.close()
+def test_text_format_is_the_status_page_of_old(make_app: Callable[..., IppApplication]) -> None:
+    app = make_app('[jobs]\nprivate_access = "all"\n')
+    client = browser(app)
+    job_id = submit(client, "b\u2028ob", name="x\nprinter evil: idle\x1b[2J\u00e9", held=True)
+    text = client.get("/", headers={"Accept": "text/plain"}).text
+    assert text.splitlines()[:3] == [
+        "printer print: idle, accepting jobs", "  uri: ipp://localhost:8631/ipp/print",
+        f"  job {job_id} | x\\nprinter evil: idle\\x1b[2J\u00e9 | b\\u2028ob | pending-held | 1 KiB"]
+    assert text.splitlines()[3:] == ["printer other: idle, accepting jobs",
+                                     "  uri: ipp://localhost:8631/ipp/other", "  no queued jobs"]
+    assert client.get("/?format=text").text == text
 
 
-def test_job_list_filters_and_pages(tmp_path: Path) -> None:
-    app = application(tmp_path, "[web]\npage_size = 2\n")
-    try:
-        client = browser(app)
-        ids = [submit(client, "alice", name=f"a{n}", authenticated=False) for n in range(3)]
-        bob = submit(client, "bob", name="b", printer_uri=OTHER_URI, held=True)
-        admin = browser(app, ADMIN)
-        first = admin.get("/admin/jobs")
-        assert _rows(first) == ids[:2]
-        assert first.html.find("a", rel="next")["href"] == "/admin/jobs?page=2"
-        second = admin.get("/admin/jobs?page=2")
-        assert _rows(second) == [ids[2], bob]
-        assert second.html.find("a", rel="prev") is not None and second.html.find("a", rel="next") is None
+def test_job_list_filters_and_pages(make_app: Callable[..., IppApplication]) -> None:
+    app = make_app("[web]\npage_size = 2\n")
+    client = browser(app)
+    ids = [submit(client, "alice", name=f"a{n}", authenticated=False) for n in range(3)]
+    bob = submit(client, "bob", name="b", printer_uri=OTHER_URI, held=True)
+    admin = browser(app, ADMIN)
+    first = admin.get("/admin/jobs")
+    assert _rows(first) == ids[:2]
+    assert first.html.find("a", rel="next")["href"] == "/admin/jobs?page=2"
+    second = admin.get("/admin/jobs?page=2")
+    assert _rows(second) == [ids[2], bob]
+    assert second.html.find("a", rel="prev") is not None and second.html.find("a", rel="next") is None
 
-        def listed(query: str) -> list[int]:
-            return _rows(admin.get(f"/admin/jobs?{query}"))
+    def listed(query: str) -> list[int]:
+        return _rows(admin.get(f"/admin/jobs?{query}"))
 
-        assert listed("printer=other") == [bob]
-        assert listed("owner=bob") == [bob]
-        assert listed("state=pending-held") == [bob]
-        assert listed("owner=alice&page=2") == [ids[2]]
-        ipp(client, operations.CANCEL_JOB, job_id=ids[0])
-        assert listed("state=history") == [ids[0]]
-        assert listed("state=canceled") == [ids[0]]
-        assert listed("state=completed") == []
-        assert listed("state=nonsense&printer=nonsense&page=x") == ids[1:3]  # the defaults: active, page 1
-    finally:
-        app.close()
+    assert listed("printer=other") == [bob]
+    assert listed("owner=bob") == [bob]
+    assert listed("state=pending-held") == [bob]
+    assert listed("owner=alice&page=2") == [ids[2]]
+    ipp(client, operations.CANCEL_JOB, job_id=ids[0])
+    assert listed("state=history") == [ids[0]]
+    assert listed("state=canceled") == [ids[0]]
+    assert listed("state=completed") == []
+    assert listed("state=nonsense&printer=nonsense&page=x") == ids[1:3]  # the defaults: active, page 1
 
 
 def _rows(page: webtest.TestResponse) -> list[int]:
@@ -172,17 +164,14 @@ def test_admin_pages_need_a_user(app: IppApplication) -> None:
     assert client.get("/admin", status=308).headers["Location"].endswith("/admin/")
 
 
-def test_where_the_pages_live_is_configured(tmp_path: Path) -> None:
-    app = application(tmp_path, '[web]\npath = "/printing"\nadmin_path = "/printing/manage"\n')
-    try:
-        client = browser(app)
-        assert "<h1>Printers</h1>" in client.get("/printing/").text
-        client.get("/jobs", status=404)
-        client.get("/admin/", status=404)
-        client.get("/printing/manage/", status=401)
-        assert "ipp-wsgi virtual printer" in client.get("/ipp/print").text  # printer-more-info still answers
-    finally:
-        app.close()
+def test_where_the_pages_live_is_configured(make_app: Callable[..., IppApplication]) -> None:
+    app = make_app('[web]\npath = "/printing"\nadmin_path = "/printing/manage"\n')
+    client = browser(app)
+    assert "<h1>Printers</h1>" in client.get("/printing/").text
+    client.get("/jobs", status=404)
+    client.get("/admin/", status=404)
+    client.get("/printing/manage/", status=401)
+    assert "ipp-wsgi virtual printer" in client.get("/ipp/print").text  # printer-more-info still answers
 
 
 def test_the_middleware_leaves_the_sites_paths_alone(tmp_path: Path) -> None:
