@@ -31,9 +31,9 @@ from ipp_wsgi.backends.embedded.printer import (
 )
 from ipp_wsgi.codec import Limits, Range
 from ipp_wsgi.dnssd.settings import DnssdSettings
-from ipp_wsgi.ops.job_attributes import PRIVACY_ATTRIBUTES, PRIVACY_SCOPE, PRIVACY_SCOPES
 from ipp_wsgi.ops.policy import DEFAULT_METRICS_READERS, Location, Policy, operation_code
 from ipp_wsgi.ops.printer_description import URI_AUTHENTICATION, PrinterDescription, media_size
+from ipp_wsgi.ops.privacy import PRIVACY_ATTRIBUTES, PRIVACY_SCOPE, PRIVACY_SCOPES
 from ipp_wsgi.ops.service import BACKENDS, PrinterConfig
 from ipp_wsgi.web.settings import WebSettings
 

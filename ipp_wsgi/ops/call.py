@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from ipp_wsgi.backends import Job
 from ipp_wsgi.codec import AttributeGroup, Message, NameWithLanguage, TextWithLanguage, status, tags
@@ -22,6 +22,15 @@ def plain(value: Any) -> Any:
     return value
 
 
+class Owned(Protocol):
+    """An object with an owner (a :class:`~ipp_wsgi.backends.Job`, a subscription)."""
+
+    @property
+    def owner(self) -> str: ...
+    @property
+    def owner_authenticated(self) -> bool: ...
+
+
 @dataclass(slots=True)
 class Call:
     """Everything a handler needs; built by the dispatcher after the request passed validation."""
@@ -38,10 +47,11 @@ class Call:
     job: Job | None = None
     """The target job of a job operation."""
 
-    def owns(self, job: Job) -> bool:
-        """True when the caller is ``job``'s owner (authenticated, if the owner was when submitting)."""
-        return self.service.policy.owns_job(job.owner, self.user, self.context.remote_user,
-                                            job.owner_authenticated)
+    def owns(self, owned: Owned) -> bool:
+        """True when the caller is the owner of ``owned`` (a job or a subscription; authenticated, if the
+        owner was when making it)."""
+        return self.service.policy.owns_job(owned.owner, self.user, self.context.remote_user,
+                                            owned.owner_authenticated)
 
     def may_manage(self, job: Job) -> int | None:
         """None when the caller may act on ``job`` (its owner or an administrator), else the error status."""

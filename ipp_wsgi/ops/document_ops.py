@@ -12,9 +12,10 @@ from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call, plain
 from ipp_wsgi.ops.job_attributes import add_time
 from ipp_wsgi.ops.printer_description import DOCUMENT_SETTABLE
+from ipp_wsgi.ops.privacy import hide_private_document_values, sees_private_values
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
-from ipp_wsgi.ops.requested import DOCUMENT, select
+from ipp_wsgi.ops.requested import DOCUMENT, Requested, select
 from ipp_wsgi.ops.service import PrinterEntry
 from ipp_wsgi.ops.template import check_template
 
@@ -49,6 +50,14 @@ def document_attributes(call: Call, printer: PrinterEntry, job: Job,
     return g
 
 
+def document_group(call: Call, printer: PrinterEntry, job: Job, document: StoredDocument,
+                   requested: Requested) -> AttributeGroup:
+    """The attributes of ``document`` the client asked for and may see (its job's privacy decides)."""
+    group = select(document_attributes(call, printer, job, document), requested, DOCUMENT)
+    if not sees_private_values(call, printer.description, job):
+        hide_private_document_values(group, printer.description)
+    return group
+
 
 @operation(ops.GET_DOCUMENTS, Target.JOB, "documents")
 def get_documents(call: Call) -> None:
@@ -60,8 +69,8 @@ def get_documents(call: Call) -> None:
     if isinstance(limit, int) and limit > 0:
         documents = documents[:limit]
     for document in documents:
-        call.reply.add_group(tags.DOCUMENT_ATTRIBUTES,
-                             select(document_attributes(call, printer, job, document), requested, DOCUMENT))
+        group = document_group(call, printer, job, document, requested)
+        call.reply.add_group(tags.DOCUMENT_ATTRIBUTES, group)
 
 
 def _document_number(call: Call) -> int:
@@ -81,8 +90,8 @@ def get_document_attributes(call: Call) -> None:
     found = [d for d in printer.backend.documents(printer.name, job.job_id) if d.number == number]
     if not found:
         raise OpError(status.CLIENT_ERROR_NOT_FOUND, f"job {job.job_id} has no document {number}")
-    attributes = document_attributes(call, printer, job, found[0])
-    call.reply.add_group(tags.DOCUMENT_ATTRIBUTES, select(attributes, call.requested(), DOCUMENT))
+    call.reply.add_group(tags.DOCUMENT_ATTRIBUTES,
+                         document_group(call, printer, job, found[0], call.requested()))
 
 
 @operation(ops.SET_DOCUMENT_ATTRIBUTES, Target.JOB, "set_document_attributes")

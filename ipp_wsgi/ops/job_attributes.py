@@ -1,8 +1,5 @@
-"""A job's attributes as clients see them: the spooler's :class:`~ipp_wsgi.backends.Job`, URIs, times.
-
-Private values (PWG 5100.13 ``job-privacy-attributes`` and ``job-privacy-scope``, CUPS's JobPrivateValues
-and JobPrivateAccess) are left out for callers who may not see them: the printer description says which
-attributes are private and who may see them, the configuration's ``[jobs]`` table sets both.
+"""A job's attributes as clients see them: the spooler's :class:`~ipp_wsgi.backends.Job`, URIs, times;
+without its private values for callers who may not see them (:mod:`ipp_wsgi.ops.privacy`).
 """
 
 from __future__ import annotations
@@ -16,19 +13,9 @@ from typing import Any
 from ipp_wsgi.backends import Job
 from ipp_wsgi.codec import NO_VALUE, AttributeGroup, tags
 from ipp_wsgi.ops.call import Call
-from ipp_wsgi.ops.requested import JOB, Requested, parse_requested
+from ipp_wsgi.ops.privacy import hide_private_values, sees_private_values
+from ipp_wsgi.ops.requested import JOB, Requested
 from ipp_wsgi.ops.service import PrinterEntry
-
-PRIVACY_ATTRIBUTES = "job-privacy-attributes"
-PRIVACY_SCOPE = "job-privacy-scope"
-PRIVACY_SCOPES = ("default", "owner", "all", "none")
-"""job-privacy-scope: ``default`` and ``owner``: the job's owner and administrators see private values;
-``all``: everyone does (no privacy); ``none``: administrators only."""
-DEFAULT_PRIVATE = frozenset({"job-name", "job-originating-host-name", "job-originating-user-name",
-                             "job-originating-user-uri", "phone"})
-"""The private attributes of job-privacy-attributes ``default`` (CUPS's JobPrivateValues default)."""
-ALWAYS_PUBLIC = frozenset({"job-id", "job-uri", "job-printer-uri", "job-state", "job-state-reasons"})
-"""What anyone may see of any job, even with job-privacy-attributes ``all``: how to name it, its state."""
 
 
 def _time_value(when: float | None) -> tuple[Any, int]:
@@ -101,35 +88,6 @@ def job_group(call: Call, printer: PrinterEntry, job: Job, requested: Requested)
     if not sees_private_values(call, printer.description, job):
         hide_private_values(group, printer.description)
     return group
-
-
-def sees_private_values(call: Call, description: AttributeGroup, job: Job) -> bool:
-    """True when the caller may see ``job``'s private values, as the printer's job-privacy-scope says."""
-    scope = description.value(PRIVACY_SCOPE, "all")
-    if scope == "all":
-        return True
-    if call.service.policy.is_admin(call.context.remote_user):
-        return True
-    return scope != "none" and call.owns(job)
-
-
-def private_names(description: AttributeGroup) -> Requested:
-    """The job attributes the printer's job-privacy-attributes make private (as a :class:`Requested`:
-    attribute names, group keywords ``job-description``/``job-template``, or ``all``)."""
-    attr = description.get(PRIVACY_ATTRIBUTES)
-    values = [str(v) for v in attr.values] if attr is not None else ["none"]
-    names = [v for v in values if v not in ("none", "default")]
-    if "default" in values:
-        names.extend(DEFAULT_PRIVATE)
-    return parse_requested(names)
-
-
-def hide_private_values(group: AttributeGroup, description: AttributeGroup) -> None:
-    """Remove from a job's attribute ``group`` those the printer's job-privacy-attributes make private
-    (for a caller who may not see them: :func:`sees_private_values`)."""
-    private = private_names(description)
-    for name in [name for name in group if name not in ALWAYS_PUBLIC and private.wants(name, JOB)]:
-        group.pop(name)
 
 
 SUBMIT_REPLY = ("job-id", "job-uri", "job-state", "job-state-reasons", "job-state-message")

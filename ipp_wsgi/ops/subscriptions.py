@@ -15,7 +15,7 @@ from ipp_wsgi.backends.base import BackendError, Event, Subscription, Subscripti
 from ipp_wsgi.codec import AttributeGroup, Range, status, tags
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call
-from ipp_wsgi.ops.job_attributes import hide_private_values, sees_private_values
+from ipp_wsgi.ops.privacy import hide_private_values, sees_private_values
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
 from ipp_wsgi.ops.requested import SUBSCRIPTION, select

@@ -1,6 +1,7 @@
 """Private job values (CUPS's JobPrivateValues / JobPrivateAccess, PWG job-privacy-attributes and
 job-privacy-scope): other users' job names, user names and hosts stay out of Get-Jobs and
-Get-Job-Attributes answers; the job's owner and administrators see them."""
+Get-Job-Attributes answers, and out of the documents that repeat them (Get-Documents,
+Get-Document-Attributes: a document's name is its job's); the job's owner and administrators see them."""
 
 from __future__ import annotations
 
@@ -11,59 +12,130 @@ import webtest
 from hostile_helpers import ADMIN, client_for, ipp_request, post, submit
 
 from ipp_wsgi.app import IppApplication
-from ipp_wsgi.codec import Message, operations, tags
+from ipp_wsgi.codec import Message, operations, status, tags
 from ipp_wsgi.config import Config
 
 PRIVATE = ("job-name", "job-originating-user-name", "job-originating-host-name")
+SECRET = "alice-secret-report.pdf"
+
+Group = dict[str, object]
 
 
-def job_groups(client: webtest.TestApp, message: Message, remote_user: str | None) -> list[dict[str, object]]:
+def groups_of(client: webtest.TestApp, message: Message, remote_user: str | None, tag: int) -> list[Group]:
     environ = {"REMOTE_USER": remote_user} if remote_user else {}
     answer = post(client, message, extra_environ=environ)
-    return [{attr.name: attr.value for attr in group.attributes()}
-            for group in answer.groups_of(tags.JOB_ATTRIBUTES)]
+    assert answer.code == status.SUCCESSFUL_OK, answer.operation.value("status-message")
+    return [{attr.name: attr.value for attr in group.attributes()} for group in answer.groups_of(tag)]
 
 
-def get_jobs(client: webtest.TestApp, remote_user: str | None, user: str = "someone") -> dict[int, dict]:
-    message = ipp_request(operations.GET_JOBS, user=user, **{"which-jobs": "all"})
+def get_jobs(client: webtest.TestApp, remote_user: str | None, user: str = "someone") -> dict[int, Group]:
+    message = ipp_request(operations.GET_JOBS, user=user, which_jobs="all")
     message.operation.add("requested-attributes", ["all"], tags.KEYWORD)
-    return {int(group["job-id"]): group for group in job_groups(client, message, remote_user)}  # type: ignore
+    groups = groups_of(client, message, remote_user, tags.JOB_ATTRIBUTES)
+    return {int(group["job-id"]): group for group in groups}  # type: ignore[call-overload]
 
 
-def get_job(client: webtest.TestApp, job_id: int, remote_user: str | None) -> dict[str, object]:
-    return job_groups(client, ipp_request(operations.GET_JOB_ATTRIBUTES, job_id=job_id, user="someone"),
-                      remote_user)[0]
+def get_job(client: webtest.TestApp, job_id: int, remote_user: str | None) -> Group:
+    message = ipp_request(operations.GET_JOB_ATTRIBUTES, job_id=job_id, user="someone")
+    return groups_of(client, message, remote_user, tags.JOB_ATTRIBUTES)[0]
+
+
+def get_documents(client: webtest.TestApp, job_id: int, remote_user: str | None) -> list[Group]:
+    message = ipp_request(operations.GET_DOCUMENTS, job_id=job_id, user="someone")
+    message.operation.add("requested-attributes", ["all"], tags.KEYWORD)
+    return groups_of(client, message, remote_user, tags.DOCUMENT_ATTRIBUTES)
+
+
+def get_document(client: webtest.TestApp, job_id: int, remote_user: str | None) -> Group:
+    message = ipp_request(operations.GET_DOCUMENT_ATTRIBUTES, job_id=job_id, user="someone",
+                          document_number=1)
+    return groups_of(client, message, remote_user, tags.DOCUMENT_ATTRIBUTES)[0]
+
+
+def job_views(client: webtest.TestApp, job_id: int, remote_user: str | None) -> list[Group]:
+    """The job as Get-Jobs and Get-Job-Attributes show it to the caller."""
+    return [get_jobs(client, remote_user)[job_id], get_job(client, job_id, remote_user)]
+
+
+def document_views(client: webtest.TestApp, job_id: int, remote_user: str | None) -> list[Group]:
+    """The job's first document as Get-Documents and Get-Document-Attributes show it to the caller."""
+    return [get_documents(client, job_id, remote_user)[0], get_document(client, job_id, remote_user)]
+
+
+def secret_job(client: webtest.TestApp) -> int:
+    """Alice's held job, named :data:`SECRET`: Print-Job names its document after the job."""
+    return submit(client, "alice", remote_user="alice", held=True, job_name=SECRET)
 
 
 @pytest.mark.parametrize("who", ["bob", None])
 def test_other_users_do_not_see_private_values(client: webtest.TestApp, who: str | None) -> None:
-    job_id = submit(client, "alice", remote_user="alice", held=True, **{"job-name": "salaries-2026"})
-    for group in (get_jobs(client, who)[job_id], get_job(client, job_id, who)):
+    job_id = secret_job(client)
+    for group in job_views(client, job_id, who):
         assert not set(PRIVATE) & set(group), group
         assert group["job-id"] == job_id and "job-state" in group and "job-uri" in group
-        assert "salaries" not in repr(group)
+        assert "secret" not in repr(group)
+    for document in document_views(client, job_id, who):
+        assert "document-name" not in document and "secret" not in repr(document), document
+        assert (document["document-number"], document["document-job-id"]) == (1, job_id)
+        assert "document-state" in document and "document-format" in document
 
 
 @pytest.mark.parametrize("who", ["alice", ADMIN])
 def test_owner_and_administrator_see_private_values(client: webtest.TestApp, who: str) -> None:
-    job_id = submit(client, "alice", remote_user="alice", held=True, **{"job-name": "salaries-2026"})
-    for group in (get_jobs(client, who)[job_id], get_job(client, job_id, who)):
-        assert group["job-name"] == "salaries-2026"
+    job_id = secret_job(client)
+    for group in job_views(client, job_id, who):
+        assert group["job-name"] == SECRET
         assert group["job-originating-user-name"] == "alice"
+    assert [d["document-name"] for d in document_views(client, job_id, who)] == [f"{SECRET} 1"] * 2
+
+
+def test_a_document_named_by_its_sender_is_private_too(client: webtest.TestApp) -> None:
+    """Create-Job then Send-Document with its own document-name (as CUPS clients send the file name)."""
+    alice = {"REMOTE_USER": "alice"}
+    created = post(client, ipp_request(operations.CREATE_JOB, user="alice"), extra_environ=alice)
+    assert created.job is not None
+    job_id = int(created.job.value("job-id"))
+    send = ipp_request(operations.SEND_DOCUMENT, job_id=job_id, user="alice", last_document=True,
+                       document_name=SECRET)
+    assert post(client, send, b"%PDF-1.4\n", extra_environ=alice).code == status.SUCCESSFUL_OK
+    assert [d.get("document-name") for d in document_views(client, job_id, "bob")] == [None, None]
+    assert [d["document-name"] for d in document_views(client, job_id, "alice")] == [SECRET, SECRET]
+
+
+def test_private_template_values_of_documents_follow_the_jobs(config: Config) -> None:
+    """private_values = ["job-template"]: a document's copies is its job's, so it is private as well."""
+    application = IppApplication(with_privacy(config, **{"job-privacy-attributes": ["job-template"]}))
+    try:
+        client = client_for(application)
+        job_id = submit(client, "alice", remote_user="alice", held=True, copies=3)
+        assert get_job(client, job_id, "alice")["copies"] == 3
+        assert "copies" not in get_job(client, job_id, "bob")
+        document = get_document(client, job_id, "bob")
+        assert "copies" not in document and "document-name" in document, document
+    finally:
+        application.close()
+
+
+def with_privacy(config: Config, **attributes: object) -> Config:
+    """``config`` with the printers' job privacy attributes replaced by ``attributes``."""
+    printers = tuple(dataclasses.replace(p, description=dataclasses.replace(
+        p.description, extra={**p.description.extra, **attributes})) for p in config.printers)
+    return dataclasses.replace(config, printers=printers)
 
 
 @pytest.mark.parametrize(("scope", "bob_sees", "alice_sees"), [("all", True, True), ("none", False, False)])
 def test_private_access_decides_who_sees(config: Config, scope: str, bob_sees: bool,
                                          alice_sees: bool) -> None:
-    printers = tuple(dataclasses.replace(p, description=dataclasses.replace(
-        p.description, extra={**p.description.extra, "job-privacy-scope": scope})) for p in config.printers)
-    application = IppApplication(dataclasses.replace(config, printers=printers))
+    application = IppApplication(with_privacy(config, **{"job-privacy-scope": scope}))
     try:
         client = client_for(application)
-        job_id = submit(client, "alice", remote_user="alice", held=True, **{"job-name": "menu"})
+        job_id = secret_job(client)
         assert ("job-name" in get_job(client, job_id, "bob")) is bob_sees
         assert ("job-name" in get_job(client, job_id, "alice")) is alice_sees
-        assert get_job(client, job_id, ADMIN)["job-name"] == "menu"
+        assert ("document-name" in get_document(client, job_id, "bob")) is bob_sees
+        assert ("document-name" in get_document(client, job_id, "alice")) is alice_sees
+        assert get_job(client, job_id, ADMIN)["job-name"] == SECRET
+        assert get_document(client, job_id, ADMIN)["document-name"] == f"{SECRET} 1"
     finally:
         application.close()
 
