@@ -53,10 +53,11 @@ class Call:
         return self.service.policy.owns_job(owned.owner, self.user, self.context.remote_user,
                                             owned.owner_authenticated)
 
-    def may_manage(self, job: Job) -> int | None:
-        """None when the caller may act on ``job`` (its owner or an administrator), else the error status."""
-        return self.service.policy.may_manage_job(job.owner, self.user, self.context.remote_user,
-                                                  job.owner_authenticated)
+    def may_manage(self, owned: Owned) -> int | None:
+        """None when the caller may act on ``owned`` (a job or a subscription: its owner or an
+        administrator), else the error status."""
+        return self.service.policy.may_manage_job(owned.owner, self.user, self.context.remote_user,
+                                                  owned.owner_authenticated)
 
     @property
     def operation(self) -> AttributeGroup:

@@ -8,7 +8,12 @@ JobPrivateValues and JobPrivateAccess; the configuration's ``[jobs]`` ``private_
   out for a caller who may not see them;
 - its documents (Get-Documents, Get-Document-Attributes): a document's value is private when the job value
   it repeats is: ``document-name`` is the job's name ("report.pdf 1"), a document's ``copies`` its job's;
-- event notifications (Get-Notifications): the job values an event carries.
+- event notifications (Get-Notifications): the job values an event carries;
+- subscriptions (Get-Subscriptions, Get-Subscription-Attributes): a subscription is nothing but its
+  owner's request (which events, until when, their user data, the owner's name), so it is shown whole to
+  its owner and to whoever may see its owner's private values, and to no one else: Get-Subscriptions
+  leaves it out, Get-Subscription-Attributes refuses it as Renew-Subscription, Cancel-Subscription and
+  Get-Notifications do (client-error-not-authenticated, or -not-authorized for an authenticated user).
 
 Who sees them is one rule (:func:`sees_private_values`): with job-privacy-scope ``all`` everyone, with
 ``none`` administrators only, otherwise (``default``, ``owner``) the object's owner and administrators.
@@ -39,8 +44,8 @@ the job attribute of the same name (``copies``, ``document-format``, ``time-at-c
 
 
 def sees_private_values(call: Call, description: AttributeGroup, owned: Owned) -> bool:
-    """True when the caller may see the private values of ``owned`` (a job), as the printer's
-    job-privacy-scope says."""
+    """True when the caller may see the private values of ``owned`` (a job, or a subscription), as the
+    printer's job-privacy-scope says."""
     scope = description.value(PRIVACY_SCOPE, "all")
     if scope == "all":
         return True
@@ -75,3 +80,9 @@ def hide_private_document_values(group: AttributeGroup, description: AttributeGr
                  if name not in DOCUMENT_ALWAYS_PUBLIC and private.wants(_JOB_VALUE_OF.get(name, name), JOB)]:
         group.pop(name)
 
+
+
+def sees_subscription(call: Call, description: AttributeGroup, subscription: Owned) -> bool:
+    """True when the caller may see ``subscription`` at all: its owner (even with job-privacy-scope
+    ``none``: it is their own request), and whoever may see its owner's private values."""
+    return call.owns(subscription) or sees_private_values(call, description, subscription)

@@ -15,7 +15,7 @@ from ipp_wsgi.backends.base import BackendError, Event, Subscription, Subscripti
 from ipp_wsgi.codec import AttributeGroup, Range, status, tags
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.call import Call
-from ipp_wsgi.ops.privacy import hide_private_values, sees_private_values
+from ipp_wsgi.ops.privacy import hide_private_values, sees_private_values, sees_subscription
 from ipp_wsgi.ops.registry import Target, operation
 from ipp_wsgi.ops.reply import OpError
 from ipp_wsgi.ops.requested import SUBSCRIPTION, select
@@ -212,42 +212,41 @@ def subscription_attributes(call: Call, printer: PrinterEntry, subscription: Sub
     return g
 
 
-
-def _owns(call: Call, subscription: Subscription) -> bool:
-    """True when the caller is ``subscription``'s owner (authenticated, if the owner was)."""
-    return call.service.policy.owns_job(subscription.owner, call.user, call.context.remote_user,
-                                        subscription.owner_authenticated)
-
-
 def _owned(call: Call, subscription: Subscription) -> None:
-    denied = call.service.policy.may_manage_job(subscription.owner, call.user, call.context.remote_user,
-                                                subscription.owner_authenticated)
+    denied = call.may_manage(subscription)
     if denied is not None:
         raise OpError(denied, f"subscription {subscription.subscription_id} belongs to another user")
 
 
 @operation(ops.GET_SUBSCRIPTION_ATTRIBUTES, Target.PRINTER, "get_subscription")
 def get_subscription_attributes(call: Call) -> None:
-    """The attributes of subscription ``notify-subscription-id``."""
+    """The attributes of subscription ``notify-subscription-id`` (for those who may see it: its owner,
+    administrators; everyone with job-privacy-scope ``all``)."""
     printer = call.target_printer
     found = printer.backend.get_subscription(printer.name, _integer_arg(call, "notify-subscription-id"))
+    if not sees_subscription(call, printer.description, found):
+        raise OpError(call.service.policy.denied(call.context.remote_user),
+                      f"subscription {found.subscription_id} belongs to another user")
     attributes = subscription_attributes(call, printer, found)
     call.reply.add_group(tags.SUBSCRIPTION_ATTRIBUTES, select(attributes, call.requested(), SUBSCRIPTION))
 
 
 @operation(ops.GET_SUBSCRIPTIONS, Target.PRINTER, "subscriptions")
 def get_subscriptions(call: Call) -> None:
-    """The printer's subscriptions (or ``notify-job-id``'s), the caller's only with my-subscriptions."""
+    """The printer's subscriptions (or ``notify-job-id``'s) that the caller may see, the caller's only
+    with my-subscriptions."""
     printer = call.target_printer
     job_id = call.positive_integer("notify-job-id")
     limit = call.positive_integer("limit")
     owner = call.user if call.arg("my-subscriptions") is True else None
     requested = call.requested()
-    for found in printer.backend.subscriptions(printer.name, job_id, owner, limit):
-        if owner is not None and not _owns(call, found):
-            continue
-        call.reply.add_group(tags.SUBSCRIPTION_ATTRIBUTES,
-                             select(subscription_attributes(call, printer, found), requested, SUBSCRIPTION))
+    # Those the caller may not see are left out before the limit counts, so the backend gets none.
+    found = [subscription for subscription in printer.backend.subscriptions(printer.name, job_id, owner)
+             if (call.owns(subscription) if owner is not None
+                 else sees_subscription(call, printer.description, subscription))]
+    for subscription in found[:limit]:
+        attributes = subscription_attributes(call, printer, subscription)
+        call.reply.add_group(tags.SUBSCRIPTION_ATTRIBUTES, select(attributes, requested, SUBSCRIPTION))
 
 
 @operation(ops.RENEW_SUBSCRIPTION, Target.PRINTER, "get_subscription", "renew_subscription")

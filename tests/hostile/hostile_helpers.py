@@ -172,6 +172,33 @@ def submit(client: webtest.TestApp, user: str = "alice", printer_uri: str = PRIN
     return int(answer.job.value("job-id"))
 
 
+def as_caller(client: webtest.TestApp, message: Message, remote_user: str | None, path: str = "/ipp/print",
+              document: bytes = b"") -> Message:
+    """POST ``message`` (and ``document``) to ``path``, authenticated as ``remote_user`` when given."""
+    environ = {"REMOTE_USER": remote_user} if remote_user else {}
+    return post(client, message, document, path=path, extra_environ=environ)
+
+
+def subscribe(client: webtest.TestApp, user: str, remote_user: str | None,
+              events: tuple[str, ...] = ("printer-state-changed",)) -> int:
+    """Create-Printer-Subscriptions (ippget) as ``user`` (authenticated as ``remote_user`` when given);
+    the new subscription's id."""
+    message = ipp_request(operations.CREATE_PRINTER_SUBSCRIPTIONS, user=user)
+    template = message.add_group(tags.SUBSCRIPTION_ATTRIBUTES)
+    template.add("notify-pull-method", "ippget", tags.KEYWORD)
+    template.add("notify-events", list(events), tags.KEYWORD)
+    answer = as_caller(client, message, remote_user)
+    assert answer.code == status.SUCCESSFUL_OK, answer.operation.value("status-message")
+    return int(answer.groups_of(tags.SUBSCRIPTION_ATTRIBUTES)[0].value("notify-subscription-id"))
+
+
+def subscription_op(operation: int, subscription_id: int, user: str) -> Message:
+    """A request of ``operation`` on one subscription (notify-subscription-ids for Get-Notifications)."""
+    if operation == operations.GET_NOTIFICATIONS:
+        return ipp_request(operation, user=user, notify_subscription_ids=[subscription_id])
+    return ipp_request(operation, user=user, notify_subscription_id=subscription_id)
+
+
 def job_state(client: webtest.TestApp, job_id: int, printer_uri: str = PRINTER_URI) -> int:
     """The job's job-state, asked as the administrator."""
     answer = post(client, ipp_request(operations.GET_JOB_ATTRIBUTES, printer_uri, job_id=job_id),

@@ -18,12 +18,14 @@ from hostile_helpers import (
     ADMIN,
     OTHER_URI,
     PRINTER_URI,
+    as_caller,
     client_for,
     ipp_request,
     job_state,
-    post,
     strings_in,
     submit,
+    subscribe,
+    subscription_op,
     wait_until_ended,
     write_config,
 )
@@ -40,12 +42,6 @@ CANCELED = 7
 JOB_OPERATIONS = (operations.CANCEL_JOB, operations.HOLD_JOB, operations.RELEASE_JOB, operations.RESTART_JOB,
                   operations.SET_JOB_ATTRIBUTES, operations.SEND_DOCUMENT, operations.CLOSE_JOB,
                   operations.CUPS_MOVE_JOB)
-
-
-def as_caller(client: webtest.TestApp, message: Message, remote_user: str | None,
-              path: str = "/ipp/print") -> Message:
-    environ = {"REMOTE_USER": remote_user} if remote_user else {}
-    return post(client, message, path=path, extra_environ=environ)
 
 
 def job_op(operation: int, job_id: int, user: str) -> Message:
@@ -223,23 +219,6 @@ def test_a_failing_command_is_not_revealed(tmp_path: Path, command: list[str]) -
 
 
 # -- subscriptions: owned like jobs; events keep other users' private job values out
-
-def subscribe(client: webtest.TestApp, user: str, remote_user: str | None,
-              events: tuple[str, ...] = ("printer-state-changed",)) -> int:
-    message = ipp_request(operations.CREATE_PRINTER_SUBSCRIPTIONS, user=user)
-    template = message.add_group(tags.SUBSCRIPTION_ATTRIBUTES)
-    template.add("notify-pull-method", "ippget", tags.KEYWORD)
-    template.add("notify-events", list(events), tags.KEYWORD)
-    answer = as_caller(client, message, remote_user)
-    assert answer.code == OK, answer.operation.value("status-message")
-    return int(answer.groups_of(tags.SUBSCRIPTION_ATTRIBUTES)[0].value("notify-subscription-id"))
-
-
-def subscription_op(operation: int, subscription_id: int, user: str) -> Message:
-    if operation == operations.GET_NOTIFICATIONS:
-        return ipp_request(operation, user=user, notify_subscription_ids=[subscription_id])
-    return ipp_request(operation, user=user, notify_subscription_id=subscription_id)
-
 
 def notifications(client: webtest.TestApp, subscription_id: int, user: str,
                   remote_user: str | None) -> list[dict[str, object]]:

@@ -1,7 +1,9 @@
-"""Private job values (CUPS's JobPrivateValues / JobPrivateAccess, PWG job-privacy-attributes and
+"""Private values (CUPS's JobPrivateValues / JobPrivateAccess, PWG job-privacy-attributes and
 job-privacy-scope): other users' job names, user names and hosts stay out of Get-Jobs and
 Get-Job-Attributes answers, and out of the documents that repeat them (Get-Documents,
-Get-Document-Attributes: a document's name is its job's); the job's owner and administrators see them."""
+Get-Document-Attributes: a document's name is its job's); the job's owner and administrators see them.
+Other users' subscriptions (owner, events, lease, user data) are not shown at all (Get-Subscriptions,
+Get-Subscription-Attributes)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,16 @@ import dataclasses
 
 import pytest
 import webtest
-from hostile_helpers import ADMIN, client_for, ipp_request, post, submit
+from hostile_helpers import (
+    ADMIN,
+    as_caller,
+    client_for,
+    ipp_request,
+    post,
+    submit,
+    subscribe,
+    subscription_op,
+)
 
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.codec import Message, operations, status, tags
@@ -143,3 +154,59 @@ def test_private_access_decides_who_sees(config: Config, scope: str, bob_sees: b
 def test_default_config_keeps_job_names_private(config: Config) -> None:
     extra = config.printers[0].description.extra
     assert (extra["job-privacy-attributes"], extra["job-privacy-scope"]) == (["default"], "default")
+
+
+# -- subscriptions: their owner's (and the administrators'), or everyone's with private_access "all"
+def listed_subscriptions(client: webtest.TestApp, remote_user: str | None, user: str = "someone",
+                         **attributes: object) -> list[int]:
+    """The notify-subscription-id of each subscription Get-Subscriptions shows the caller."""
+    message = ipp_request(operations.GET_SUBSCRIPTIONS, user=user, **attributes)
+    groups = groups_of(client, message, remote_user, tags.SUBSCRIPTION_ATTRIBUTES)
+    return [int(group["notify-subscription-id"]) for group in groups]  # type: ignore[call-overload]
+
+
+def subscription_status(client: webtest.TestApp, subscription_id: int, user: str,
+                        remote_user: str | None) -> int:
+    message = subscription_op(operations.GET_SUBSCRIPTION_ATTRIBUTES, subscription_id, user)
+    return as_caller(client, message, remote_user).code
+
+
+def test_other_users_subscriptions_are_hidden(client: webtest.TestApp) -> None:
+    alices = subscribe(client, "alice", remote_user="alice")
+    carols = subscribe(client, "carol", remote_user=None)
+    bobs = subscribe(client, "bob", remote_user="bob")
+    assert listed_subscriptions(client, "bob") == [bobs]
+    assert listed_subscriptions(client, None, user="carol") == [carols]
+    assert listed_subscriptions(client, None, user="mallory") == []
+    assert listed_subscriptions(client, "bob", user="alice") == [bobs], "REMOTE_USER wins"
+    assert listed_subscriptions(client, "alice", limit=1) == [alices], "the limit counts only those shown"
+    assert subscription_status(client, alices, "alice", "bob") == status.CLIENT_ERROR_NOT_AUTHORIZED
+    assert subscription_status(client, alices, "alice", None) == status.CLIENT_ERROR_NOT_AUTHENTICATED
+    assert subscription_status(client, carols, "mallory", None) == status.CLIENT_ERROR_NOT_AUTHENTICATED
+    assert subscription_status(client, carols, "carol", None) == status.SUCCESSFUL_OK
+    assert subscription_status(client, alices, "anyone", "alice") == status.SUCCESSFUL_OK
+
+
+def test_administrators_see_every_subscription(client: webtest.TestApp) -> None:
+    made = [subscribe(client, "alice", remote_user="alice"), subscribe(client, "carol", remote_user=None)]
+    assert listed_subscriptions(client, ADMIN) == made
+    assert [subscription_status(client, s, ADMIN, ADMIN) for s in made] == [status.SUCCESSFUL_OK] * 2
+    message = subscription_op(operations.GET_SUBSCRIPTION_ATTRIBUTES, made[0], ADMIN)
+    shown = as_caller(client, message, ADMIN).groups_of(tags.SUBSCRIPTION_ATTRIBUTES)[0]
+    assert shown.value("notify-subscriber-user-name") == "alice"
+
+
+@pytest.mark.parametrize(("scope", "bob_sees", "alice_sees"), [("all", True, True), ("none", False, True)])
+def test_private_access_decides_who_sees_subscriptions(config: Config, scope: str, bob_sees: bool,
+                                                       alice_sees: bool) -> None:
+    """With "none" a subscription is still its owner's to see: it is their own request."""
+    application = IppApplication(with_privacy(config, **{"job-privacy-scope": scope}))
+    try:
+        client = client_for(application)
+        alices = subscribe(client, "alice", remote_user="alice")
+        assert (listed_subscriptions(client, "bob") == [alices]) is bob_sees
+        assert (subscription_status(client, alices, "bob", "bob") == status.SUCCESSFUL_OK) is bob_sees
+        assert (listed_subscriptions(client, "alice") == [alices]) is alice_sees
+        assert listed_subscriptions(client, ADMIN) == [alices]
+    finally:
+        application.close()
