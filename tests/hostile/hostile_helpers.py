@@ -180,14 +180,14 @@ def as_caller(client: webtest.TestApp, message: Message, remote_user: str | None
 
 
 def subscribe(client: webtest.TestApp, user: str, remote_user: str | None,
-              events: tuple[str, ...] = ("printer-state-changed",)) -> int:
-    """Create-Printer-Subscriptions (ippget) as ``user`` (authenticated as ``remote_user`` when given);
-    the new subscription's id."""
+              events: tuple[str, ...] = ("printer-state-changed",), path: str = "/ipp/print") -> int:
+    """Create-Printer-Subscriptions (ippget) as ``user`` (authenticated as ``remote_user`` when given),
+    posted to ``path``; the new subscription's id."""
     message = ipp_request(operations.CREATE_PRINTER_SUBSCRIPTIONS, user=user)
     template = message.add_group(tags.SUBSCRIPTION_ATTRIBUTES)
     template.add("notify-pull-method", "ippget", tags.KEYWORD)
     template.add("notify-events", list(events), tags.KEYWORD)
-    answer = as_caller(client, message, remote_user)
+    answer = as_caller(client, message, remote_user, path)
     assert answer.code == status.SUCCESSFUL_OK, answer.operation.value("status-message")
     return int(answer.groups_of(tags.SUBSCRIPTION_ATTRIBUTES)[0].value("notify-subscription-id"))
 
