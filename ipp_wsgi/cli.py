@@ -29,6 +29,7 @@ from ipp_wsgi.dnssd.process import AdvertiserProcess
 from ipp_wsgi.htpasswd import COSTS, DEFAULT_COST, Htpasswd, HtpasswdError, delete_user, set_password
 from ipp_wsgi.logs import LOG_FORMATS, configure
 from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exited
+from ipp_wsgi.proxy import UNIX_SOCKET_UMASK, ProxySettings, ProxySettingsError, behind_proxy, proxy_settings
 from ipp_wsgi.spooler_process import run_spooler, spooler_process
 
 DEFAULT_BIND = "127.0.0.1:8631"
@@ -75,8 +76,14 @@ An administrator out of the box: `ipp-wsgi passwd users.htpasswd admin` (asks th
 `ipp-wsgi serve --htpasswd users.htpasswd --admin admin`. Requests with good HTTP Basic credentials run as
 that user (REMOTE_USER); /admin (the admin pages, and where cupsdisable, cupsenable and cancel -a post)
 needs them. Administrators are the configuration's policy.admins plus each --admin. Add --certfile and
---keyfile to serve ipps:// (TLS) so that passwords never cross the network in the clear. Behind Apache or
-nginx, let the web server authenticate and set REMOTE_USER instead (see deploy/).
+--keyfile to serve ipps:// (TLS) so that passwords never cross the network in the clear.
+
+Behind Apache or nginx, let the web server authenticate and set REMOTE_USER instead (see deploy/). Behind
+nginx, bind a Unix socket only nginx can reach (--bind unix:/run/ipp-wsgi/sock, created rw-rw---- for this
+user and group) and name the header nginx passes the user in: IPP_WSGI_PROXY_USER_HEADER=X-Remote-User;
+IPP_WSGI_TRUSTED_PROXIES (default: unix, the Unix socket) and IPP_WSGI_PROXY_SECRET_FILE say whom to
+believe it from, as for deploy/gunicorn (see ipp_wsgi.proxy). --htpasswd and a proxy's user header do not
+go together.
 """
 
 
@@ -200,13 +207,16 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     """
 
     def __init__(self, config: Config, options: dict[str, Any],
-                 children: Sequence[ChildCommand] = (), htpasswd: Path | None = None) -> None:
+                 children: Sequence[ChildCommand] = (), htpasswd: Path | None = None,
+                 proxy: ProxySettings | None = None) -> None:
         self.ipp_config = config
         self.options = options
         self.children = list(children)
         """The spooler and advertiser processes, started by the master before it forks the workers."""
         self.htpasswd = htpasswd
         """The htpasswd file requests are authenticated against (None: the server authenticates nobody)."""
+        self.proxy = proxy if proxy is not None else ProxySettings()
+        """Whom to believe REMOTE_USER from (a proxy in front: never together with ``htpasswd``)."""
         super().__init__()
 
     def load_config(self) -> None:
@@ -228,10 +238,10 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         for child in reversed(self.children):
             child.stop()
 
-    def load(self) -> IppApplication | BasicAuth:
+    def load(self) -> Any:
         application = IppApplication(self.ipp_config)
         if self.htpasswd is None:
-            return application
+            return behind_proxy(application, self.proxy)
         protected = {*PROTECTED_PATHS, self.ipp_config.web.admin_path} - {""}
         return BasicAuth(application, Htpasswd(self.htpasswd), sorted(protected))
 
@@ -242,13 +252,15 @@ def _child_exit(server: Any, worker: Any) -> None:
 
 def _worker_exit(server: Any, worker: Any) -> None:
     close = getattr(getattr(worker, "wsgi", None), "close", None)
-    if callable(close):
+    if callable(close):  # an IppApplication, or the ProxyUser or BasicAuth in front of it
         close()
 
 
-def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
-    """gunicorn settings for the parsed ``serve`` arguments."""
+def gunicorn_options(args: argparse.Namespace, proxy: ProxySettings | None = None) -> dict[str, Any]:
+    """gunicorn settings for the parsed ``serve`` arguments (and the proxy settings)."""
     return {
+        "forwarded_allow_ips": (proxy if proxy is not None else ProxySettings()).forwarded_allow_ips,
+        "umask": UNIX_SOCKET_UMASK,
         "bind": [args.bind],
         "workers": args.workers,
         "worker_class": WORKER_CLASSES[args.worker_class],
@@ -273,6 +285,10 @@ def serve(args: argparse.Namespace) -> int:
     configure(args.log_level, args.log_format)
     log = logging.getLogger(__name__)
     htpasswd = _check_tls_and_users(args, log)
+    proxy = proxy_settings()
+    if htpasswd is not None and proxy.header is not None:
+        raise ConfigError("--htpasswd and IPP_WSGI_PROXY_USER_HEADER: choose one (ipp-wsgi authenticates, or "
+                          "the proxy in front does)")
     log.info(
         "serving %s from spool directory %s on %s",
         ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
@@ -284,7 +300,7 @@ def serve(args: argparse.Namespace) -> int:
         children: list[ChildCommand] = [spooler] if spooler is not None else []
         if config.dnssd.enabled and args.dnssd:
             children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind]))
-        GunicornServer(config, gunicorn_options(args), children, htpasswd).run()
+        GunicornServer(config, gunicorn_options(args, proxy), children, htpasswd, proxy).run()
     finally:
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
@@ -411,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return advertise(args)
         if args.command == "passwd":
             return passwd(args)
-    except ConfigError as exc:
+    except (ConfigError, ProxySettingsError) as exc:
         print(f"ipp-wsgi: {exc}", file=sys.stderr)
         return 2
     parser.error(f"unknown command {args.command}")

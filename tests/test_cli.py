@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from ipp_wsgi import proxy
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.basic_auth import BasicAuth
 from ipp_wsgi.cli import GunicornServer, build_parser, gunicorn_options, main, serve_config
 from ipp_wsgi.config import load_config
 from ipp_wsgi.htpasswd import Htpasswd, set_password
+from ipp_wsgi.proxy import ProxyUser, proxy_settings
 from ipp_wsgi.worker import IppWorker
 
 
@@ -89,6 +91,31 @@ def test_gunicorn_server_loads_the_application_of_its_config(tmp_path: Path) -> 
         assert application.config is config
     finally:
         application.close()
+
+
+def test_serve_takes_the_user_from_the_proxy_as_the_gunicorn_recipe_does(tmp_path: Path) -> None:
+    """The same settings, read by the same code (ipp_wsgi.proxy), as deploy/gunicorn/gunicorn.conf.py."""
+    settings = proxy_settings({proxy.HEADER_ENV: "X-Remote-User"})
+    args = build_parser().parse_args(["serve", "--bind", "unix:/run/ipp-wsgi/sock"])
+    server = GunicornServer(load_config(spool_dir=tmp_path / "spool"), gunicorn_options(args, settings),
+                            proxy=settings)
+    assert (server.cfg.umask, server.cfg.forwarded_allow_ips) == (proxy.UNIX_SOCKET_UMASK, [])
+    application = server.load()
+    try:
+        assert isinstance(application, ProxyUser) and isinstance(application.app, IppApplication)
+        assert application.settings is settings
+    finally:
+        application.close()
+
+
+def test_unusable_proxy_settings_stop_serve(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(proxy.HEADER_ENV, "X-Remote-User")
+    monkeypatch.setenv(proxy.TRUSTED_ENV, "127.0.0.1")
+    monkeypatch.delenv(proxy.SECRET_FILE_ENV, raising=False)
+    assert main(["serve", "--spool-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ipp-wsgi: ") and proxy.SECRET_FILE_ENV in err and len(err.splitlines()) == 1
 
 
 def test_python_dash_m_runs_the_command() -> None:

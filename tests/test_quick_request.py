@@ -13,7 +13,7 @@ from ipp_wsgi.app import BODY_KEY, IppApplication
 from ipp_wsgi.codec import Message, encode, operations
 from ipp_wsgi.config import load_config
 from ipp_wsgi.middleware import IppMiddleware
-from ipp_wsgi.proxy import ProxyUser
+from ipp_wsgi.proxy import ProxySettings, ProxyUser
 
 IPP = "application/ipp"
 MIXED = """
@@ -95,8 +95,9 @@ def test_only_printers_whose_backend_reads_locally(mixed: IppApplication) -> Non
                                                    ("local_request", operations.PRINT_JOB)])
 def test_wrappers_pass_the_question_on(application: IppApplication, question: str, operation: int) -> None:
     request = environ(operation)
-    assert getattr(ProxyUser(application, "X-Remote-User"), question)(request)
-    assert not getattr(ProxyUser(site, "X-Remote-User"), question)(request)  # a site without the method
+    settings = ProxySettings("X-Remote-User")
+    assert getattr(ProxyUser(application, settings), question)(request)
+    assert not getattr(ProxyUser(site, settings), question)(request)  # a site without the method
     middleware = IppMiddleware(site, ipp_app=application)
     assert getattr(middleware, question)(request)
     # The site's requests never are.

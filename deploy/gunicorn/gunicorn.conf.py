@@ -4,15 +4,19 @@ Every value can be set from the environment (a systemd unit's ``Environment=`` l
 copied unchanged:
 
 IPP_WSGI_BIND         address(es) to listen on, comma-separated (default 127.0.0.1:8631); ignored when
-                      systemd passes a socket (ipp-wsgi.socket), which is how port 631 works without root
+                      systemd passes a socket (ipp-wsgi.socket), which is how port 631 works without root.
+                      Behind nginx: unix:/run/ipp-wsgi/gunicorn.sock (deploy/nginx), a Unix socket created
+                      rw-rw---- for gunicorn's user and group, so only nginx (in that group) reaches it
 IPP_WSGI_WORKERS      worker processes (default 2); IPP_WSGI_THREADS: threads in each (default 8)
 IPP_WSGI_WORKER_CLASS ipp (default: ipp_wsgi.worker.IppWorker) or gthread (gunicorn's threaded worker)
 IPP_WSGI_CERTFILE     TLS certificate (PEM) and IPP_WSGI_KEYFILE its key: serve ipps:// (printer URIs
                       become ipps://), otherwise plain ipp://
 IPP_WSGI_CONFIG       the ipp-wsgi TOML configuration (default: the built-in one)
-IPP_WSGI_PROXY_USER_HEADER, IPP_WSGI_TRUSTED_PROXIES
-                      behind nginx: take REMOTE_USER from this header, from these addresses only
-                      (see ipp_wsgi.proxy)
+IPP_WSGI_PROXY_USER_HEADER, IPP_WSGI_TRUSTED_PROXIES, IPP_WSGI_PROXY_SECRET_FILE
+                      behind nginx: take REMOTE_USER from this header, only from these proxies (default
+                      "unix": over the Unix socket; addresses need the secret nginx sends), as
+                      `ipp-wsgi serve` does (see ipp_wsgi.proxy); a setting that cannot be used stops
+                      gunicorn at once with one line saying why
 IPP_WSGI_ACCESS_LOG   access log file, "-" for stderr (default: none); the error log goes to stderr
 IPP_WSGI_LOG_LEVEL    debug, info (default: one line per IPP request), warning, error
 IPP_WSGI_LOG_FORMAT   text (default) or json: one JSON object a line, gunicorn's lines included
@@ -33,8 +37,14 @@ from typing import Any
 
 from ipp_wsgi.logs import configure
 from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exited
+from ipp_wsgi.proxy import UNIX_SOCKET_UMASK, ProxySettingsError, proxy_settings
 
 _env = os.environ.get
+
+try:  # checked here, in the master, so that a bad setting stops gunicorn before any worker starts
+    _proxy = proxy_settings()
+except ProxySettingsError as exc:
+    raise SystemExit(f"ipp-wsgi: {exc}") from None
 
 # The app is built in each worker after the fork, never in the master; the jobs print in the process
 # `ipp-wsgi spooler` that when_ready (below) starts before the workers.
@@ -76,8 +86,11 @@ limit_request_field_size = 8190
 certfile = _env("IPP_WSGI_CERTFILE") or None
 keyfile = _env("IPP_WSGI_KEYFILE") or None
 
-# X-Forwarded-Proto from these addresses makes wsgi.url_scheme https (nginx terminating TLS).
-forwarded_allow_ips = _env("IPP_WSGI_TRUSTED_PROXIES", "127.0.0.1,::1")
+# X-Forwarded-Proto from the trusted proxies makes wsgi.url_scheme https (nginx terminating TLS): those on
+# the Unix socket, and the addresses IPP_WSGI_TRUSTED_PROXIES lists.
+forwarded_allow_ips = _proxy.forwarded_allow_ips
+# A unix: bind is created rw-rw---- (gunicorn's user and group only).
+umask = UNIX_SOCKET_UMASK
 
 proc_name = "ipp-wsgi"
 loglevel = _env("IPP_WSGI_LOG_LEVEL", "info")

@@ -10,6 +10,7 @@ directory is made outside pytest's base temp directory, which is private to root
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -73,6 +74,7 @@ class PrivatePostgres:
             [str(bin_dir / "postgres"), "-D", str(self.data_dir)],
             self.root / "postgres.log",
             user=self.user.pw_name if self.user is not None else None,
+            group=grp.getgrgid(self.user.pw_gid).gr_name if self.user is not None else None,
             stop_signal=signal.SIGINT,  # "fast" shutdown: ends the sessions instead of waiting for them
         )
 
@@ -135,7 +137,9 @@ class PrivatePostgres:
         command = [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-E", "UTF8",
                    "--locale=C", "--auth=trust", "--no-sync"]
         done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120,
-                              user=self.user.pw_name if self.user is not None else None)
+                              user=self.user.pw_name if self.user is not None else None,
+                              group=self.user.pw_gid if self.user is not None else None, extra_groups=[]
+                              if self.user is not None else None)
         if done.returncode != 0:
             raise ServerStartError(f"initdb failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         settings = {**_SETTINGS, "listen_addresses": f"'{LOOPBACK}'", "port": str(self.port),

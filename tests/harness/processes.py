@@ -113,13 +113,16 @@ class ManagedProcess:
         env: Mapping[str, str] | None = None,
         user: str | None = None,
         stop_signal: signal.Signals = signal.SIGTERM,
+        group: str | None = None,
     ) -> None:
         self.argv = list(argv)
         self.log = log
         self.cwd = cwd
         self.env = dict(env) if env is not None else None
         self.user = user
-        """The account to run as (the tests run as root; some servers refuse it), None: ourselves."""
+        """Run as this user and ``group`` (no supplementary groups) when given (root only: the tests run as
+        root and some servers refuse it), None: ourselves."""
+        self.group = group
         self.stop_signal = stop_signal
         """What :meth:`stop` sends first."""
         self._popen: subprocess.Popen[bytes] | None = None
@@ -152,6 +155,8 @@ class ManagedProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 user=self.user,
+                group=self.group,
+                extra_groups=[] if self.user is not None else None,
             )
 
     def wait_for_port(self, port: int, timeout: float = START_TIMEOUT) -> None:

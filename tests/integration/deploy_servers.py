@@ -15,6 +15,7 @@ import os
 import pwd
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -37,7 +38,7 @@ from harness import (
     require_tool,
     wait_for,
 )
-from harness.processes import LOOPBACK
+from harness.processes import LOOPBACK, tail
 
 from ipp_wsgi.codec import Message, decode, encode, operations, status, tags
 
@@ -144,6 +145,8 @@ class Deployment:
         self.config = write_ipp_config(root / "ipp-wsgi.toml", self.spool_dir)
         self.processes: list[ManagedProcess] = []
         self.logs: dict[str, Path] = {}
+        self.upstream_socket: Path | None = None
+        """The Unix socket a proxy in front reaches ipp-wsgi on (None: no proxy)."""
 
     def uri(self, path: str = "/ipp/print", *, tls: bool = False, userinfo: str = "") -> str:
         """``ipp://127.0.0.1:PORT/path`` or ``ipps://...:TLS_PORT/path``, with ``user:password@``."""
@@ -331,7 +334,52 @@ def start_gunicorn(root: Path, credentials: Credentials | None, *,
     return deployment
 
 
-_NGINX_MAIN = """worker_processes 1;
+UPSTREAMS = ("gunicorn.conf.py", "ipp-wsgi serve")
+"""What may serve behind a proxy: gunicorn with deploy/gunicorn/gunicorn.conf.py, or ``ipp-wsgi serve``; both
+take the same proxy settings (ipp_wsgi.proxy)."""
+PROXY_USER_HEADER = "X-Remote-User"
+
+
+def upstream_process(deployment: Deployment, venv: Path, upstream: str, bind: str,
+                     env: Mapping[str, str] | None = None) -> ManagedProcess:
+    """``upstream`` (one of :data:`UPSTREAMS`) from ``venv``, bound to ``bind`` (``unix:PATH`` or
+    ``HOST:PORT``), as the service user (when root), taking the user from :data:`PROXY_USER_HEADER` by the
+    proxy settings ``env`` (none more: the defaults)."""
+    bin_dir = venv / "bin"
+    full_env = {"PATH": f"{bin_dir}:{os.environ.get('PATH', os.defpath)}", "LANG": "C.UTF-8",
+                "HOME": str(deployment.root), "IPP_WSGI_PROXY_USER_HEADER": PROXY_USER_HEADER, **(env or {})}
+    if upstream == "ipp-wsgi serve":
+        argv = [str(bin_dir / "ipp-wsgi"), "serve", "--bind", bind, "--config", str(deployment.config),
+                "--workers", "1", "--threads", "4"]
+    else:
+        argv = [str(bin_dir / "gunicorn"), "-c", str(DEPLOY / "gunicorn" / "gunicorn.conf.py")]
+        full_env |= {"IPP_WSGI_BIND": bind, "IPP_WSGI_CONFIG": str(deployment.config),
+                     "IPP_WSGI_WORKERS": "1", "IPP_WSGI_THREADS": "4"}
+    user, group = service_user() if os.geteuid() == 0 else (None, None)
+    return ManagedProcess(argv, deployment.root / "upstream.log", env=full_env, user=user, group=group)
+
+
+def start_upstream(root: Path, venv: Path, upstream: str, env: Mapping[str, str] | None = None) -> Deployment:
+    """``upstream`` (:data:`UPSTREAMS`) alone on a loopback port, with the proxy settings ``env``: what any
+    local account can connect to."""
+    deployment = Deployment(root, free_port(), None)
+    process = upstream_process(deployment, venv, upstream, f"{LOOPBACK}:{deployment.port}", env)
+    deployment.logs = {"upstream": process.log}
+    deployment.start(process, deployment.port)
+    return deployment
+
+
+def unix_socket_answers(path: Path) -> bool:
+    """True when a connection to the Unix socket ``path`` succeeds."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+_NGINX_MAIN = """{user}worker_processes 1;
 pid {root}/nginx.pid;
 error_log {root}/nginx-error.log info;
 events {{ worker_connections 64; }}
@@ -347,29 +395,40 @@ http {{
 """
 
 
-def start_nginx(root: Path, credentials: Credentials) -> Deployment:
-    """nginx from deploy/nginx/ipp-wsgi.conf (TLS port) in front of gunicorn (the shipped conf, plain,
-    trusting the user header from nginx)."""
+def start_nginx(root: Path, credentials: Credentials, venv: Path, upstream: str = UPSTREAMS[0]) -> Deployment:
+    """nginx from deploy/nginx/ipp-wsgi.conf (TLS port) in front of ``upstream`` (:data:`UPSTREAMS`) from
+    ``venv``, on the recipe's Unix socket: the service user's, rw-rw----; as root nginx's workers run as
+    nobody in the service user's group, as the recipe has nginx's user in it."""
     nginx = require_tool("nginx")
-    deployment = Deployment(root, free_port(), free_port())
-    upstream = deployment.port
-    gunicorn_log = root / "gunicorn.log"
-    env = {"IPP_WSGI_BIND": f"{LOOPBACK}:{upstream}", "IPP_WSGI_PROXY_USER_HEADER": "X-Remote-User",
-           "IPP_WSGI_TRUSTED_PROXIES": "127.0.0.1"}
+    tls_port = free_port()
+    deployment = Deployment(root, tls_port, tls_port)
+    run = root / "run"  # the recipe's /run/ipp-wsgi: the service user's
+    run.mkdir()
+    run.chmod(0o755)
+    shutil.chown(run, *service_user())
+    deployment.upstream_socket = run / "gunicorn.sock"
     site = replace_all((DEPLOY / "nginx" / "ipp-wsgi.conf").read_text(), {
         "listen 631 ssl;": f"listen {LOOPBACK}:{deployment.tls_port} ssl;",
         "listen [::]:631 ssl;": "",
-        "server 127.0.0.1:8631;": f"server {LOOPBACK}:{upstream};",
+        "server unix:/run/ipp-wsgi/gunicorn.sock;": f"server unix:{deployment.upstream_socket};",
         "/etc/ipp-wsgi/tls/server.crt": str(credentials.cert),
         "/etc/ipp-wsgi/tls/server.key": str(credentials.key),
         "/etc/ipp-wsgi/htpasswd": str(credentials.htpasswd),
     })
     (root / "tmp").mkdir()
     (root / "site.conf").write_text(site)
-    (root / "nginx.conf").write_text(_NGINX_MAIN.format(root=root, site=root / "site.conf"))
-    deployment.logs = {"gunicorn": gunicorn_log, "nginx": root / "nginx.out",
+    user = f"user nobody {service_user()[1]};\n" if os.geteuid() == 0 else ""
+    (root / "nginx.conf").write_text(_NGINX_MAIN.format(user=user, root=root, site=root / "site.conf"))
+    deployment.logs = {"upstream": root / "upstream.log", "nginx": root / "nginx.out",
                        "nginx error.log": root / "nginx-error.log"}
-    deployment.start(gunicorn_process(deployment, gunicorn_log, env), upstream)
+    upstream_socket = deployment.upstream_socket
+    served = upstream_process(deployment, venv, upstream, f"unix:{upstream_socket}")
+    deployment.start(served)
+    try:
+        wait_for("the upstream's Unix socket", lambda: unix_socket_answers(upstream_socket), timeout=30)
+    except AssertionError as exc:
+        deployment.stop()
+        raise AssertionError(f"{exc}:\n{tail(served.log)}") from None
     process = ManagedProcess([nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-e", "stderr",
                               "-g", "daemon off;"], root / "nginx.out")
     deployment.start(process, deployment.tls_port)
@@ -595,6 +654,17 @@ def check_admin_refused(deployment: Deployment) -> None:
     answer = post_ipp(deployment.tls_port or deployment.port, "/ipp/print", message, tls=True)
     assert answer.ipp is not None and answer.ipp.printer is not None
     assert answer.ipp.printer["printer-state"].values == [3]  # idle
+
+
+def check_forged_identity_refused(deployment: Deployment, *, tls: bool = True) -> None:
+    """Pause-Printer with identities the web server did not check: a client's own X-Remote-User (and a
+    guessed proxy secret), or Basic credentials where no password is checked. /admin asks for credentials
+    (401); elsewhere the caller stays anonymous (not-authenticated)."""
+    forged = {"X-Remote-User": ADMIN, "X-IPP-WSGI-Proxy-Secret": "guessed-secret-0123456789"}
+    assert pause_printer(deployment, "/admin", tls=tls, headers=forged).status == 401
+    for answer in (pause_printer(deployment, "/ipp/print", tls=tls, headers=forged),
+                   pause_printer(deployment, "/ipp/print", tls=tls, auth=(ADMIN, "wrong"))):
+        assert answer.ipp is not None and answer.ipp.code == status.CLIENT_ERROR_NOT_AUTHENTICATED
 
 
 def ipp_call(deployment: Deployment, message: Message, path: str, *, tls: bool,

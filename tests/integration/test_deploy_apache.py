@@ -25,6 +25,7 @@ from deploy_servers import (
     check_admin_with_credentials,
     check_cancel_of_anothers_job_refused,
     check_chunked_print_job,
+    check_forged_identity_refused,
     check_ipps_uris,
     check_lp_over_tls,
     credentials_fixture,  # noqa: F401 (fixture "credentials")
@@ -89,6 +90,11 @@ def test_admin_operation_with_credentials(apache: Deployment, ipptool: Ipptool, 
 
 def test_admin_operation_refused_without_credentials(apache: Deployment) -> None:
     check_admin_refused(apache)
+
+
+def test_forged_identities_are_refused(apache: Deployment) -> None:
+    """Apache sets REMOTE_USER where it checked a password; no header of a client is an identity."""
+    check_forged_identity_refused(apache)
 
 
 def test_admin_needs_tls(apache: Deployment) -> None:

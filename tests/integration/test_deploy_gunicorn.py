@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 from deploy_servers import (
+    ADMIN,
     CONFORMANCE_DOCUMENT,
     CONFORMANCE_FILES,
     DEPLOY,
+    PROXY_USER_HEADER,
+    UPSTREAMS,
     Credentials,
     Deployment,
     check_cancel_of_anothers_job_refused,
@@ -25,7 +28,12 @@ from deploy_servers import (
     pause_printer,
     replace_all,
     running,
+    service_user,
+    shared_dir,
     start_gunicorn,
+    start_upstream,
+    system_venv_fixture,  # noqa: F401 (fixture "system_venv")
+    upstream_process,
 )
 from harness import Ipptool, SampleDocuments, require_tool
 from harness.ipptool import assert_ipptool_passed
@@ -123,3 +131,64 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ipp-wsgi" not in done.stderr, done.stderr
+
+
+# -- whom the user header is believed from: the same settings under the recipe and `ipp-wsgi serve`
+def pause_as_admin_by_header(deployment: Deployment, **headers: str) -> int:
+    """Pause-Printer on the upstream's loopback port, naming the administrator in the proxy's header."""
+    answer = pause_printer(deployment, "/admin", tls=False, headers={PROXY_USER_HEADER: ADMIN, **headers})
+    assert answer.ipp is not None, answer.status
+    return answer.ipp.code
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+def test_the_user_header_from_loopback_is_no_identity(request: pytest.FixtureRequest, system_venv: Path,
+                                                      upstream: str) -> None:
+    """What any local account could do to an upstream on 127.0.0.1: name itself admin. By default only
+    the Unix socket is a proxy's."""
+    with running(request, "ipp-wsgi-loopback-", lambda root: start_upstream(root, system_venv,
+                                                                            upstream)) as deployment:
+        assert pause_as_admin_by_header(deployment) == status.CLIENT_ERROR_NOT_AUTHENTICATED
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+def test_a_listed_proxy_address_needs_the_secret(request: pytest.FixtureRequest, system_venv: Path,
+                                                 upstream: str) -> None:
+    """The TCP option: nginx's address listed, and the secret it sends; without the secret the header is
+    no one's word."""
+    secret = "a-shared-secret-of-nginx-and-ipp-wsgi"
+
+    def start(root: Path) -> Deployment:
+        secret_file = root / "proxy-secret"
+        secret_file.write_text(secret + "\n")
+        secret_file.chmod(0o600)
+        shutil.chown(secret_file, *service_user())
+        env = {"IPP_WSGI_TRUSTED_PROXIES": LOOPBACK, "IPP_WSGI_PROXY_SECRET_FILE": str(secret_file)}
+        return start_upstream(root, system_venv, upstream, env)
+
+    with running(request, "ipp-wsgi-secret-", start) as deployment:
+        assert pause_as_admin_by_header(deployment) == status.CLIENT_ERROR_NOT_AUTHENTICATED
+        for wrong in (secret[::-1], secret[:-1]):
+            sent = {"X-IPP-WSGI-Proxy-Secret": wrong}
+            assert pause_as_admin_by_header(deployment, **sent) == status.CLIENT_ERROR_NOT_AUTHENTICATED
+        sent = {"X-IPP-WSGI-Proxy-Secret": secret}
+        assert pause_as_admin_by_header(deployment, **sent) == status.SUCCESSFUL_OK
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+def test_trusting_an_address_without_a_secret_stops_the_server(system_venv: Path, upstream: str) -> None:
+    """IPP_WSGI_TRUSTED_PROXIES=127.0.0.1 with a user header and no secret: one line, a non-zero exit."""
+    root = shared_dir("ipp-wsgi-no-secret-")
+    try:
+        deployment = Deployment(root, 8631, None)
+        process = upstream_process(deployment, system_venv, upstream, f"{LOOPBACK}:8631",
+                                   {"IPP_WSGI_TRUSTED_PROXIES": LOOPBACK})
+        done = subprocess.run(process.argv, env=process.env, user=process.user, group=process.group,
+                              extra_groups=[] if process.user else None, capture_output=True, text=True,
+                              timeout=120, check=False)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert done.returncode != 0
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("ipp-wsgi: ")]
+    assert len(lines) == 1 and "IPP_WSGI_PROXY_SECRET_FILE" in lines[0], done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,39 +1,66 @@
 """deploy/nginx: nginx with TLS and auth_basic on /admin in front of gunicorn (the shipped
-gunicorn.conf.py), the user passed in X-Remote-User and trusted from nginx only (ipp_wsgi.proxy)."""
+gunicorn.conf.py) or ``ipp-wsgi serve``, on a Unix socket only nginx reaches; the user passed in
+X-Remote-User and believed over that socket only (ipp_wsgi.proxy)."""
 
 from __future__ import annotations
 
+import grp
+import os
+import pwd
+import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from deploy_servers import (
-    ADMIN,
     CONFORMANCE_DOCUMENT,
     CONFORMANCE_FILES,
+    SYSTEM_PYTHON,
+    UPSTREAMS,
     Credentials,
     Deployment,
     check_admin_refused,
     check_admin_with_credentials,
     check_cancel_of_anothers_job_refused,
     check_chunked_print_job,
+    check_forged_identity_refused,
     check_ipps_uris,
     check_lp_over_tls,
     credentials_fixture,  # noqa: F401 (fixture "credentials")
-    pause_printer,
     running,
+    service_user,
     start_nginx,
+    system_venv_fixture,  # noqa: F401 (fixture "system_venv")
 )
 from harness import Ipptool, SampleDocuments
 from harness.ipptool import assert_ipptool_passed
-
-from ipp_wsgi.codec import status
+from harness.tools import require_root
 
 
 @pytest.fixture(scope="module")
-def nginx(request: pytest.FixtureRequest, credentials: Credentials) -> Iterator[Deployment]:
-    """nginx from deploy/nginx/ipp-wsgi.conf (TLS on 127.0.0.1) proxying to gunicorn."""
-    with running(request, "ipp-wsgi-nginx-", lambda root: start_nginx(root, credentials)) as deployment:
+def nginx(request: pytest.FixtureRequest, credentials: Credentials,
+          system_venv: Path) -> Iterator[Deployment]:
+    """nginx from deploy/nginx/ipp-wsgi.conf (TLS on 127.0.0.1) proxying to gunicorn.conf.py's gunicorn."""
+    def start(root: Path) -> Deployment:
+        return start_nginx(root, credentials, system_venv)
+
+    with running(request, "ipp-wsgi-nginx-", start) as deployment:
+        yield deployment
+
+
+@pytest.fixture(scope="module", params=UPSTREAMS)
+def proxied(request: pytest.FixtureRequest, credentials: Credentials,
+            system_venv: Path) -> Iterator[Deployment]:
+    """nginx in front of each upstream: the gunicorn recipe (the ``nginx`` deployment), ``ipp-wsgi serve``."""
+    if request.param == UPSTREAMS[0]:
+        yield request.getfixturevalue("nginx")
+        return
+
+    def start(root: Path) -> Deployment:
+        return start_nginx(root, credentials, system_venv, request.param)
+
+    with running(request, "ipp-wsgi-nginx-serve-", start) as deployment:
         yield deployment
 
 
@@ -55,29 +82,48 @@ def test_lp_prints_over_tls(nginx: Deployment, sample_documents: SampleDocuments
     check_lp_over_tls(nginx, sample_documents.path("testfile.txt"), tmp_path / "home")
 
 
-def test_admin_operation_with_credentials(nginx: Deployment, ipptool: Ipptool, tmp_path: Path) -> None:
-    check_admin_with_credentials(nginx, ipptool, tmp_path)
+def test_admin_operation_with_credentials(proxied: Deployment, ipptool: Ipptool, tmp_path: Path) -> None:
+    check_admin_with_credentials(proxied, ipptool, tmp_path)
 
 
-def test_admin_operation_refused_without_credentials(nginx: Deployment) -> None:
-    check_admin_refused(nginx)
+def test_admin_operation_refused_without_credentials(proxied: Deployment) -> None:
+    check_admin_refused(proxied)
 
 
-@pytest.mark.parametrize("path", ["/ipp/print", "/admin"])
-def test_forged_user_header_is_no_identity(nginx: Deployment, path: str) -> None:
-    """A client's own X-Remote-User never reaches gunicorn: nginx replaces it (or drops it)."""
-    answer = pause_printer(nginx, path, headers={"X-Remote-User": ADMIN})
-    if path == "/admin":
-        assert answer.status == 401
-    else:
-        assert answer.ipp is not None and answer.ipp.code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+def test_forged_identities_are_refused(proxied: Deployment) -> None:
+    """A client's own X-Remote-User never reaches the upstream (nginx replaces it, or drops it), and Basic
+    credentials count only where nginx checked them."""
+    check_forged_identity_refused(proxied)
 
 
-def test_unchecked_basic_credentials_are_no_identity(nginx: Deployment) -> None:
-    """Outside /admin nginx checks no password, so an Authorization header there must not name the user."""
-    answer = pause_printer(nginx, "/ipp/print", auth=(ADMIN, "wrong"))
-    assert answer.ipp is not None and answer.ipp.code == status.CLIENT_ERROR_NOT_AUTHENTICATED
+def test_cancelling_anothers_job_is_refused(proxied: Deployment) -> None:
+    check_cancel_of_anothers_job_refused(proxied, tls=True, authenticate_at="/admin")
 
 
-def test_cancelling_anothers_job_is_refused(nginx: Deployment) -> None:
-    check_cancel_of_anothers_job_refused(nginx, tls=True, authenticate_at="/admin")
+def test_the_upstream_socket_is_only_for_its_user_and_group(proxied: Deployment) -> None:
+    """rw-rw----, of the service user: nginx reaches it as a member of that group, nobody else does."""
+    assert proxied.upstream_socket is not None
+    info = proxied.upstream_socket.stat()
+    assert stat.S_ISSOCK(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o660, oct(info.st_mode)
+    if os.geteuid() == 0:
+        user, group = service_user()
+        assert (info.st_uid, info.st_gid) == (pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid)
+
+
+CONNECT = """
+import socket, sys
+try:
+    socket.socket(socket.AF_UNIX).connect(sys.argv[1])
+except PermissionError:
+    sys.exit(13)
+"""
+
+
+def test_another_local_account_cannot_reach_the_upstream(proxied: Deployment) -> None:
+    """The attack on a loopback upstream: a local account POSTs to gunicorn naming itself admin. The
+    recipe's socket does not even let it connect."""
+    require_root("switching to another local account")
+    assert proxied.upstream_socket is not None
+    done = subprocess.run([SYSTEM_PYTHON, "-c", CONNECT, str(proxied.upstream_socket)], user="nobody",
+                          group="nogroup", extra_groups=[], capture_output=True, timeout=60, check=False)
+    assert done.returncode == 13, done
