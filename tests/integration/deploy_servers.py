@@ -248,6 +248,8 @@ LoadModule authn_core_module      {modules}/mod_authn_core.so
 LoadModule authn_file_module      {modules}/mod_authn_file.so
 LoadModule auth_basic_module      {modules}/mod_auth_basic.so
 LoadModule socache_shmcb_module   {modules}/mod_socache_shmcb.so
+LoadModule setenvif_module        {modules}/mod_setenvif.so
+LoadModule allowmethods_module    {modules}/mod_allowmethods.so
 LoadModule ssl_module             {modules}/mod_ssl.so
 LoadModule wsgi_module            {modules}/mod_wsgi.so
 ErrorLog {log}/error.log
@@ -348,13 +350,12 @@ def upstream_process(deployment: Deployment, venv: Path, upstream: str, bind: st
     bin_dir = venv / "bin"
     full_env = {"PATH": f"{bin_dir}:{os.environ.get('PATH', os.defpath)}", "LANG": "C.UTF-8",
                 "HOME": str(deployment.root), "IPP_WSGI_PROXY_USER_HEADER": PROXY_USER_HEADER, **(env or {})}
+    # Workers and threads as shipped (2 x 8): the per-client limits of deploy/nginx are set for them.
     if upstream == "ipp-wsgi serve":
-        argv = [str(bin_dir / "ipp-wsgi"), "serve", "--bind", bind, "--config", str(deployment.config),
-                "--workers", "1", "--threads", "4"]
+        argv = [str(bin_dir / "ipp-wsgi"), "serve", "--bind", bind, "--config", str(deployment.config)]
     else:
         argv = [str(bin_dir / "gunicorn"), "-c", str(DEPLOY / "gunicorn" / "gunicorn.conf.py")]
-        full_env |= {"IPP_WSGI_BIND": bind, "IPP_WSGI_CONFIG": str(deployment.config),
-                     "IPP_WSGI_WORKERS": "1", "IPP_WSGI_THREADS": "4"}
+        full_env |= {"IPP_WSGI_BIND": bind, "IPP_WSGI_CONFIG": str(deployment.config)}
     user, group = service_user() if os.geteuid() == 0 else (None, None)
     return ManagedProcess(argv, deployment.root / "upstream.log", env=full_env, user=user, group=group)
 
@@ -382,7 +383,7 @@ def unix_socket_answers(path: Path) -> bool:
 _NGINX_MAIN = """{user}worker_processes 1;
 pid {root}/nginx.pid;
 error_log {root}/nginx-error.log info;
-events {{ worker_connections 64; }}
+events {{ worker_connections 768; }}
 http {{
     access_log {root}/nginx-access.log;
     client_body_temp_path {root}/tmp/body;

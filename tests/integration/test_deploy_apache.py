@@ -41,6 +41,7 @@ from deploy_servers import (
 from harness import Ipptool, SampleDocuments, wait_for
 from harness.ipptool import assert_ipptool_passed
 from harness.processes import LOOPBACK, group_members
+from hostile_clients import attacking, connect_answer, still_serves_others
 from test_streaming import DOCUMENT_BYTES, MAX_GROWTH_BYTES, PeakRss, file_sha256, hashed_blocks
 
 from ipp_wsgi.codec import decode, encode, operations, status
@@ -109,11 +110,12 @@ def test_cancelling_anothers_job_is_refused(apache: Deployment, tls: bool,
 
 
 # -- a big chunked Print-Job through Apache (200 MiB, IPP_WSGI_STREAM_MIB) ------------------------------
-def wsgi_daemons(apache: Deployment) -> list[int]:
-    """The PIDs of the mod_wsgi daemon processes (display-name=ipp-wsgi) of ``apache``."""
+def wsgi_daemons(apache: Deployment, name: bytes = b"ipp-wsgi-doc") -> list[int]:
+    """The PIDs of the mod_wsgi daemon processes of ``apache`` whose display-name starts with ``name``
+    (by default the documents' group, which runs chunked requests)."""
     (process,) = apache.processes
     return [pid for pid in group_members(process.pid)
-            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ipp-wsgi")]
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(name)]
 
 
 def chunked_print_job(apache: Deployment, blocks: Iterator[bytes]) -> int:
@@ -136,8 +138,9 @@ def chunked_print_job(apache: Deployment, blocks: Iterator[bytes]) -> int:
 
 def test_big_chunked_print_job_streams_with_flat_memory(apache: Deployment) -> None:
     daemons = wsgi_daemons(apache)
-    assert len(daemons) == 2, daemons  # processes=2 in the shipped config
-    # Both daemons run a job (and import what printing needs) before the baseline is taken.
+    assert len(daemons) == 1, daemons  # processes=1 for the documents in the shipped config
+    assert len(wsgi_daemons(apache, b"ipp-wsgi ")) == 2, "processes=2 for everything else"
+    # The daemon runs jobs (and imports what printing needs) before the baseline is taken.
     for index in range(4):
         warm_up = chunked_print_job(apache, iter([b"warm up %d" % index]))
         apache.printed(warm_up)
@@ -227,3 +230,23 @@ def test_admin_pages_in_a_browser(apache: Deployment, tmp_path_factory: pytest.T
     """Behind Apache's Basic authentication of /admin, the administrator pauses the printer from the page
     (tests/integration/test_browser.py has the other browser scenarios)."""
     check_pause_from_the_page(apache, screenshot_dir(tmp_path_factory) / "apache-admin-paused.png")
+
+
+# -- capacity: one client cannot make the printer unreachable for the others
+def test_half_sent_request_heads_of_one_client_leave_the_printer_reachable(apache: Deployment) -> None:
+    """100 connections that each keep half a request head coming (reopened as Apache cuts them): the
+    event MPM's 400 threads leave enough to the others."""
+    with attacking(apache, "half-head", 100, tls=False):
+        still_serves_others(apache, tls=False)
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["ipp", "ipps"])
+def test_trickling_uploads_of_one_client_leave_the_printer_reachable(apache: Deployment, tls: bool) -> None:
+    """16 chunked Print-Jobs trickling their documents (as many as the IPP threads once were): they take
+    the documents' daemon threads only; queries and small jobs are answered."""
+    with attacking(apache, "trickle", 16, tls=tls):
+        still_serves_others(apache, tls=tls)
+
+
+def test_connect_gets_405_and_the_connection_is_closed(apache: Deployment) -> None:
+    assert connect_answer(apache, tls=False) == (b"HTTP/1.1 405 Method Not Allowed", True)

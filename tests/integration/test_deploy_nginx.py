@@ -36,6 +36,7 @@ from deploy_servers import (
 from harness import Ipptool, SampleDocuments
 from harness.ipptool import assert_ipptool_passed
 from harness.tools import require_root
+from hostile_clients import attacking, connect_answer, flood, still_serves_others
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,30 @@ def test_another_local_account_cannot_reach_the_upstream(proxied: Deployment) ->
     done = subprocess.run([SYSTEM_PYTHON, "-c", CONNECT, str(proxied.upstream_socket)], user="nobody",
                           group="nogroup", extra_groups=[], capture_output=True, timeout=60, check=False)
     assert done.returncode == 13, done
+
+
+# -- capacity: one client cannot make the printer unreachable for the others
+def test_trickling_uploads_of_one_client_meet_its_connection_limit(nginx: Deployment) -> None:
+    """16 chunked Print-Jobs trickling their documents, as many as gunicorn has threads: 8 are let through
+    (limit_conn), the others answered 503, and the other clients are served."""
+    with attacking(nginx, "trickle", 16, tls=True) as attack:
+        still_serves_others(nginx, tls=True)
+    assert any(b" 503 " in line for line in attack.refusals), attack.refusals[:5]
+
+
+def test_half_sent_request_heads_of_one_client_leave_the_printer_reachable(nginx: Deployment) -> None:
+    with attacking(nginx, "half-head", 100, tls=True):
+        still_serves_others(nginx, tls=True)
+
+
+def test_a_flood_of_requests_of_one_client_meets_its_rate_limit(nginx: Deployment) -> None:
+    """Beyond its burst of 200 at 50 a second (limit_req), one client's requests get 503; the others are
+    served."""
+    statuses = flood(nginx, 400, tls=True)
+    assert statuses[:100] == [200] * 100 and statuses.count(503) > 50, sorted(set(statuses))
+    still_serves_others(nginx, tls=True)
+
+
+def test_connect_is_refused_and_the_connection_closed(nginx: Deployment) -> None:
+    """nginx refuses CONNECT itself (400, no tunnel) and closes the connection."""
+    assert connect_answer(nginx, tls=True) == (b"HTTP/1.1 400 Bad Request", True)
