@@ -2,11 +2,13 @@
 
 The built-in defaults are the package's ``default_config.toml`` (one printer ``print`` at ``/ipp/print``
 and ``/printers/print``, embedded spooler, documents written to a directory under the spool directory);
-that file documents every key.
+that file documents every key. Every key of a file is optional: one without ``[[printers]]`` serves the
+built-in printer.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -388,8 +390,11 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
     job_limits, extra = _jobs(top.table("jobs"))
     if max_doc > 0:  # job-k-octets-supported tells clients the limit before they send
         extra["job-k-octets-supported"] = Range(0, -(-max_doc // 1024))
-    printers = tuple(_with_extra(_printer(raw, i, base_dir), extra)
-                     for i, raw in enumerate(top.get("printers", list, [])))
+    listed = top.get("printers", list, _builtin_printers())
+    if not listed:
+        raise ConfigError("printers is empty: list at least one [[printers]], or leave printers out for the "
+                          "built-in printer")
+    printers = tuple(_with_extra(_printer(raw, i, base_dir), extra) for i, raw in enumerate(listed))
     config = Config(
         spool_dir=_path(spool, base_dir) if spool else default_spool_dir(),
         printers=printers,
@@ -415,8 +420,6 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
 
 
 def _check_unique(printers: tuple[PrinterConfig, ...]) -> None:
-    if not printers:
-        raise ConfigError("no printers configured")
     names = [p.name for p in printers]
     paths = [path for p in printers for path in p.paths]
     for what, items in (("printer name", names), ("printer path", paths)):
@@ -425,12 +428,23 @@ def _check_unique(printers: tuple[PrinterConfig, ...]) -> None:
             raise ConfigError(f"{what} {duplicate!r} is used twice")
 
 
+@functools.cache
+def _default_text() -> str:
+    return resources.files("ipp_wsgi").joinpath("default_config.toml").read_text("utf-8")
+
+
+def _builtin_printers() -> list[Any]:
+    """The ``[[printers]]`` of the built-in defaults: what a file without any serves."""
+    printers: list[Any] = tomllib.loads(_default_text())["printers"]
+    return printers
+
+
 def load_config(path: str | os.PathLike[str] | None = None, *,
                 spool_dir: str | os.PathLike[str] | None = None) -> Config:
     """Read the configuration file at ``path`` (None: the built-in defaults); ``spool_dir`` overrides the
     file's spool directory. Raises :class:`ConfigError` for a file that cannot be used."""
     if path is None:
-        text, base_dir = resources.files("ipp_wsgi").joinpath("default_config.toml").read_text("utf-8"), None
+        text, base_dir = _default_text(), None
     else:
         file = Path(path)
         try:

@@ -38,6 +38,20 @@ def test_defaults_serve_one_printer_at_two_paths(monkeypatch: pytest.MonkeyPatch
     assert description.media_default in description.media
 
 
+def test_a_file_without_printers_serves_the_builtin_printer(tmp_path: Path) -> None:
+    """Every key is optional (default_config.toml says so): an empty file is the built-in defaults."""
+    assert load_config(_write(tmp_path, "")).printers == load_config().printers
+
+
+def test_the_builtin_printer_takes_the_files_other_settings(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, '[policy]\nadmins = ["root"]\n[jobs]\nprivate_access = "all"\n'))
+    [printer] = config.printers
+    assert (printer.name, printer.paths, printer.output) == ("print", ("/ipp/print", "/printers/print"),
+                                                             "directory")
+    assert printer.description.extra["job-privacy-scope"] == "all"
+    assert config.policy.admins == {"root"}
+
+
 def test_default_spool_dir_needs_no_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("IPP_WSGI_SPOOL_DIR", raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
@@ -177,7 +191,7 @@ authenticated = ["Print-Job"]
     ('[[printers]]\nname = "../x"\n', "name must be"),
     (PRINTER + PRINTER, "printer name 'office' is used twice"),
     (PRINTER + 'paths = ["/p"]\n[[printers]]\nname = "b"\npaths = ["/p"]\n', "printer path '/p'"),
-    ("", "no printers"),
+    ("printers = []\n", "printers is empty"),
     ('[policy]\npreset = "open"\n' + PRINTER, "unknown preset"),
     ('[[policy.location]]\npath = "/"\nadmin = ["Make-Coffee"]\n' + PRINTER, "unknown operation"),
     ("[limits]\nmax_depth = 0\n" + PRINTER, "positive"),
