@@ -7,7 +7,9 @@ Get-Subscription-Attributes)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 
 import pytest
 import webtest
@@ -78,6 +80,18 @@ def secret_job(client: webtest.TestApp) -> int:
     return submit(client, "alice", remote_user="alice", held=True, job_name=SECRET)
 
 
+@contextlib.contextmanager
+def client_with_privacy(config: Config, **attributes: object) -> Iterator[webtest.TestApp]:
+    """A client of ``config``'s server, its printers' job privacy attributes replaced by ``attributes``."""
+    printers = tuple(dataclasses.replace(p, description=dataclasses.replace(
+        p.description, extra={**p.description.extra, **attributes})) for p in config.printers)
+    application = IppApplication(dataclasses.replace(config, printers=printers))
+    try:
+        yield client_for(application)
+    finally:
+        application.close()
+
+
 @pytest.mark.parametrize("who", ["bob", None])
 def test_other_users_do_not_see_private_values(client: webtest.TestApp, who: str | None) -> None:
     job_id = secret_job(client)
@@ -115,31 +129,20 @@ def test_a_document_named_by_its_sender_is_private_too(client: webtest.TestApp) 
 
 def test_private_template_values_of_documents_follow_the_jobs(config: Config) -> None:
     """private_values = ["job-template"]: a document's copies is its job's, so it is private as well."""
-    application = IppApplication(with_privacy(config, **{"job-privacy-attributes": ["job-template"]}))
-    try:
-        client = client_for(application)
+    with client_with_privacy(config, **{"job-privacy-attributes": ["job-template"]}) as client:
         job_id = submit(client, "alice", remote_user="alice", held=True, copies=3)
         assert get_job(client, job_id, "alice")["copies"] == 3
         assert "copies" not in get_job(client, job_id, "bob")
         document = get_document(client, job_id, "bob")
         assert "copies" not in document and "document-name" in document, document
-    finally:
-        application.close()
 
 
-def with_privacy(config: Config, **attributes: object) -> Config:
-    """``config`` with the printers' job privacy attributes replaced by ``attributes``."""
-    printers = tuple(dataclasses.replace(p, description=dataclasses.replace(
-        p.description, extra={**p.description.extra, **attributes})) for p in config.printers)
-    return dataclasses.replace(config, printers=printers)
 
 
 @pytest.mark.parametrize(("scope", "bob_sees", "alice_sees"), [("all", True, True), ("none", False, False)])
 def test_private_access_decides_who_sees(config: Config, scope: str, bob_sees: bool,
                                          alice_sees: bool) -> None:
-    application = IppApplication(with_privacy(config, **{"job-privacy-scope": scope}))
-    try:
-        client = client_for(application)
+    with client_with_privacy(config, **{"job-privacy-scope": scope}) as client:
         job_id = secret_job(client)
         assert ("job-name" in get_job(client, job_id, "bob")) is bob_sees
         assert ("job-name" in get_job(client, job_id, "alice")) is alice_sees
@@ -147,8 +150,6 @@ def test_private_access_decides_who_sees(config: Config, scope: str, bob_sees: b
         assert ("document-name" in get_document(client, job_id, "alice")) is alice_sees
         assert get_job(client, job_id, ADMIN)["job-name"] == SECRET
         assert get_document(client, job_id, ADMIN)["document-name"] == f"{SECRET} 1"
-    finally:
-        application.close()
 
 
 def test_default_config_keeps_job_names_private(config: Config) -> None:
@@ -200,13 +201,9 @@ def test_administrators_see_every_subscription(client: webtest.TestApp) -> None:
 def test_private_access_decides_who_sees_subscriptions(config: Config, scope: str, bob_sees: bool,
                                                        alice_sees: bool) -> None:
     """With "none" a subscription is still its owner's to see: it is their own request."""
-    application = IppApplication(with_privacy(config, **{"job-privacy-scope": scope}))
-    try:
-        client = client_for(application)
+    with client_with_privacy(config, **{"job-privacy-scope": scope}) as client:
         alices = subscribe(client, "alice", remote_user="alice")
         assert (listed_subscriptions(client, "bob") == [alices]) is bob_sees
         assert (subscription_status(client, alices, "bob", "bob") == status.SUCCESSFUL_OK) is bob_sees
         assert (listed_subscriptions(client, "alice") == [alices]) is alice_sees
         assert listed_subscriptions(client, ADMIN) == [alices]
-    finally:
-        application.close()

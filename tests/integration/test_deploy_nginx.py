@@ -43,10 +43,8 @@ from hostile_clients import attacking, connect_answer, flood, still_serves_other
 def nginx(request: pytest.FixtureRequest, credentials: Credentials,
           system_venv: Path) -> Iterator[Deployment]:
     """nginx from deploy/nginx/ipp-wsgi.conf (TLS on 127.0.0.1) proxying to gunicorn.conf.py's gunicorn."""
-    def start(root: Path) -> Deployment:
-        return start_nginx(root, credentials, system_venv)
-
-    with running(request, "ipp-wsgi-nginx-", start) as deployment:
+    with running(request, "ipp-wsgi-nginx-",
+                 lambda root: start_nginx(root, credentials, system_venv)) as deployment:
         yield deployment
 
 
@@ -58,10 +56,8 @@ def proxied(request: pytest.FixtureRequest, credentials: Credentials,
         yield request.getfixturevalue("nginx")
         return
 
-    def start(root: Path) -> Deployment:
-        return start_nginx(root, credentials, system_venv, request.param)
-
-    with running(request, "ipp-wsgi-nginx-serve-", start) as deployment:
+    with running(request, "ipp-wsgi-nginx-serve-",
+                 lambda root: start_nginx(root, credentials, system_venv, request.param)) as deployment:
         yield deployment
 
 
