@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# The deployments' session fixtures, registered here once so that every module shares one venv and one
+# set of credentials (a fixture imported into several test modules would be made once per module).
+from deploy_servers import credentials_fixture, system_venv_fixture  # noqa: F401
+
 _HERE = Path(__file__).parent
 
 

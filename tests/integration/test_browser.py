@@ -32,7 +32,6 @@ from deploy_servers import (
     USER_PASSWORD,
     Credentials,
     Deployment,
-    credentials_fixture,  # noqa: F401 (fixture "credentials")
     ipp_request,
     post_ipp,
     running,
@@ -230,9 +229,9 @@ def test_forged_posts_are_refused(served: IppServer, attacker: http.server.HTTPS
 
 
 def test_an_administrator_behind_nginx(request: pytest.FixtureRequest, credentials: Credentials,
-                                      screenshots: Path) -> None:
+                                      system_venv: Path, screenshots: Path) -> None:
     def start(root: Path) -> Deployment:
-        return start_nginx(root, credentials)
+        return start_nginx(root, credentials, system_venv)
 
     with running(request, "ipp-wsgi-browser-nginx-", start) as deployment:
         check_pause_from_the_page(deployment, screenshots / "nginx-admin-paused.png")

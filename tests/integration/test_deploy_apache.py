@@ -28,7 +28,6 @@ from deploy_servers import (
     check_forged_identity_refused,
     check_ipps_uris,
     check_lp_over_tls,
-    credentials_fixture,  # noqa: F401 (fixture "credentials")
     ipp_call,
     ipp_request,
     lp_print,
@@ -36,7 +35,6 @@ from deploy_servers import (
     running,
     start_apache,
     start_apache_site,
-    system_venv_fixture,  # noqa: F401 (fixture "system_venv")
 )
 from harness import Ipptool, SampleDocuments, wait_for
 from harness.ipptool import assert_ipptool_passed

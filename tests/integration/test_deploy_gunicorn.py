@@ -24,7 +24,6 @@ from deploy_servers import (
     check_chunked_print_job,
     check_ipps_uris,
     check_lp_over_tls,
-    credentials_fixture,  # noqa: F401 (fixture "credentials")
     pause_printer,
     replace_all,
     running,
@@ -32,7 +31,6 @@ from deploy_servers import (
     shared_dir,
     start_gunicorn,
     start_upstream,
-    system_venv_fixture,  # noqa: F401 (fixture "system_venv")
     upstream_process,
 )
 from harness import Ipptool, SampleDocuments, require_tool

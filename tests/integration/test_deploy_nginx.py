@@ -27,11 +27,9 @@ from deploy_servers import (
     check_forged_identity_refused,
     check_ipps_uris,
     check_lp_over_tls,
-    credentials_fixture,  # noqa: F401 (fixture "credentials")
     running,
     service_user,
     start_nginx,
-    system_venv_fixture,  # noqa: F401 (fixture "system_venv")
 )
 from harness import Ipptool, SampleDocuments
 from harness.ipptool import assert_ipptool_passed
