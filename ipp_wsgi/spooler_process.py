@@ -2,9 +2,10 @@
 serve`` starts beside its gunicorn workers.
 
 Printing threads inside a worker take turns with its request threads for the GIL at every database call;
-in a process of their own they do not (see :mod:`ipp_wsgi.backends.embedded.printing_lease`). ``serve``
+in a process of their own they do not (see :mod:`ipp_wsgi.backends.embedded.processor`). ``serve``
 starts ``ipp-wsgi spooler`` from the gunicorn master before the workers, and waits until it holds the
-printing lease: the workers then stand by, and one of them takes over should the spooler process die.
+printers' printing leases (:mod:`ipp_wsgi.backends.embedded.printing_lease`): the workers then stand by,
+and one of them takes over should the spooler process die.
 Under another server (Apache mod_wsgi), run ``ipp-wsgi spooler`` as a service of its own, or let one of
 the server's processes print.
 """

@@ -31,6 +31,7 @@ from harness import (
     require_tool,
 )
 from harness.logs import failure_sections
+from harness.spool import STORE_URLS
 from harness.tools import find_tool, require, require_root
 
 IppServerFactory = Callable[..., IppServer]
@@ -47,6 +48,14 @@ def pytest_runtest_makereport(
         for title, text in failure_sections(item):
             report.sections.append((title, text))
     return report
+
+
+@pytest.fixture(params=STORE_URLS)
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The job store of the embedded-spooler tests: each test that uses it runs once per store of
+    :data:`harness.spool.STORE_URLS`."""
+    url: str = request.param
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,10 @@ BACKENDS = ("embedded", "cups", "lp")
 DESCRIPTION_TTL = 2.0
 """Seconds a backend-described printer's capabilities are reused before the backend is asked again."""
 
+EMBEDDED_STORE = "sqlite"
+"""The job store of the embedded printers (:func:`~ipp_wsgi.backends.embedded.store.open_store`): the
+SQLite database of the spool directory."""
+
 
 @dataclass(frozen=True, slots=True)
 class PrinterConfig:
@@ -230,9 +234,10 @@ def _embedded_spooler(config: ServiceConfig, printers: Sequence[PrinterConfig],
         for p in printers
     ]
     kwargs: dict[str, Any] = {
+        "store": EMBEDDED_STORE,
         "history_seconds": config.history_seconds, "history_jobs": config.history_jobs,
-        # At least one printing thread per printer, so that a printer that hangs delays no other.
-        "workers": max(config.spooler_workers, len(printers)) if config.spooler_workers else 0,
+        # Each printer this process holds the printing lease of has its own printing thread.
+        "printing": config.spooler_workers != 0,
         "event_life": config.event_life, "limits": config.job_limits,
         # One spooler for every printer: the shortest multiple-operation-time-out is the one it keeps.
         "incoming_timeout": min(p.description.multiple_operation_timeout for p in printers),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from harness import wait_for
 
@@ -12,6 +14,10 @@ from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
 from ipp_wsgi.codec import AttributeGroup, tags
 
 DEADLINE_SECONDS = 20.0
+MakeSpooler = Callable[..., EmbeddedSpooler]
+"""The ``make_spooler`` fixture (conftest.py): an embedded spooler on the test's store and spool directory."""
+Kept = Callable[[], dict[str, bytes]]
+"""The ``kept`` fixture (conftest.py): every document the test's store holds, by ``<job-id>-<number>``."""
 
 
 def make_printer(name: str, **options: object) -> EmbeddedPrinter:
@@ -29,6 +35,22 @@ def submit(spooler: EmbeddedSpooler, *documents: bytes, printer: str = "print", 
         job = spooler.add_document(printer, job.job_id, io.BytesIO(data), Document("application/pdf"),
                                    last=index == len(documents) - 1)
     return job
+
+
+def temporary_files(spool_dir: Path) -> list[Path]:
+    """The temporary files of the spool directory (``tmp/``: where the SQLite store receives a large
+    document; a store that keeps documents elsewhere has none)."""
+    folder = spool_dir / "tmp"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def dead_pid() -> int:
+    """The pid of a process that ran on this machine and exited (reaped)."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
 
 
 def wait_until(condition: Callable[[], bool]) -> None:

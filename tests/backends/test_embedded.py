@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness.spool import forget_documents, kept_documents
-from spooler_helpers import make_printer, submit
+from harness.spool import opened
+from spooler_helpers import Kept, MakeSpooler, submit, temporary_files
 
 from ipp_wsgi.backends.base import (
     JOB_ABORTED,
@@ -158,15 +158,6 @@ def test_restart_prints_an_ended_job_again(spooler: EmbeddedSpooler, spool_dir: 
     assert output.read_bytes() == b"again"
 
 
-def test_restart_needs_the_retained_documents(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
-    job = submit(spooler, b"gone")
-    spooler.process_pending()
-    forget_documents(spool_dir)
-    with pytest.raises(BackendError) as excinfo:
-        spooler.restart_job(None, job.job_id)
-    assert error_status(excinfo) == status.CLIENT_ERROR_NOT_POSSIBLE
-
-
 def test_set_job_attributes(spooler: EmbeddedSpooler) -> None:
     low, high = submit(spooler, b"low"), submit(spooler, b"high")
     changes = AttributeGroup()
@@ -277,7 +268,7 @@ def test_set_printer_attributes(spooler: EmbeddedSpooler) -> None:
     assert "printer-location" not in spooler.printer_attributes("print")
 
 
-def test_purge_jobs_removes_jobs_and_files(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+def test_purge_jobs_removes_jobs_and_files(kept: Kept, spooler: EmbeddedSpooler) -> None:
     done, waiting = submit(spooler, b"1"), submit(spooler, b"2")
     elsewhere = submit(spooler, b"3", printer="other")
     spooler.process_pending()
@@ -285,7 +276,7 @@ def test_purge_jobs_removes_jobs_and_files(spooler: EmbeddedSpooler, spool_dir: 
     for job in (done, waiting):
         with pytest.raises(BackendError):
             spooler.get_job(None, job.job_id)
-    assert list(kept_documents(spool_dir)) == [f"{elsewhere.job_id}-1"]
+    assert list(kept()) == [f"{elsewhere.job_id}-1"]
 
 
 def test_identify_printer_is_accepted(spooler: EmbeddedSpooler) -> None:
@@ -324,21 +315,21 @@ def test_jobs_selection_and_order(spooler: EmbeddedSpooler) -> None:
     assert error_status(excinfo) == status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED
 
 
-def test_history_is_purged_by_count_with_its_files(spool_dir: Path) -> None:
-    spooler = EmbeddedSpooler(spool_dir, [make_printer("print")], history_jobs=2, start=False)
+def test_history_is_purged_by_count_with_its_files(kept: Kept, make_spooler: MakeSpooler) -> None:
+    spooler = make_spooler(history_jobs=2, start=False)
     try:
         jobs = [submit(spooler, bytes([n])) for n in range(4)]
         spooler.process_pending()
         spooler.purge_history()
-        kept = [job.job_id for job in spooler.jobs("print", which="completed")]
-        assert kept == [jobs[3].job_id, jobs[2].job_id]
-        assert sorted(kept_documents(spool_dir)) == sorted(f"{i}-1" for i in kept)
+        ended = [job.job_id for job in spooler.jobs("print", which="completed")]
+        assert ended == [jobs[3].job_id, jobs[2].job_id]
+        assert sorted(kept()) == sorted(f"{i}-1" for i in ended)
     finally:
         spooler.close()
 
 
-def test_history_is_purged_by_age(spool_dir: Path) -> None:
-    spooler = EmbeddedSpooler(spool_dir, [make_printer("print")], history_seconds=0, start=False)
+def test_history_is_purged_by_age(make_spooler: MakeSpooler) -> None:
+    spooler = make_spooler(history_seconds=0, start=False)
     try:
         waiting = submit(spooler, b"w", attributes=hold_until("indefinite"))
         ended = submit(spooler, b"x")
@@ -372,15 +363,15 @@ class FailingStream(io.RawIOBase):
         return count
 
 
-def test_failed_upload_leaves_nothing(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+def test_failed_upload_leaves_nothing(kept: Kept, spooler: EmbeddedSpooler, spool_dir: Path) -> None:
     job = spooler.create_job("print", JobRequest("alice", "x"))
     with pytest.raises(ConnectionResetError):
         stream = io.BufferedReader(FailingStream(200_000))
         spooler.add_document("print", job.job_id, stream, Document(), last=True)
     after = spooler.get_job(None, job.job_id)
     assert (after.documents, after.k_octets, after.state_reasons) == (0, 0, ["job-incoming"])
-    assert list((spool_dir / "tmp").iterdir()) == []
-    assert kept_documents(spool_dir) == {}
+    assert temporary_files(spool_dir) == []
+    assert kept() == {}
     retried = spooler.add_document("print", job.job_id, io.BytesIO(b"retry"), Document(), last=True)
     assert retried.documents == 1
 
@@ -408,21 +399,23 @@ def test_submit_job_creates_a_closed_job_with_its_document(spooler: EmbeddedSpoo
     assert output_of(spool_dir, first.job_id) == b"%PDF one"
 
 
-def test_a_failed_submit_job_leaves_no_job_and_no_file(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+def test_a_failed_submit_job_leaves_no_job_and_no_file(kept: Kept, spooler: EmbeddedSpooler,
+                                                       spool_dir: Path) -> None:
     """A half-received document never becomes a job; the next job still gets a greater job-id."""
     before = submit(spooler, b"before").job_id
     with pytest.raises(ConnectionResetError):
         spooler.submit_job("print", JobRequest("alice", "x"), io.BufferedReader(FailingStream(200_000)),
                            Document())
     assert _all_job_ids(spooler) == [before]
-    assert list((spool_dir / "tmp").iterdir()) == []
-    assert list(kept_documents(spool_dir)) == [f"{before}-1"], "only the document of the job before"
+    assert temporary_files(spool_dir) == []
+    assert list(kept()) == [f"{before}-1"], "only the document of the job before"
     after = spooler.submit_job("print", JobRequest("alice", "y"), io.BytesIO(b"ok"), Document())
     assert after.job_id > before
 
 
 @pytest.mark.parametrize("size", [10, 4 * INLINE_BYTES])
-def test_submit_job_to_a_printer_not_accepting_is_refused_before_any_file(spooler: EmbeddedSpooler,
+def test_submit_job_to_a_printer_not_accepting_is_refused_before_any_file(kept: Kept,
+                                                                          spooler: EmbeddedSpooler,
                                                                           spool_dir: Path, size: int) -> None:
     """A large document is not read past what tells it is large; a small one is refused by the
     transaction that would have recorded it."""
@@ -432,7 +425,7 @@ def test_submit_job_to_a_printer_not_accepting_is_refused_before_any_file(spoole
         spooler.submit_job("print", JobRequest("alice", "x"), stream, Document())
     assert error_status(excinfo) == status.SERVER_ERROR_NOT_ACCEPTING_JOBS
     assert stream.tell() <= INLINE_BYTES + 1 and _all_job_ids(spooler) == []
-    assert list((spool_dir / "tmp").iterdir()) == [] and kept_documents(spool_dir) == {}
+    assert temporary_files(spool_dir) == [] and kept() == {}
 
 
 def test_an_authenticated_owner_is_kept_and_copied(spooler: EmbeddedSpooler) -> None:
@@ -447,30 +440,17 @@ def test_an_authenticated_owner_is_kept_and_copied(spooler: EmbeddedSpooler) -> 
     assert (copied.owner_authenticated, anonymous.owner_authenticated) == (True, False)
 
 
-def test_an_older_store_gains_the_owner_authenticated_column(spool_dir: Path) -> None:
-    old = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
-    job = submit(old, b"data")
-    with old._store.write() as db:  # the schema of a release without the column
-        db.execute("ALTER TABLE jobs DROP COLUMN owner_authenticated")
-    old.close()
-    reopened = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
-    try:
-        assert reopened.get_job(None, job.job_id).owner_authenticated is False
-    finally:
-        reopened.close()
-
-
 # -- subscriptions and events
 
-def _printer_subscription(spooler: EmbeddedSpooler, lease: int = 0, events: tuple[str, ...] = (
-        "printer-state-changed",)) -> int:
+def _printer_subscription(spooler: EmbeddedSpooler, lease: int = 0, events: tuple[str,
+                          ...] = ("printer-state-changed",)) -> int:
     request = SubscriptionRequest("alice", list(events), lease_duration=lease)
     return spooler.create_subscription("print", request).subscription_id
 
 
-def test_events_are_shared_by_every_process_and_survive_a_restart(spool_dir: Path) -> None:
-    first = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
-    second = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)  # another gunicorn worker
+def test_events_are_shared_by_every_process_and_survive_a_restart(make_spooler: MakeSpooler) -> None:
+    first = make_spooler(start=False)
+    second = make_spooler(start=False)  # another gunicorn worker
     try:
         subscription_id = _printer_subscription(first)
         second.pause_printer("print")
@@ -478,7 +458,7 @@ def test_events_are_shared_by_every_process_and_survive_a_restart(spool_dir: Pat
     finally:
         first.close()
         second.close()
-    restarted = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
+    restarted = make_spooler(start=False)
     try:
         restarted.resume_printer("print")
         found = restarted.events("print", subscription_id)
@@ -513,8 +493,9 @@ def test_job_subscription_ends_with_its_job(spooler: EmbeddedSpooler) -> None:
     assert error_status(excinfo) == status.CLIENT_ERROR_NOT_POSSIBLE
 
 
-def test_leases_and_event_life_are_enforced(spool_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spooler = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False, event_life=60)
+def test_leases_and_event_life_are_enforced(make_spooler: MakeSpooler,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    spooler = make_spooler(start=False, event_life=60)
     try:
         leased = _printer_subscription(spooler, lease=100)
         forever = _printer_subscription(spooler)
@@ -533,15 +514,10 @@ def test_leases_and_event_life_are_enforced(spool_dir: Path, monkeypatch: pytest
         spooler.close()
 
 
-def test_device_status_shows_in_printer_state(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
-    from ipp_wsgi.backends.embedded.device_status import ensure_table, set_device_status
-    from ipp_wsgi.backends.embedded.store import Store
-
-    worker = Store(spool_dir / "jobs.sqlite3")  # what a network output's processing thread records
-    with worker.write() as db:
-        ensure_table(db)
-        set_device_status(db, "print", ["offline-report"], "The device does not answer.")
-    worker.close()
+def test_device_status_shows_in_printer_state(spooler: EmbeddedSpooler, spool_dir: Path,
+                                              store_url: str) -> None:
+    with opened(spool_dir, store_url) as worker, worker.write() as tx:  # what a network output records
+        tx.set_device_status("print", ["offline-report"], "The device does not answer.", time.time())
     attributes = spooler.printer_attributes("print")
     assert attributes["printer-state-reasons"].values == ["offline-report"]
     assert attributes.value("printer-state-message") == "The device does not answer."

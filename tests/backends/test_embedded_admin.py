@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from spooler_helpers import make_printer, submit, wait_until
+from spooler_helpers import MakeSpooler, make_printer, submit, wait_until
 
 from ipp_wsgi.backends.base import (
     JOB_CANCELED,
@@ -21,7 +21,7 @@ from ipp_wsgi.backends.base import (
     SubscriptionRequest,
 )
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
-from ipp_wsgi.backends.embedded.spool import pid_alive
+from ipp_wsgi.backends.embedded.processes import pid_alive
 from ipp_wsgi.codec import status
 
 # Records each document's start (and its pid), waits while "<dir>/block<document-number>" exists, then
@@ -39,10 +39,10 @@ def work(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def running(spool_dir: Path, work: Path) -> Iterator[EmbeddedSpooler]:
+def running(make_spooler: MakeSpooler, spool_dir: Path, work: Path) -> Iterator[EmbeddedSpooler]:
     """One printing thread; the printer's command blocks on ``work/blockN`` for document N."""
     printer = make_printer("print", output="command", command=("sh", "-c", _SCRIPT, str(work)))
-    backend = EmbeddedSpooler(spool_dir, [printer], workers=1)
+    backend = make_spooler([printer])
     yield backend
     backend.close()
 

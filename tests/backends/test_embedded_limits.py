@@ -8,17 +8,19 @@ import io
 from pathlib import Path
 
 import pytest
-from spooler_helpers import make_printer, submit
+from spooler_helpers import MakeSpooler, submit, temporary_files
 
 from ipp_wsgi.backends.base import BackendError, Document, JobRequest
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.backends.embedded.job_limits import SPOOL_AREA_FULL, JobLimits
-from ipp_wsgi.backends.embedded.spool import Received, Spool, SpoolWriteError
+from ipp_wsgi.backends.embedded.store import DocumentWriteError, ReceivedDocument
 from ipp_wsgi.codec import status
 
 
-def limited(spool_dir: Path, **limits: int) -> EmbeddedSpooler:
-    return EmbeddedSpooler(spool_dir, [make_printer("print")], start=False, limits=JobLimits(**limits))
+@pytest.fixture
+def limited(make_spooler: MakeSpooler) -> MakeSpooler:
+    """``limited(**limits)``: a spooler without threads with those :class:`JobLimits`."""
+    return lambda **limits: make_spooler(start=False, limits=JobLimits(**limits))
 
 
 def refused(spooler: EmbeddedSpooler, owner: str, data: bytes = b"x") -> int:
@@ -27,8 +29,8 @@ def refused(spooler: EmbeddedSpooler, owner: str, data: bytes = b"x") -> int:
     return excinfo.value.status
 
 
-def test_jobs_per_user_and_in_all(spool_dir: Path) -> None:
-    spooler = limited(spool_dir, max_jobs=3, max_jobs_per_user=2)
+def test_jobs_per_user_and_in_all(limited: MakeSpooler) -> None:
+    spooler = limited(max_jobs=3, max_jobs_per_user=2)
     try:
         submit(spooler, b"a", owner="alice")
         submit(spooler, b"b", owner="alice")
@@ -41,12 +43,13 @@ def test_jobs_per_user_and_in_all(spool_dir: Path) -> None:
         spooler.close()
 
 
-def test_spool_size_limit_is_a_temporary_error_and_a_printer_reason(spool_dir: Path) -> None:
-    spooler = limited(spool_dir, max_spool_bytes=1000)
+def test_spool_size_limit_is_a_temporary_error_and_a_printer_reason(limited: MakeSpooler,
+                                                                    spool_dir: Path) -> None:
+    spooler = limited(max_spool_bytes=1000)
     try:
         submit(spooler, b"x" * 600)
         assert refused(spooler, "bob", b"y" * 600) == status.SERVER_ERROR_TEMPORARY_ERROR
-        assert list((spool_dir / "tmp").iterdir()) == []
+        assert temporary_files(spool_dir) == []
         assert SPOOL_AREA_FULL not in spooler.printer_attributes("print")["printer-state-reasons"].values
         submit(spooler, b"z" * 400)  # exactly full
         assert SPOOL_AREA_FULL in spooler.printer_attributes("print")["printer-state-reasons"].values
@@ -61,7 +64,7 @@ def test_spool_size_limit_is_a_temporary_error_and_a_printer_reason(spool_dir: P
 def test_a_failed_spool_write_names_no_path(spooler: EmbeddedSpooler, spool_dir: Path,
                                             monkeypatch: pytest.MonkeyPatch, code: int,
                                             expected: int) -> None:
-    monkeypatch.setattr(Spool, "receive", lambda self, data, before=None: _raise_write_error(code, spool_dir))
+    monkeypatch.setattr(spooler.store, "receive", lambda data, before=None: _write_error(code, spool_dir))
     with pytest.raises(BackendError) as excinfo:
         spooler.submit_job("print", JobRequest("alice", "j"), io.BytesIO(b"x"), Document())
     assert excinfo.value.status == expected
@@ -69,8 +72,8 @@ def test_a_failed_spool_write_names_no_path(spooler: EmbeddedSpooler, spool_dir:
     assert spooler.jobs("print", "all") == []
 
 
-def _raise_write_error(code: int, spool_dir: Path) -> Received:
-    raise SpoolWriteError(code, f"cannot write to the spool: {spool_dir}")
+def _write_error(code: int, spool_dir: Path) -> ReceivedDocument:
+    raise DocumentWriteError(code, f"cannot write to the spool: {spool_dir}")
 
 
 def test_limits_must_be_positive() -> None:

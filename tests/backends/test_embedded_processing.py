@@ -7,7 +7,6 @@ import io
 import multiprocessing
 import os
 import signal
-import sqlite3
 import threading
 import tracemalloc
 from collections.abc import Iterator
@@ -15,7 +14,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
-from spooler_helpers import make_printer, submit, wait_until
+from harness.spool import embedded_spooler, job_states
+from spooler_helpers import Kept, MakeSpooler, make_printer, submit, temporary_files, wait_until
 
 from ipp_wsgi.backends.base import (
     JOB_ABORTED,
@@ -26,14 +26,15 @@ from ipp_wsgi.backends.base import (
     JobRequest,
 )
 from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
-from ipp_wsgi.backends.embedded.spool import INLINE_BYTES, pid_alive
+from ipp_wsgi.backends.embedded.processes import pid_alive
+from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
 
 FORK = multiprocessing.get_context("fork")
 
 
 @pytest.fixture
-def running(spool_dir: Path) -> Iterator[EmbeddedSpooler]:
-    backend = EmbeddedSpooler(spool_dir, [make_printer("print")], workers=2)
+def running(make_spooler: MakeSpooler, spool_dir: Path) -> Iterator[EmbeddedSpooler]:
+    backend = make_spooler()
     yield backend
     backend.close()
 
@@ -48,14 +49,16 @@ def test_threads_print_without_further_requests(running: EmbeddedSpooler, spool_
     assert (spool_dir / "output" / "print" / f"{job.job_id}-1.pdf").read_bytes() == b"hello"
 
 
-def command_spooler(spool_dir: Path, *argv: str) -> EmbeddedSpooler:
-    return EmbeddedSpooler(spool_dir, [make_printer("print", output="command", command=argv)], start=False)
+@pytest.fixture
+def command_spooler(make_spooler: MakeSpooler) -> MakeSpooler:
+    """``command_spooler(*argv)``: a spooler without threads whose printer pipes each document to ``argv``."""
+    return lambda *argv: make_spooler([make_printer("print", output="command", command=argv)], start=False)
 
 
-def test_command_output_gets_the_document_and_job_id(tmp_path: Path, spool_dir: Path) -> None:
+def test_command_output_gets_the_document_and_job_id(command_spooler: MakeSpooler, tmp_path: Path) -> None:
     out = tmp_path / "out"
     script = 'cat > "$0"; printf %s "$IPP_JOB_ID" > "$0.id"'
-    spooler = command_spooler(spool_dir, "sh", "-c", script, str(out))
+    spooler = command_spooler("sh", "-c", script, str(out))
     try:
         job = submit(spooler, b"piped \x00 data")
         spooler.process_pending()
@@ -66,8 +69,9 @@ def test_command_output_gets_the_document_and_job_id(tmp_path: Path, spool_dir: 
         spooler.close()
 
 
-def test_failing_command_aborts_the_job(spool_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
-    spooler = command_spooler(spool_dir, "sh", "-c", "echo out of paper >&2; exit 3")
+def test_failing_command_aborts_the_job(command_spooler: MakeSpooler,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    spooler = command_spooler("sh", "-c", "echo out of paper >&2; exit 3")
     try:
         job = submit(spooler, b"x" * 300_000)
         spooler.process_pending()
@@ -81,8 +85,8 @@ def test_failing_command_aborts_the_job(spool_dir: Path, caplog: pytest.LogCaptu
         spooler.close()
 
 
-def test_missing_command_aborts_the_job(spool_dir: Path) -> None:
-    spooler = command_spooler(spool_dir, str(spool_dir / "no-such-program"))
+def test_missing_command_aborts_the_job(command_spooler: MakeSpooler, spool_dir: Path) -> None:
+    spooler = command_spooler(str(spool_dir / "no-such-program"))
     try:
         job = submit(spooler, b"x")
         spooler.process_pending()
@@ -91,10 +95,10 @@ def test_missing_command_aborts_the_job(spool_dir: Path) -> None:
         spooler.close()
 
 
-def test_cancel_stops_a_running_command(tmp_path: Path, spool_dir: Path) -> None:
+def test_cancel_stops_a_running_command(make_spooler: MakeSpooler, tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     argv = ("sh", "-c", 'echo $$ > "$0"; cat > /dev/null; exec sleep 60', str(pid_file))
-    spooler = EmbeddedSpooler(spool_dir, [make_printer("print", output="command", command=argv)])
+    spooler = make_spooler([make_printer("print", output="command", command=argv)])
     try:
         job = submit(spooler, b"x")
         wait_until(lambda: pid_file.exists() and pid_file.read_text().strip().isdigit())
@@ -130,7 +134,7 @@ class Zeros(io.RawIOBase):
         return count
 
 
-def test_large_document_streams_in_flat_memory(spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+def test_large_document_streams_in_flat_memory(spooler: EmbeddedSpooler, kept: Kept) -> None:
     size = 50 * 1024 * 1024
     job = spooler.create_job("print", JobRequest("alice", "big"))
     tracemalloc.start()
@@ -140,7 +144,7 @@ def test_large_document_streams_in_flat_memory(spooler: EmbeddedSpooler, spool_d
     finally:
         tracemalloc.stop()
     assert peak < 2 * 1024 * 1024
-    assert (spool_dir / "docs" / f"{job.job_id}-1").stat().st_size == size
+    assert len(kept()[f"{job.job_id}-1"]) == size
     assert spooler.get_job(None, job.job_id).k_octets == size // 1024
 
 
@@ -163,16 +167,17 @@ def test_threads_creating_jobs_get_unique_increasing_ids(spooler: EmbeddedSpoole
     assert all(ids == sorted(ids) for ids in results)
 
 
-def _create_jobs(spool_dir: Path, count: int, out: Connection) -> None:
-    spooler = EmbeddedSpooler(spool_dir, [make_printer("print")], start=False)
+def _create_jobs(spool_dir: Path, store_url: str, count: int, out: Connection) -> None:
+    spooler = embedded_spooler(spool_dir, store_url, [make_printer("print")], start=False)
     out.send([submit(spooler, b"p").job_id for _ in range(count)])
     spooler.close()
 
 
-def test_processes_creating_jobs_get_unique_increasing_ids(spool_dir: Path) -> None:
-    EmbeddedSpooler(spool_dir, [make_printer("print")], start=False).close()
+def test_processes_creating_jobs_get_unique_increasing_ids(make_spooler: MakeSpooler, spool_dir: Path,
+                                                           store_url: str) -> None:
+    make_spooler(start=False).close()
     pipes = [FORK.Pipe(duplex=False) for _ in range(2)]
-    children = [FORK.Process(target=_create_jobs, args=(spool_dir, 20, send)) for _, send in pipes]
+    children = [FORK.Process(target=_create_jobs, args=(spool_dir, store_url, 20, send)) for _, send in pipes]
     for child in children:
         child.start()
     results = [receive.recv() for receive, _ in pipes]
@@ -213,21 +218,24 @@ class Stalling(io.RawIOBase):
         return 0
 
 
-def _accept_then_hang(spool_dir: Path, outdir: Path, documents: list[bytes], out: Connection) -> None:
-    spooler = EmbeddedSpooler(spool_dir, [blocking_printer(outdir)])
+def _accept_then_hang(spool_dir: Path, store_url: str, outdir: Path, documents: list[bytes],
+                      out: Connection) -> None:
+    spooler = embedded_spooler(spool_dir, store_url, [blocking_printer(outdir)])
     out.send([submit(spooler, data).job_id for data in documents])
     half = spooler.create_job("print", JobRequest("alice", "half"))
     out.send(half.job_id)
     spooler.add_document("print", half.job_id, io.BufferedReader(Stalling(out)), Document(), last=True)
 
 
-def test_accepted_jobs_survive_a_kill_and_complete_after_restart(tmp_path: Path, spool_dir: Path) -> None:
+def test_accepted_jobs_survive_a_kill_and_complete_after_restart(make_spooler: MakeSpooler, kept: Kept,
+                                                                 tmp_path: Path, spool_dir: Path,
+                                                                 store_url: str) -> None:
     outdir = tmp_path / "out"
     outdir.mkdir()
     (outdir / "block").touch()
     documents = [os.urandom(200_000 + n) for n in range(3)]
     receive, send = FORK.Pipe(duplex=False)
-    child = FORK.Process(target=_accept_then_hang, args=(spool_dir, outdir, documents, send))
+    child = FORK.Process(target=_accept_then_hang, args=(spool_dir, store_url, outdir, documents, send))
     child.start()
     try:
         accepted, half = receive.recv(), receive.recv()
@@ -237,12 +245,9 @@ def test_accepted_jobs_survive_a_kill_and_complete_after_restart(tmp_path: Path,
         os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
         child.join()
     (outdir / "block").unlink()
-    assert list((spool_dir / "tmp").iterdir()), "the stalled upload had a temporary file"
-    with sqlite3.connect(spool_dir / "jobs.sqlite3") as db:
-        states = dict(db.execute("SELECT job_id, state FROM jobs").fetchall())
-    assert states[accepted[0]] == JOB_PROCESSING, "the kill came mid-processing"
+    assert job_states(spool_dir, store_url)[accepted[0]] == JOB_PROCESSING, "the kill came mid-processing"
 
-    spooler = EmbeddedSpooler(spool_dir, [blocking_printer(outdir)])
+    spooler = make_spooler([blocking_printer(outdir)])
     try:
         wait_until(lambda: all(state_of(spooler, job_id) == JOB_COMPLETED for job_id in accepted))
         for job_id, data in zip(accepted, documents, strict=True):
@@ -251,7 +256,7 @@ def test_accepted_jobs_survive_a_kill_and_complete_after_restart(tmp_path: Path,
         abandoned = spooler.get_job(None, half)
         assert (abandoned.state, abandoned.documents) == (JOB_ABORTED, 0)
         assert not (outdir / f"{half}-1").exists()
-        assert list((spool_dir / "tmp").iterdir()) == []
-        assert sorted(p.name for p in (spool_dir / "docs").iterdir()) == sorted(f"{j}-1" for j in accepted)
+        assert temporary_files(spool_dir) == []
+        assert sorted(kept()) == sorted(f"{j}-1" for j in accepted)
     finally:
         spooler.close()

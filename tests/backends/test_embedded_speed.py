@@ -1,28 +1,24 @@
 """What makes the common requests cheap, checked for correctness: the cached printer status follows every
-change (of this or another process), outputs are hard links (or copies), Get-Jobs reads in index order."""
+change (of this or another process). (Index use and hard-linked outputs: test_sqlite_store.py.)"""
 
 from __future__ import annotations
 
-import errno
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from spooler_helpers import make_printer, submit
+from spooler_helpers import MakeSpooler, make_printer, submit
 
 from ipp_wsgi.backends.base import PRINTER_IDLE, PRINTER_STOPPED
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
-from ipp_wsgi.backends.embedded import outputs as outputs_module
-from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
 from ipp_wsgi.codec import AttributeGroup, tags
 
 
 @pytest.fixture
-def other(spool_dir: Path, spooler: EmbeddedSpooler) -> Iterator[EmbeddedSpooler]:
+def other(make_spooler: MakeSpooler, spool_dir: Path, spooler: EmbeddedSpooler) -> Iterator[EmbeddedSpooler]:
     """A second spooler over the same spool directory: another process's view (its own connections)."""
-    backend = EmbeddedSpooler(spool_dir, [make_printer("print"), make_printer("other")], start=False)
+    backend = make_spooler([make_printer("print"), make_printer("other")], start=False)
     yield backend
     backend.close()
 
@@ -44,7 +40,7 @@ def test_status_follows_changes_made_through_the_same_spooler(spooler: EmbeddedS
 
 
 def test_status_follows_changes_made_by_another_process(spooler: EmbeddedSpooler,
-                                                         other: EmbeddedSpooler) -> None:
+                                                        other: EmbeddedSpooler) -> None:
     assert _status(spooler) == (PRINTER_IDLE, True, 0, "")
     submit(other, b"data")
     assert _status(spooler)[2] == 1
@@ -67,43 +63,3 @@ def test_status_is_right_in_every_thread(spooler: EmbeddedSpooler, other: Embedd
     worker.join()
     assert seen == [1]
     assert _status(spooler)[2] == 1
-
-
-def test_directory_output_is_a_hard_link_to_the_spooled_document(spooler: EmbeddedSpooler,
-                                                                 spool_dir: Path) -> None:
-    data = os.urandom(INLINE_BYTES + 1)  # a spool file, not a document kept in the database
-    job = submit(spooler, data)
-    spooler.process_pending()
-    (output,) = (spool_dir / "output" / "print").iterdir()
-    assert output.read_bytes() == data
-    assert output.stat().st_ino == (spool_dir / "docs" / f"{job.job_id}-1").stat().st_ino
-
-
-def test_directory_output_is_copied_where_links_are_impossible(spooler: EmbeddedSpooler, spool_dir: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_link(source: object, target: object) -> None:
-        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
-
-    monkeypatch.setattr(outputs_module.os, "link", no_link)
-    data = os.urandom(200_000)
-    job = submit(spooler, data)
-    spooler.process_pending()
-    output_dir = spool_dir / "output" / "print"
-    (output,) = output_dir.iterdir()  # no temporary file left behind
-    assert output.read_bytes() == data
-    assert output.stat().st_ino != (spool_dir / "docs" / f"{job.job_id}-1").stat().st_ino
-
-
-@pytest.mark.parametrize("which", ["all", "not-completed"])
-def test_get_jobs_of_a_printer_in_queue_order_needs_no_sort(spooler: EmbeddedSpooler, which: str) -> None:
-    db = spooler._store.connection()  # this thread's connection: the one jobs() below runs on
-    statements: list[str] = []
-    db.set_trace_callback(statements.append)
-    try:
-        spooler.jobs("print", which, limit=50)
-    finally:
-        db.set_trace_callback(None)
-    (query,) = [s for s in statements if s.startswith("SELECT * FROM jobs")]
-    details = " ".join(row["detail"] for row in db.execute(f"EXPLAIN QUERY PLAN {query}"))
-    assert "jobs_in_queue_order" in details
-    assert "TEMP B-TREE" not in details

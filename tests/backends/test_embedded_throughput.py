@@ -1,89 +1,23 @@
-"""What makes many small jobs cheap, checked for correctness: writers queue on a lock of their own, the
-docs directory fsync is shared by concurrent callers, a directory printer's ready jobs are printed in
-batches made durable by one fsync, and a large document's write-back starts while it arrives."""
+"""What makes many small jobs cheap, checked for correctness: the docs directory fsync is shared by
+concurrent callers, a directory printer's ready jobs are printed in batches made durable by one fsync, and
+a large document's write-back starts while it arrives. (The SQLite store's own: test_sqlite_store.py.)"""
 
 from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from spooler_helpers import make_printer, submit, wait_until
+from spooler_helpers import MakeSpooler, submit, wait_until
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
+from ipp_wsgi.backends.embedded import printing as printing_module
 from ipp_wsgi.backends.embedded import processor as processor_module
 from ipp_wsgi.backends.embedded import spool as spool_module
 from ipp_wsgi.backends.embedded.spool import DirectorySync, Spool
-from ipp_wsgi.backends.embedded.store import Store
-
-
-def test_writers_of_two_stores_take_turns(spool_dir: Path) -> None:
-    spool_dir.mkdir()
-    first, second = Store(spool_dir / "jobs.sqlite3"), Store(spool_dir / "jobs.sqlite3")
-    order: list[str] = []
-    inside, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with first.write():
-            order.append("first in")
-            inside.set()
-            release.wait()
-            order.append("first out")
-
-    def follow() -> None:
-        with second.write():
-            order.append("second in")
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    inside.wait()
-    follower = threading.Thread(target=follow)
-    follower.start()
-    follower.join(0.2)  # it must still be waiting for its turn: no timing assertion, only a chance to run
-    release.set()
-    holder.join()
-    follower.join()
-    first.close()
-    second.close()
-    assert order == ["first in", "first out", "second in"]
-
-
-def test_many_threads_writing_lose_no_update(spool_dir: Path) -> None:
-    spool_dir.mkdir()
-    store = Store(spool_dir / "jobs.sqlite3")
-    with store.write() as db:
-        db.execute("CREATE TABLE counter (n INTEGER)")
-        db.execute("INSERT INTO counter VALUES (0)")
-
-    def add() -> None:
-        for _ in range(25):
-            with store.write() as db:
-                (n,) = db.execute("SELECT n FROM counter").fetchone()
-                db.execute("UPDATE counter SET n = ?", (n + 1,))
-
-    threads = [threading.Thread(target=add) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    with store.read() as db:
-        assert db.execute("SELECT n FROM counter").fetchone()[0] == 150
-    store.close()
-
-
-def test_a_failed_transaction_gives_the_turn_back(spool_dir: Path) -> None:
-    spool_dir.mkdir()
-    store = Store(spool_dir / "jobs.sqlite3")
-    with pytest.raises(RuntimeError), store.write():
-        raise RuntimeError("refused")
-    with store.write() as db:  # would wait forever if the turn were still held
-        db.execute("CREATE TABLE t (x)")
-    store.close()
 
 
 class _BlockingFsync:
@@ -146,7 +80,7 @@ def _count_output_syncs(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> 
         if fail:
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(processor_module, "fsync_dir", fsync_dir)
+    monkeypatch.setattr(printing_module, "fsync_dir", fsync_dir)
     return synced
 
 
@@ -166,14 +100,14 @@ def test_ready_jobs_of_a_directory_printer_print_in_one_batch(spooler: EmbeddedS
 
 def test_a_batch_is_no_larger_than_batch_jobs(spooler: EmbeddedSpooler,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(processor_module, "BATCH_JOBS", 2)
+    monkeypatch.setattr(printing_module, "BATCH_JOBS", 2)
     jobs = [submit(spooler, b"x") for _ in range(3)]
     assert spooler._processor.process_next() == 2
     assert [spooler.get_job("print", job.job_id).state for job in jobs] == [JOB_COMPLETED] * 2 + [JOB_PENDING]
 
 
-def test_a_batch_whose_output_directory_cannot_be_synced_is_aborted(
-        spooler: EmbeddedSpooler, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_whose_output_directory_cannot_be_synced_is_aborted(spooler: EmbeddedSpooler,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     jobs = [submit(spooler, b"x") for _ in range(2)]
     _count_output_syncs(monkeypatch, fail=True)
     spooler.process_pending()
@@ -181,19 +115,6 @@ def test_a_batch_whose_output_directory_cannot_be_synced_is_aborted(
         ended = spooler.get_job("print", job.job_id)
         assert (ended.state, ended.state_reasons) == (JOB_ABORTED, ["aborted-by-system"])
         assert "cannot write output" in ended.state_message
-
-
-def test_a_batch_is_one_printer_state_change_each_way(spooler: EmbeddedSpooler) -> None:
-    for _ in range(3):
-        submit(spooler, b"x")
-    changes: list[str] = []
-    db = spooler._store.connection()
-    db.set_trace_callback(changes.append)
-    try:
-        spooler.process_pending()
-    finally:
-        db.set_trace_callback(None)
-    assert sum(s.startswith("UPDATE printers SET state_change") for s in changes) == 2
 
 
 def test_write_back_of_a_large_document_starts_while_it_arrives(tmp_path: Path,
@@ -218,47 +139,8 @@ def test_write_back_of_a_large_document_starts_while_it_arrives(tmp_path: Path,
     assert advised[-1][0] + advised[-1][1] <= len(data)
 
 
-def test_a_write_within_a_write_fails_instead_of_waiting_forever(spool_dir: Path) -> None:
-    spool_dir.mkdir()
-    store = Store(spool_dir / "jobs.sqlite3")
-    with pytest.raises(sqlite3.OperationalError), store.write(), store.write():
-        pass
-    with store.write() as db:  # the turn was given back
-        db.execute("CREATE TABLE t (x)")
-    store.close()
-
-
-def _statements(spooler: EmbeddedSpooler, run: Callable[[], object]) -> list[str]:
-    """The SQL statements (parameters expanded) that ``run`` makes on this thread's connection."""
-    statements: list[str] = []
-    db = spooler._store.connection()
-    db.set_trace_callback(statements.append)
-    try:
-        run()
-    finally:
-        db.set_trace_callback(None)
-    return statements
-
-
-def test_ready_jobs_are_read_in_printing_order_from_an_index(spooler: EmbeddedSpooler) -> None:
-    for _ in range(3):
-        submit(spooler, b"x")
-    ready = [s for s in _statements(spooler, spooler.process_pending) if s.startswith("SELECT j.job_id")]
-    assert ready
-    db = spooler._store.connection()
-    plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + ready[0]))
-    assert "jobs_ready" in plan and "TEMP B-TREE" not in plan  # no sort of every pending job
-
-
-def test_a_document_claimed_a_moment_ago_prints_without_asking_again(spooler: EmbeddedSpooler) -> None:
-    job = submit(spooler, b"x")
-    statements = _statements(spooler, spooler.process_pending)
-    assert spooler.get_job("print", job.job_id).state == JOB_COMPLETED
-    assert not any("FROM documents WHERE job_id" in s and "canceled" in s for s in statements)
-
-
 def test_a_document_canceled_before_the_claim_is_not_printed(spooler: EmbeddedSpooler,
-                                                              spool_dir: Path) -> None:
+                                                             spool_dir: Path) -> None:
     job = submit(spooler, b"one", b"two")
     spooler.cancel_document("print", job.job_id, 1)
     spooler.process_pending()
@@ -267,13 +149,13 @@ def test_a_document_canceled_before_the_claim_is_not_printed(spooler: EmbeddedSp
     assert outputs == {f"{job.job_id}-2.pdf": b"two"}
 
 
-def test_jobs_arriving_just_after_a_job_printed_print_as_one_batch(spool_dir: Path,
+def test_jobs_arriving_just_after_a_job_printed_print_as_one_batch(make_spooler: MakeSpooler,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """After a partial batch the worker lets the next jobs gather (GATHER_SECONDS) instead of claiming
     each as it arrives."""
     monkeypatch.setattr(processor_module, "GATHER_SECONDS", 1.0)
     synced = _count_output_syncs(monkeypatch)
-    running = EmbeddedSpooler(spool_dir, [make_printer("print")], workers=1)
+    running = make_spooler()
     try:
         first = submit(running, b"first")
         wait_until(lambda: running.get_job("print", first.job_id).state == JOB_COMPLETED)

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from spooler_helpers import make_printer, submit
+from spooler_helpers import MakeSpooler, make_printer, submit
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED
 from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler, outputs_file
@@ -17,10 +17,14 @@ from ipp_wsgi.backends.embedded.printer import RetryPolicy
 from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
 
 
-def file_spooler(spool_dir: Path, uri: str, attempts: int = 1) -> EmbeddedSpooler:
-    retry = RetryPolicy(attempts=attempts, delay=0)
-    printer = make_printer("print", output="file", device_uri=uri, retry=retry)
-    return EmbeddedSpooler(spool_dir, [printer], start=False)
+@pytest.fixture
+def file_spooler(make_spooler: MakeSpooler) -> MakeSpooler:
+    def make(uri: str, attempts: int = 1) -> EmbeddedSpooler:
+        retry = RetryPolicy(attempts=attempts, delay=0)
+        printer = make_printer("print", output="file", device_uri=uri, retry=retry)
+        return make_spooler([printer], start=False)
+
+    return make
 
 
 @pytest.mark.parametrize(("uri", "path"), [
@@ -40,9 +44,9 @@ def test_a_bad_file_device_uri_is_refused(uri: str) -> None:
         EmbeddedPrinter("p", output="file", device_uri=uri)
 
 
-def test_each_document_replaces_the_file(spool_dir: Path, tmp_path: Path) -> None:
+def test_each_document_replaces_the_file(file_spooler: MakeSpooler, tmp_path: Path) -> None:
     target = tmp_path / "printer.out"
-    spooler = file_spooler(spool_dir, target.as_uri())
+    spooler = file_spooler(target.as_uri())
     try:
         big = os.urandom(INLINE_BYTES * 3)  # a spool file, the first document a database row
         job = submit(spooler, b"first document", big)
@@ -57,8 +61,8 @@ def test_each_document_replaces_the_file(spool_dir: Path, tmp_path: Path) -> Non
         spooler.close()
 
 
-def test_dev_null_takes_every_job(spool_dir: Path) -> None:
-    spooler = file_spooler(spool_dir, "file:///dev/null")
+def test_dev_null_takes_every_job(file_spooler: MakeSpooler) -> None:
+    spooler = file_spooler("file:///dev/null")
     try:
         jobs = [submit(spooler, os.urandom(n)) for n in (0, 10_240, INLINE_BYTES + 1)]
         assert spooler.process_pending() == 3
@@ -67,7 +71,7 @@ def test_dev_null_takes_every_job(spool_dir: Path) -> None:
         spooler.close()
 
 
-def test_a_device_is_written_as_it_is(spool_dir: Path, tmp_path: Path) -> None:
+def test_a_device_is_written_as_it_is(file_spooler: MakeSpooler, tmp_path: Path) -> None:
     """A FIFO stands for a printer's device node: opened for writing, never replaced by a file."""
     fifo = tmp_path / "lp0"
     os.mkfifo(fifo)
@@ -79,7 +83,7 @@ def test_a_device_is_written_as_it_is(spool_dir: Path, tmp_path: Path) -> None:
 
     reader = threading.Thread(target=printer)
     reader.start()
-    spooler = file_spooler(spool_dir, fifo.as_uri())
+    spooler = file_spooler(fifo.as_uri())
     try:
         job = submit(spooler, b"%!PS raw bytes for the device")
         spooler.process_pending()
@@ -91,9 +95,10 @@ def test_a_device_is_written_as_it_is(spool_dir: Path, tmp_path: Path) -> None:
         spooler.close()
 
 
-def test_an_absent_device_is_retried_then_aborted_and_reported(spool_dir: Path, tmp_path: Path) -> None:
+def test_an_absent_device_is_retried_then_aborted_and_reported(file_spooler: MakeSpooler,
+                                                               tmp_path: Path) -> None:
     target = tmp_path / "unplugged" / "lp0"
-    spooler = file_spooler(spool_dir, target.as_uri(), attempts=2)
+    spooler = file_spooler(target.as_uri(), attempts=2)
     try:
         job = submit(spooler, b"data")
         spooler.process_pending()
@@ -116,14 +121,14 @@ def _reasons(spooler: EmbeddedSpooler) -> list[str]:
     return list(status["printer-state-reasons"].values)
 
 
-def test_a_large_document_is_copied_where_sendfile_cannot_write(spool_dir: Path, tmp_path: Path,
+def test_a_large_document_is_copied_where_sendfile_cannot_write(file_spooler: MakeSpooler, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     def no_sendfile(out: int, src: int, offset: int, count: int) -> int:
         raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
 
     monkeypatch.setattr(outputs_file.os, "sendfile", no_sendfile)
     target = tmp_path / "printer.out"
-    spooler = file_spooler(spool_dir, target.as_uri())
+    spooler = file_spooler(target.as_uri())
     try:
         data = os.urandom(3 * INLINE_BYTES + 5)
         job = submit(spooler, data)

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from harness import Ippeveprinter
-from harness.spool import kept_documents
 from recording_listener import free_port
-from spooler_helpers import make_printer, submit, wait_until
+from spooler_helpers import Kept, MakeSpooler, make_printer, submit, wait_until
 from werkzeug.serving import make_server
 
 from ipp_wsgi.app import IppApplication
@@ -85,16 +84,21 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return operations_sent
 
 
-def ipp_spooler(spool_dir: Path, uri: str, attempts: int = 2, start: bool = False) -> EmbeddedSpooler:
-    printer = make_printer("print", output="ipp", device_uri=uri, device_timeout=10.0,
-                           retry=RetryPolicy(attempts=attempts, delay=0.0))
-    return EmbeddedSpooler(spool_dir, [printer], start=start)
+@pytest.fixture
+def ipp_spooler(make_spooler: MakeSpooler) -> MakeSpooler:
+    def make(uri: str, attempts: int = 2, start: bool = False) -> EmbeddedSpooler:
+        printer = make_printer("print", output="ipp", device_uri=uri, device_timeout=10.0,
+                               retry=RetryPolicy(attempts=attempts, delay=0.0))
+        return make_spooler([printer], start=start)
+
+    return make
 
 
-def test_create_job_and_send_document_then_follow_to_completion(
-        downstream_factory: DownstreamFactory, spool_dir: Path, sent: list[int]) -> None:
+def test_create_job_and_send_document_then_follow_to_completion(ipp_spooler: MakeSpooler,
+                                                                downstream_factory: DownstreamFactory,
+                                                                sent: list[int]) -> None:
     downstream = downstream_factory()
-    spooler = ipp_spooler(spool_dir, downstream.uri)
+    spooler = ipp_spooler(downstream.uri)
     try:
         job = submit(spooler, DOCUMENT, owner="alice")
         spooler.process_pending()
@@ -109,12 +113,13 @@ def test_create_job_and_send_document_then_follow_to_completion(
         spooler.close()
 
 
-def test_print_job_when_the_printer_lacks_create_job(
-        downstream_factory: DownstreamFactory, spool_dir: Path, sent: list[int]) -> None:
+def test_print_job_when_the_printer_lacks_create_job(ipp_spooler: MakeSpooler,
+                                                     downstream_factory: DownstreamFactory,
+                                                     sent: list[int]) -> None:
     enabled = frozenset({operations.PRINT_JOB, operations.GET_PRINTER_ATTRIBUTES,
                          operations.GET_JOB_ATTRIBUTES, operations.CANCEL_JOB})
     downstream = downstream_factory(policy=Policy((Location("/", enabled),), frozenset()))
-    spooler = ipp_spooler(spool_dir, downstream.uri)
+    spooler = ipp_spooler(downstream.uri)
     try:
         job = submit(spooler, DOCUMENT)
         spooler.process_pending()
@@ -127,10 +132,10 @@ def test_print_job_when_the_printer_lacks_create_job(
 
 
 def test_a_job_the_printer_aborts_is_aborted_here_without_retry(
-        downstream_factory: DownstreamFactory, spool_dir: Path) -> None:
+        ipp_spooler: MakeSpooler, downstream_factory: DownstreamFactory) -> None:
     failing = dataclasses.replace(load_config().printers[0], output="command", command=("false",))
     downstream = downstream_factory(printers=(failing,))
-    spooler = ipp_spooler(spool_dir, downstream.uri, attempts=3)
+    spooler = ipp_spooler(downstream.uri, attempts=3)
     try:
         job = submit(spooler, DOCUMENT)
         spooler.process_pending()
@@ -141,11 +146,11 @@ def test_a_job_the_printer_aborts_is_aborted_here_without_retry(
         spooler.close()
 
 
-def test_cancelling_our_job_cancels_the_printers_job(
-        downstream_factory: DownstreamFactory, spool_dir: Path) -> None:
+def test_cancelling_our_job_cancels_the_printers_job(ipp_spooler: MakeSpooler,
+                                                     downstream_factory: DownstreamFactory) -> None:
     downstream = downstream_factory()
     downstream.spooler.pause_printer("print")
-    spooler = ipp_spooler(spool_dir, downstream.uri, start=True)
+    spooler = ipp_spooler(downstream.uri, start=True)
     try:
         job = submit(spooler, DOCUMENT, owner="alice")
         wait_until(lambda: "Printer job" in spooler.get_job(None, job.job_id).state_message)
@@ -156,21 +161,22 @@ def test_cancelling_our_job_cancels_the_printers_job(
         spooler.close()
 
 
-def test_unreachable_printer_is_retried_then_aborted(spool_dir: Path) -> None:
-    spooler = ipp_spooler(spool_dir, f"ipp://127.0.0.1:{free_port()}/ipp/print", attempts=2)
+def test_unreachable_printer_is_retried_then_aborted(ipp_spooler: MakeSpooler, kept: Kept) -> None:
+    spooler = ipp_spooler(f"ipp://127.0.0.1:{free_port()}/ipp/print", attempts=2)
     try:
         job = submit(spooler, DOCUMENT)
         spooler.process_pending()
         ended = spooler.get_job(None, job.job_id)
         assert ended.state == JOB_ABORTED and "after 2 attempts" in ended.state_message
-        assert kept_documents(spool_dir)[f"{job.job_id}-1"] == DOCUMENT
+        assert kept()[f"{job.job_id}-1"] == DOCUMENT
     finally:
         spooler.close()
 
 
 @pytest.mark.integration
-def test_document_arrives_in_ippeveprinters_spool(ippeveprinter: Ippeveprinter, spool_dir: Path) -> None:
-    spooler = ipp_spooler(spool_dir, ippeveprinter.uri)
+def test_document_arrives_in_ippeveprinters_spool(ipp_spooler: MakeSpooler,
+                                                  ippeveprinter: Ippeveprinter) -> None:
+    spooler = ipp_spooler(ippeveprinter.uri)
     try:
         job = submit(spooler, DOCUMENT, owner="alice")
         spooler.process_pending()

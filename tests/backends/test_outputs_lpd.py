@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from harness.spool import kept_documents
 from recording_listener import Handler, Listener, free_port
-from spooler_helpers import make_printer, submit, wait_until
+from spooler_helpers import Kept, MakeSpooler, make_printer, submit, wait_until
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED
 from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
@@ -76,14 +75,19 @@ def server() -> Iterator[Listener]:
         yield peer
 
 
-def lpd_spooler(spool_dir: Path, port: int, queue: str = "raw", attempts: int = 2) -> EmbeddedSpooler:
-    printer = make_printer("print", output="lpd", device_uri=f"lpd://127.0.0.1:{port}/{queue}",
-                           retry=RetryPolicy(attempts=attempts, delay=0.0))
-    return EmbeddedSpooler(spool_dir, [printer], start=False)
+@pytest.fixture
+def lpd_spooler(make_spooler: MakeSpooler) -> MakeSpooler:
+    def make(port: int, queue: str = "raw", attempts: int = 2) -> EmbeddedSpooler:
+        printer = make_printer("print", output="lpd", device_uri=f"lpd://127.0.0.1:{port}/{queue}",
+                               retry=RetryPolicy(attempts=attempts, delay=0.0))
+        return make_spooler([printer], start=False)
+
+    return make
 
 
-def test_receive_job_sends_control_then_data_file_byte_exact(server: Listener, spool_dir: Path) -> None:
-    spooler = lpd_spooler(spool_dir, server.port, queue="lp%20one")
+def test_receive_job_sends_control_then_data_file_byte_exact(lpd_spooler: MakeSpooler,
+                                                             server: Listener) -> None:
+    spooler = lpd_spooler(server.port, queue="lp%20one")
     try:
         job = submit(spooler, DOCUMENT, owner="bob smith")
         spooler.process_pending()
@@ -105,8 +109,8 @@ def test_receive_job_sends_control_then_data_file_byte_exact(server: Listener, s
         spooler.close()
 
 
-def test_each_document_is_its_own_lpd_job(server: Listener, spool_dir: Path) -> None:
-    spooler = lpd_spooler(spool_dir, server.port)
+def test_each_document_is_its_own_lpd_job(lpd_spooler: MakeSpooler, server: Listener) -> None:
+    spooler = lpd_spooler(server.port)
     try:
         submit(spooler, b"one", b"two")
         spooler.process_pending()
@@ -116,9 +120,9 @@ def test_each_document_is_its_own_lpd_job(server: Listener, spool_dir: Path) -> 
         spooler.close()
 
 
-def test_queue_that_refuses_the_job_is_retried_then_aborted(spool_dir: Path) -> None:
+def test_queue_that_refuses_the_job_is_retried_then_aborted(lpd_spooler: MakeSpooler, kept: Kept) -> None:
     with Listener(lpd_server(answer=b"\x01")) as peer:
-        spooler = lpd_spooler(spool_dir, peer.port, attempts=3)
+        spooler = lpd_spooler(peer.port, attempts=3)
         try:
             job = submit(spooler, DOCUMENT)
             spooler.process_pending()
@@ -126,13 +130,13 @@ def test_queue_that_refuses_the_job_is_retried_then_aborted(spool_dir: Path) -> 
             assert ended.state == JOB_ABORTED
             assert "refused the receive job: it answered 1" in ended.state_message
             assert peer.connections == 3
-            assert kept_documents(spool_dir)[f"{job.job_id}-1"] == DOCUMENT
+            assert kept()[f"{job.job_id}-1"] == DOCUMENT
         finally:
             spooler.close()
 
 
-def test_unreachable_lpd_server_aborts_after_the_configured_attempts(spool_dir: Path) -> None:
-    spooler = lpd_spooler(spool_dir, free_port(), attempts=1)
+def test_unreachable_lpd_server_aborts_after_the_configured_attempts(lpd_spooler: MakeSpooler) -> None:
+    spooler = lpd_spooler(free_port(), attempts=1)
     try:
         job = submit(spooler, b"x")
         spooler.process_pending()

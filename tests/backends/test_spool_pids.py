@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 
-from ipp_wsgi.backends.embedded.spool import pid_alive
+from ipp_wsgi.backends.embedded.processes import pid_alive
 
 
 def test_a_running_process_is_alive() -> None:

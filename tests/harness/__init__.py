@@ -10,7 +10,7 @@ Fixtures live in ``tests/conftest.py``; this package holds the machinery they us
 - :mod:`.cupsd`: a private cupsd; :mod:`.avahi`: private dbus + avahi and ippeveprinter;
 - :mod:`.logs`: server logs attached to failing tests;
 - :mod:`.waiting`: ``wait_for``, polling until something holds.
-- :mod:`.spool`: the documents an embedded spool keeps (files and database rows).
+- :mod:`.spool`: embedded spoolers on the store a test runs against, and the documents a store keeps.
 - :mod:`.postgres`: a throw-away PostgreSQL server (``initdb`` in a temp dir, a free loopback port).
 """
 

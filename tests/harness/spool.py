@@ -1,32 +1,49 @@
-"""What an embedded spooler's spool directory keeps, seen from outside: the document files of ``docs/`` and
-the small documents its database holds."""
+"""Embedded spoolers for the tests, on the job store a test runs against, and what a spool keeps, seen
+through its store: the documents it holds (recorded by a job or not)."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-_DATABASE = "jobs.sqlite3"
+from ipp_wsgi.backends.embedded import WHICH_JOBS, EmbeddedPrinter, EmbeddedSpooler
+from ipp_wsgi.backends.embedded.store import Store, open_document, open_store
+
+STORE_URLS = ["sqlite"]
+"""Every job store the embedded-spooler tests run against (``store_url`` fixture, tests/conftest.py)."""
 
 
-def kept_documents(spool_dir: Path) -> dict[str, bytes]:
-    """Every document the spool keeps, by ``<job-id>-<number>``: files and database rows alike."""
-    docs = spool_dir / "docs"
-    kept = {path.name: path.read_bytes() for path in docs.iterdir()} if docs.is_dir() else {}
-    if (spool_dir / _DATABASE).exists():
-        with closing(sqlite3.connect(spool_dir / _DATABASE)) as db:
-            try:
-                rows = db.execute("SELECT job_id, number, data FROM document_data").fetchall()
-            except sqlite3.OperationalError:  # a database the spooler never opened
-                rows = []
-        kept.update({f"{job_id}-{number}": bytes(data) for job_id, number, data in rows})
+def embedded_spooler(spool_dir: Path, store_url: str, printers: Sequence[EmbeddedPrinter],
+                     **options: Any) -> EmbeddedSpooler:
+    """An embedded spooler of ``printers`` in ``spool_dir`` on the store ``store_url``."""
+    return EmbeddedSpooler(spool_dir, printers, store=store_url, **options)
+
+
+def kept_documents(spool_dir: Path, store_url: str = "sqlite") -> dict[str, bytes]:
+    """Every document the store of ``spool_dir`` holds, by ``<job-id>-<number>``, whether a job records it
+    or not."""
+    kept = {}
+    with opened(spool_dir, store_url) as store:
+        for (job_id, number), source in store.stored_documents().items():
+            with open_document(source) as data:
+                kept[f"{job_id}-{number}"] = data.read()
     return kept
 
 
-def forget_documents(spool_dir: Path) -> None:
-    """Remove every kept document, as if lost: the files, and the database's rows."""
-    for path in (spool_dir / "docs").iterdir():
-        path.unlink()
-    with closing(sqlite3.connect(spool_dir / _DATABASE)) as db, db:
-        db.execute("DELETE FROM document_data")
+def job_states(spool_dir: Path, store_url: str) -> dict[int, int]:
+    """The job-state of every job the store of ``spool_dir`` holds, by job-id."""
+    with opened(spool_dir, store_url) as store, store.read() as tx:
+        return {job.job_id: job.state for job in tx.select_jobs(WHICH_JOBS["all"])}
+
+
+@contextmanager
+def opened(spool_dir: Path, store_url: str) -> Iterator[Store]:
+    """The store ``store_url`` of ``spool_dir``, opened from outside any spooler (as another process or an
+    administrator's tool would), closed after the block."""
+    store = open_store(store_url, spool_dir)
+    try:
+        yield store
+    finally:
+        store.close()

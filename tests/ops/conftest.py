@@ -25,8 +25,8 @@ def policy() -> Policy:
 
 
 @pytest.fixture
-def service(spool_dir: Path, policy: Policy) -> Iterator[Service]:
-    built = build_service(spool_dir, policy)
+def service(spool_dir: Path, store_url: str, policy: Policy) -> Iterator[Service]:
+    built = build_service(spool_dir, store_url, policy)
     yield built
     built.close()
 

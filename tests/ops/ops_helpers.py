@@ -6,7 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
+from harness.spool import embedded_spooler
+
+from ipp_wsgi.backends.embedded import EmbeddedPrinter
 from ipp_wsgi.codec import Attribute, AttributeGroup, Message, tags
 from ipp_wsgi.ops import Policy, PrinterDescription, Service
 from ipp_wsgi.ops.printer_description import build_description
@@ -47,11 +49,13 @@ def make_request(code: int, operation: AttributeGroup | None = None, job: Attrib
 Call = Callable[..., Message]
 
 
-def build_service(spool_dir: Path, policy: Policy) -> Service:
-    """Printers ``print`` (/ipp/print, /printers/print) and ``other`` on one thread-less spooler."""
+def build_service(spool_dir: Path, store_url: str, policy: Policy) -> Service:
+    """Printers ``print`` (/ipp/print, /printers/print) and ``other`` on one thread-less spooler of the store
+    ``store_url``."""
     names = {"print": ("/ipp/print", "/printers/print"), "other": ("/ipp/other",)}
     descriptions = {name: build_description(name, PrinterDescription()) for name in names}
-    spooler = EmbeddedSpooler(spool_dir, [EmbeddedPrinter(n, descriptions[n]) for n in names], start=False)
+    printers = [EmbeddedPrinter(n, descriptions[n]) for n in names]
+    spooler = embedded_spooler(spool_dir, store_url, printers, start=False)
     return Service([PrinterEntry(n, paths, spooler, descriptions[n]) for n, paths in names.items()], policy)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from harness.spool import opened
 from ops_helpers import ADMIN, Call, job_id_of, make_request, operation_group
 
 from ipp_wsgi.backends.base import (
@@ -17,7 +18,6 @@ from ipp_wsgi.backends.base import (
     PRINTER_STOPPED,
 )
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
-from ipp_wsgi.backends.embedded.store import Store, update_job
 from ipp_wsgi.codec import Attribute, AttributeGroup, Message, operations, status, tags
 
 
@@ -120,12 +120,9 @@ def test_cancel_current_job_without_a_printing_job(call: Call) -> None:
     assert _admin(call, operations.CANCEL_CURRENT_JOB).code == status.CLIENT_ERROR_NOT_POSSIBLE
 
 
-def test_cancel_current_job_cancels_the_printing_job(call: Call, spool_dir: Path) -> None:
+def test_cancel_current_job_cancels_the_printing_job(call: Call, spool_dir: Path, store_url: str) -> None:
     waiting, printing = _print(call), _print(call)
-    other_process = Store(spool_dir / "jobs.sqlite3")  # as a printing worker of another process would
-    with other_process.write() as db:
-        update_job(db, printing, state=JOB_PROCESSING, reasons=["job-printing"])
-    other_process.close()
+    _printing(spool_dir, store_url, printing)
     not_current = _admin(call, operations.CANCEL_CURRENT_JOB, job_id=waiting)
     assert not_current.code == status.CLIENT_ERROR_NOT_POSSIBLE
     assert _admin(call, operations.CANCEL_CURRENT_JOB).code == status.SUCCESSFUL_OK
@@ -190,12 +187,10 @@ def test_message_from_operator_is_settable_up_to_127_characters(call: Call) -> N
     assert _printer(call).value("printer-message-from-operator") == "Toner arrives Monday."
 
 
-def _printing(spool_dir: Path, job_id: int) -> None:
-    """Make ``job_id`` processing, as a printing worker of another process would."""
-    other_process = Store(spool_dir / "jobs.sqlite3")
-    with other_process.write() as db:
-        update_job(db, job_id, state=JOB_PROCESSING, reasons=["job-printing"])
-    other_process.close()
+def _printing(spool_dir: Path, store_url: str, job_id: int) -> None:
+    """Make ``job_id`` processing, as a printing thread of another process would."""
+    with opened(spool_dir, store_url) as other_process, other_process.write() as tx:
+        tx.update_job(job_id, state=JOB_PROCESSING, reasons=["job-printing"])
 
 
 def _subscribe(call: Call, *events: str) -> int:
@@ -254,10 +249,10 @@ def test_shutdown_until_startup(call: Call, spooler: EmbeddedSpooler) -> None:
                                           "printer-state-changed"]
 
 
-def test_restart_printer_requeues_the_printing_job(call: Call, spooler: EmbeddedSpooler,
-                                                   spool_dir: Path) -> None:
+def test_restart_printer_requeues_the_printing_job(call: Call, spooler: EmbeddedSpooler, spool_dir: Path,
+                                                   store_url: str) -> None:
     job_id = _print(call)
-    _printing(spool_dir, job_id)
+    _printing(spool_dir, store_url, job_id)
     watch = _subscribe(call, "printer-restarted")
     assert _admin(call, operations.RESTART_PRINTER).code == status.SUCCESSFUL_OK
     job = _job(call, job_id)
@@ -266,10 +261,11 @@ def test_restart_printer_requeues_the_printing_job(call: Call, spooler: Embedded
     assert _notified(call, watch) == ["printer-restarted"]
 
 
-def test_suspend_current_job_then_resume_it(call: Call, spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+def test_suspend_current_job_then_resume_it(call: Call, spooler: EmbeddedSpooler, spool_dir: Path,
+                                            store_url: str) -> None:
     job_id, other = _print(call), _print(call)
     assert _admin(call, operations.SUSPEND_CURRENT_JOB).code == status.CLIENT_ERROR_NOT_POSSIBLE  # idle
-    _printing(spool_dir, job_id)
+    _printing(spool_dir, store_url, job_id)
     wrong = _admin(call, operations.SUSPEND_CURRENT_JOB, job_id=other)
     assert wrong.code == status.CLIENT_ERROR_NOT_POSSIBLE
     assert _admin(call, operations.SUSPEND_CURRENT_JOB, job_id=job_id).code == status.SUCCESSFUL_OK
@@ -303,7 +299,8 @@ def _schedule(call: Call, job_id: int, predecessor: int | None = None) -> Messag
     return _admin(call, operations.SCHEDULE_JOB_AFTER, job_id=job_id, **after)
 
 
-def test_schedule_job_after_reorders_get_jobs(call: Call, spooler: EmbeddedSpooler, spool_dir: Path) -> None:
+def test_schedule_job_after_reorders_get_jobs(call: Call, spooler: EmbeddedSpooler, spool_dir: Path,
+                                              store_url: str) -> None:
     _admin(call, operations.PAUSE_PRINTER)
     a, b, c = _print(call), _print(call), _print(call)
     assert _schedule(call, c, a).code == status.SUCCESSFUL_OK
@@ -312,7 +309,7 @@ def test_schedule_job_after_reorders_get_jobs(call: Call, spooler: EmbeddedSpool
     assert _queue(call) == [b, a, c]
     assert _schedule(call, b, 0).code == status.CLIENT_ERROR_ATTRIBUTES_OR_VALUES_NOT_SUPPORTED
     assert _schedule(call, b, 999).code == status.CLIENT_ERROR_NOT_FOUND
-    _printing(spool_dir, a)
+    _printing(spool_dir, store_url, a)
     assert _schedule(call, a, c).code == status.CLIENT_ERROR_NOT_POSSIBLE  # printing: not waiting
     assert _schedule(call, c, a).code == status.SUCCESSFUL_OK  # after the printing job: next
     assert _queue(call, "pending") == [c, b]

@@ -37,9 +37,9 @@ def test_all_attributes_are_complete_and_typed(call: Call) -> None:
         assert name in printer
 
 
-def test_printer_uuid_is_stable(spool_dir: Path, call: Call) -> None:
+def test_printer_uuid_is_stable(spool_dir: Path, store_url: str, call: Call) -> None:
     first = _attributes(call, "printer-uuid").value("printer-uuid")
-    again = build_service(spool_dir.parent / "again", Policy.default())
+    again = build_service(spool_dir.parent / "again", store_url, Policy.default())
     try:
         assert again.printers[0].description.value("printer-uuid") == first
     finally:
@@ -71,8 +71,9 @@ def test_no_internal_paths_leak(call: Call, spool_dir: Path) -> None:
     assert str(spool_dir) not in text and "spool" not in text
 
 
-def test_operations_supported_lists_exactly_what_is_enabled_at_the_path(spool_dir: Path) -> None:
-    service = build_service(spool_dir, Policy.solaris([ADMIN]))
+def test_operations_supported_lists_exactly_what_is_enabled_at_the_path(spool_dir: Path,
+                                                                       store_url: str) -> None:
+    service = build_service(spool_dir, store_url, Policy.solaris([ADMIN]))
     try:
         def supported(path: str) -> set[int]:
             context = RequestContext(BASE_URI, path)
@@ -104,8 +105,8 @@ def test_administration_needs_an_admin(call: Call, remote_user: str | None, expe
     assert _admin_op(call, operations.PAUSE_PRINTER, remote_user).code == expected
 
 
-def test_administration_is_forbidden_without_admins(spool_dir: Path) -> None:
-    service = build_service(spool_dir, Policy.default())
+def test_administration_is_forbidden_without_admins(spool_dir: Path, store_url: str) -> None:
+    service = build_service(spool_dir, store_url, Policy.default())
     try:
         context = RequestContext(BASE_URI, "/ipp/print", remote_user="alice")
         response = dispatch(make_request(operations.PAUSE_PRINTER), io.BytesIO(), context, service)

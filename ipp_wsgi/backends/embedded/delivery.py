@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import BinaryIO
 
-from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE, open_source
+from ipp_wsgi.backends.embedded.store import DocumentSource, document_size, open_document
 
+CHUNK_SIZE = 64 * 1024
+"""Bytes per read when an output copies a document."""
 Report = Callable[[Sequence[str], str], None]
 """``report(printer_state_reasons, message)``: what the device is doing now (``[]``: nothing to report)."""
 
@@ -35,23 +36,23 @@ class DeliveryStopped(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One document to deliver: whose, which, in what format, and its bytes: ``source``, the spool file, or
-    the bytes themselves for a small document kept in the database."""
+    """One document to deliver: whose, which, in what format, and where its bytes are (``source``: a spool
+    file, which outputs may hard-link or ``sendfile``, the bytes themselves, or a stream)."""
 
     job_id: int
     number: int
     format: str
-    source: Path | bytes
+    source: DocumentSource
     owner: str = ""
     job_name: str = ""
     document_name: str = ""
 
     def open(self) -> BinaryIO:
         """The document's bytes, to read."""
-        return open_source(self.source)
+        return open_document(self.source)
 
     def chunks(self, check: Callable[[], None]) -> Iterator[bytes]:
-        """The document's bytes, :data:`~.spool.CHUNK_SIZE` at a time; ``check()`` runs before each chunk
+        """The document's bytes, :data:`CHUNK_SIZE` at a time; ``check()`` runs before each chunk
         (it raises to stop, as :meth:`Progress.check` does)."""
         with self.open() as src:
             while chunk := src.read(CHUNK_SIZE):
@@ -60,9 +61,7 @@ class Delivery:
 
     def size(self) -> int:
         """The document's length in bytes."""
-        if isinstance(self.source, bytes):
-            return len(self.source)
-        return self.source.stat().st_size
+        return document_size(self.source)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,19 +17,16 @@ cannot together go past a limit.
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from ipp_wsgi.backends.base import BackendError
-from ipp_wsgi.backends.embedded.printer_status import ACTIVE_JOB_STATES
+from ipp_wsgi.backends.embedded.store import StoreTransaction
 from ipp_wsgi.codec import status
 
 SPOOL_AREA_FULL = "spool-area-full"
 """The printer-state-reasons keyword of a spool over its limits."""
 SPOOL_FULL_MESSAGE = "No space left in the spool for the document: try again later."
-
-_ACTIVE = f"state IN ({', '.join('?' for _ in ACTIVE_JOB_STATES)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,34 +48,26 @@ class JobLimits:
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be positive (None: no limit)")
 
-    def check_job(self, db: sqlite3.Connection, owner: str) -> None:
+    def check_job(self, tx: StoreTransaction, owner: str) -> None:
         """Refuse one more active job of ``owner`` (BackendError) when it would pass a job limit."""
-        if self.max_jobs is not None:
-            (active,) = db.execute(f"SELECT COUNT(*) FROM jobs WHERE {_ACTIVE}", ACTIVE_JOB_STATES).fetchone()
-            if active >= self.max_jobs:
-                raise BackendError(status.SERVER_ERROR_TOO_MANY_JOBS,
-                                   "Too many active jobs: try again later.")
-        if self.max_jobs_per_user is not None:
-            (mine,) = db.execute(f"SELECT COUNT(*) FROM jobs WHERE {_ACTIVE} AND owner = ?",
-                                 (*ACTIVE_JOB_STATES, owner)).fetchone()
-            if mine >= self.max_jobs_per_user:
-                raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE,
-                                   f"Too many active jobs: at most {self.max_jobs_per_user} per user.")
+        if self.max_jobs is not None and tx.count_active_jobs() >= self.max_jobs:
+            raise BackendError(status.SERVER_ERROR_TOO_MANY_JOBS, "Too many active jobs: try again later.")
+        if self.max_jobs_per_user is not None and tx.count_active_jobs(owner) >= self.max_jobs_per_user:
+            raise BackendError(status.CLIENT_ERROR_NOT_POSSIBLE,
+                               f"Too many active jobs: at most {self.max_jobs_per_user} per user.")
 
-    def check_space(self, db: sqlite3.Connection, spool_dir: Path, adding: int = 0) -> None:
+    def check_space(self, tx: StoreTransaction, spool_dir: Path, adding: int = 0) -> None:
         """Refuse (server-error-temporary-error) when the spool, with ``adding`` more bytes, is over its
         limits."""
-        if self.spool_full(db, spool_dir, adding):
+        if self.spool_full(tx, spool_dir, adding):
             raise BackendError(status.SERVER_ERROR_TEMPORARY_ERROR, SPOOL_FULL_MESSAGE)
 
-    def spool_full(self, db: sqlite3.Connection, spool_dir: Path, adding: int = 0) -> bool:
+    def spool_full(self, tx: StoreTransaction, spool_dir: Path, adding: int = 0) -> bool:
         """True when the spool, with ``adding`` more bytes (at least one: is there room for anything?), is
         over ``max_spool_bytes`` or leaves less than ``min_free_bytes`` free (``adding``, already written,
         counts as taken)."""
-        if self.max_spool_bytes is not None:
-            (kept,) = db.execute("SELECT COALESCE(SUM(octets), 0) FROM jobs").fetchone()
-            if kept + max(adding, 1) > self.max_spool_bytes:
-                return True
+        if self.max_spool_bytes is not None and tx.spool_bytes() + max(adding, 1) > self.max_spool_bytes:
+            return True
         if self.min_free_bytes is not None:
             disk = os.statvfs(spool_dir)
             return disk.f_bavail * disk.f_frsize < self.min_free_bytes

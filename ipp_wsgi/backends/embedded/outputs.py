@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ipp_wsgi.backends.embedded.delivery import (
+    CHUNK_SIZE,
     Delivery,
     DeliveryError,
     DeliveryStopped,
@@ -37,7 +38,6 @@ from ipp_wsgi.backends.embedded.printer import (
     OUTPUT_SOCKET,
     EmbeddedPrinter,
 )
-from ipp_wsgi.backends.embedded.spool import CHUNK_SIZE
 
 __all__ = ["Delivery", "DeliveryError", "DeliveryStopped", "Progress", "deliver", "output_name"]
 
@@ -62,7 +62,7 @@ def deliver(printer: EmbeddedPrinter, output_dir: Path, item: Delivery, progress
     elif printer.output == OUTPUT_FILE:
         to_file(printer.device_uri, item, progress)
     elif printer.output == OUTPUT_COMMAND:
-        _to_command(printer, item, progress.stopped)
+        _to_command(printer, item, progress)
     else:
         _to_directory(output_dir, item, progress.check)
 
@@ -101,7 +101,7 @@ def _to_directory(output_dir: Path, item: Delivery, check: Callable[[], None]) -
 def _linked(item: Delivery, target: Path) -> bool:
     """Make ``target`` a hard link to the document's spool file; False when it has none (a document kept in
     the database) or the link fails (another file system, or one without hard links)."""
-    if isinstance(item.source, bytes):
+    if not isinstance(item.source, Path):
         return False
     try:
         os.link(item.source, target)
@@ -120,7 +120,9 @@ def _copy(item: Delivery, target: Path, check: Callable[[], None]) -> None:
         os.fsync(out.fileno())
 
 
-def _to_command(printer: EmbeddedPrinter, item: Delivery, stopped: Callable[[], bool]) -> None:
+def _to_command(printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> None:
+    """Pipe the document to the printer's command, in a session of its own (:func:`_wait`: killed with its
+    whole process group when the job stops or it runs too long)."""
     env = dict(os.environ)
     env.update({
         "IPP_PRINTER_NAME": printer.name,
@@ -138,7 +140,7 @@ def _to_command(printer: EmbeddedPrinter, item: Delivery, stopped: Callable[[], 
             raise DeliveryError("The printer's command could not be started.") from exc
         feeder = threading.Thread(target=_feed, args=(src, proc), daemon=True)
         feeder.start()
-        status = _wait(proc, stopped, printer.device_timeout)
+        status = _wait(proc, progress.stopped, printer.device_timeout)
         feeder.join()
         if status is _Ended.STOPPED:
             raise DeliveryStopped
@@ -182,7 +184,12 @@ def _wait(proc: subprocess.Popen[bytes], stopped: Callable[[], bool], timeout: f
         except subprocess.TimeoutExpired:
             ended = _Ended.STOPPED if stopped() else _Ended.TIMED_OUT
             if ended is _Ended.STOPPED or time.monotonic() >= deadline:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)  # the command and whatever it started
-                proc.wait()
+                _kill(proc)
                 return ended
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the command and whatever it started (its process group), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()

@@ -47,7 +47,7 @@ def to_file(uri: str, item: Delivery, progress: Progress) -> None:
         raise DeliveryError(f"cannot open {path}: {reason}", retryable=exc.errno in _GONE) from exc
     try:
         with os.fdopen(fd, "wb") as out:
-            if isinstance(item.source, bytes) or not _sent(item.source, out.fileno(), progress):
+            if not isinstance(item.source, Path) or not _sent(item.source, out.fileno(), progress):
                 for chunk in item.chunks(progress.check):
                     out.write(chunk)
     except OSError as exc:

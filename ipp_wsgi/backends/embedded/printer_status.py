@@ -1,27 +1,16 @@
 """A printer's status as the job store says it: state, reasons, message, accepting, queued jobs, and what
-its device reported (:mod:`.device_status`, recorded by a network output).
+its device reported (recorded by the output that talks to it).
 
 Read by Get-Printer-Attributes and by every printer event (so an event shows the state it announces).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from ipp_wsgi.backends.base import (
-    JOB_PENDING,
-    JOB_PENDING_HELD,
-    JOB_PROCESSING,
-    JOB_PROCESSING_STOPPED,
-    PRINTER_IDLE,
-    PRINTER_PROCESSING,
-    PRINTER_STOPPED,
-)
-from ipp_wsgi.backends.embedded.device_status import device_status
+from ipp_wsgi.backends.base import JOB_PROCESSING, PRINTER_IDLE, PRINTER_PROCESSING, PRINTER_STOPPED
+from ipp_wsgi.backends.embedded.store import PrinterRecord, StoreTransaction
 from ipp_wsgi.codec import AttributeGroup, tags
-
-ACTIVE_JOB_STATES = (JOB_PENDING, JOB_PENDING_HELD, JOB_PROCESSING, JOB_PROCESSING_STOPPED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,25 +46,22 @@ def _alert(reason: str) -> bytes:
     return f"code=other;severity={severity};group=generalPrinter".encode()
 
 
-def printer_status(db: sqlite3.Connection, printer: str) -> PrinterStatus:
-    """The status of ``printer`` (whose state row must exist) within the caller's transaction."""
-    row = db.execute("SELECT paused, accepting, hold_new, shutdown FROM printers WHERE name = ?",
-                     (printer,)).fetchone()
-    marks = ", ".join("?" for _ in ACTIVE_JOB_STATES)
-    counts = dict(db.execute(
-        f"SELECT state, COUNT(*) FROM jobs WHERE printer = ? AND state IN ({marks}) GROUP BY state",
-        (printer, *ACTIVE_JOB_STATES)).fetchall())
-    paused, processing = bool(row["paused"]), counts.get(JOB_PROCESSING, 0) > 0
-    shutdown = bool(row["shutdown"])  # Shutdown-Printer: out of service until Startup-Printer
+def printer_status(tx: StoreTransaction, printer: str, record: PrinterRecord | None = None) -> PrinterStatus:
+    """The status of ``printer`` (whose state the store must hold; ``record``: as just read in ``tx``)."""
+    row = record if record is not None else tx.printer(printer)
+    assert row is not None, printer
+    counts = tx.active_job_counts(printer)
+    paused, processing = row.paused, counts.get(JOB_PROCESSING, 0) > 0
+    shutdown = row.shutdown  # Shutdown-Printer: out of service until Startup-Printer
     state = PRINTER_PROCESSING if processing else PRINTER_STOPPED if paused or shutdown else PRINTER_IDLE
     reasons = ["moving-to-paused" if processing else "paused"] if paused else []
     if shutdown:
         reasons.append("shutdown")
-    if row["hold_new"]:
+    if row.hold_new:
         reasons.append("hold-new-jobs")
-    device_reasons, device_message = device_status(db, printer)
+    device_reasons, device_message = tx.device_status(printer)
     reasons.extend(r for r in device_reasons if r not in reasons)
     message = device_message or ("Printing." if processing else "Shut down." if shutdown
                                  else "Paused." if paused else "Ready.")
-    return PrinterStatus(state, tuple(reasons or ["none"]), message, bool(row["accepting"]) and not shutdown,
+    return PrinterStatus(state, tuple(reasons or ["none"]), message, row.accepting and not shutdown,
                          sum(counts.values()))

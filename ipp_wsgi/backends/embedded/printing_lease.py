@@ -1,126 +1,192 @@
-"""Which process of a spool directory prints, and how the others wake it.
+"""Which process prints each printer: per-printer printing leases with fencing tokens, in the store.
 
-Every process that opens a spool directory may print its jobs, but one at a time does: the process that
-holds an exclusive ``flock`` of ``<spool_dir>/printing.lock`` (:class:`PrintingLease`). The others stand
-by and try again every :data:`STANDBY_SECONDS`; the kernel releases the lock when its holder exits or
-dies, even by kill -9, so another process takes over. Printing threads in the same process as the
-request threads would take turns with them for the GIL at every database call: ``ipp-wsgi serve``
-starts a process of its own for printing (``ipp-wsgi spooler``), which takes the lease before the
-workers start.
+Every process that may print runs one lease thread (:class:`~.processor.Processor`), which calls
+:meth:`PrintingLeases.keep` every :data:`RENEW_SECONDS`: it renews the leases it holds (``expires = now +``
+:data:`LEASE_SECONDS`) and takes each printer whose lease is free, expired, or held by a process of this
+machine that died (so a standby process on the same machine takes over within about a second, without
+waiting for the lease to run out). Taking a lease gives it the next fencing token and puts back in the
+queue the jobs the old holder left printing on that printer: they print again from the start.
 
-A process that queues a job wakes the printing one through the FIFO ``<spool_dir>/printing.wake``
-(:class:`WakeSignal`): one byte written without blocking, dropped when nobody listens or the pipe is full
-(the printer also polls). The printing threads read it only when they have nothing to print, so a busy
-printer is not woken once per job.
+The printing thread of a printer conditions every write of a job's state on its lease
+(:meth:`~.store.StoreTransaction.check_lease`), so a holder that was paused, or cut off, past its lease
+changes nothing once another took over. A holder that could not renew its lease for
+:data:`LEASE_SECONDS` - :data:`RENEW_SECONDS` gives it up at once (it stops that printer's delivery), so it
+has stopped before the lease expires for the others.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
+import logging
 import os
-import select
 import threading
-from pathlib import Path
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-STANDBY_SECONDS = 1.0
-"""How often a process that does not print tries to take the lease."""
-LOCK_NAME = "printing.lock"
-WAKE_NAME = "printing.wake"
+from ipp_wsgi.backends.base import JOB_PROCESSING
+from ipp_wsgi.backends.embedded import processes
+from ipp_wsgi.backends.embedded.job_states import requeue, requeue_printing
+from ipp_wsgi.backends.embedded.store import LeaseLost, PrinterLease, Store, StoreTransaction
 
-
-class PrintingLease:
-    """The exclusive ``flock`` of ``<spool_dir>/printing.lock``, held by the process that prints."""
-
-    def __init__(self, spool_dir: Path) -> None:
-        self._path = spool_dir / LOCK_NAME
-        self._fd = -1
-
-    @property
-    def held(self) -> bool:
-        """Whether this object holds the lease."""
-        return self._fd >= 0
-
-    def try_acquire(self) -> bool:
-        """Take the lease if no other holder has it; whether this object holds it now."""
-        if self._fd >= 0:
-            return True
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        """Give the lease up (closing the file releases the lock)."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+LEASE_SECONDS = 5.0
+"""How long a printing lease lasts unless renewed."""
+RENEW_SECONDS = 1.0
+"""How often the lease thread renews its leases and tries to take the others."""
+TAKEOVER_MESSAGE = "Printing again: the process that printed it stopped."
+log = logging.getLogger(__name__)
 
 
-class WakeSignal:
-    """The FIFO ``<spool_dir>/printing.wake``: :meth:`send` from any process, :meth:`wait` in the printing
-    one once it :meth:`listen` s."""
+def holder_name(token: str) -> str:
+    """The lease holder name of this process: this machine, its pid, and ``token`` (a random string of
+    the processor, so that two spoolers of one process are two holders)."""
+    return f"{processes.host_id()}:{os.getpid()}:{token}"
 
-    def __init__(self, spool_dir: Path) -> None:
-        self._path = spool_dir / WAKE_NAME
-        with contextlib.suppress(FileExistsError):
-            os.mkfifo(self._path, 0o600)
-        self._writer = -1
-        self._reader = -1
-        self._keeper = -1
+
+def dead_here(holder: str) -> bool:
+    """Whether ``holder`` (:func:`holder_name`) names a process of this machine that no longer runs."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host == processes.host_id() and pid.isdigit() and not processes.pid_alive(int(pid))
+
+
+def takeable(lease: PrinterLease | None, now: float) -> bool:
+    """Whether a lease may be taken now: never taken, given up, expired, or its holder died here."""
+    return lease is None or lease.holder is None or lease.expires <= now or dead_here(lease.holder)
+
+
+def requeue_orphans(tx: StoreTransaction, now: float) -> int:
+    """Put back in the queue the jobs left processing under a lease that is no longer held (its holder
+    gave it up, or died, or it expired): their printer's next holder prints them again. How many."""
+    orphans = 0
+    for job in tx.select_jobs((JOB_PROCESSING,)):
+        lease = tx.lease(job.printer)
+        if lease is None or lease.holder is None or lease.holder != job.holder \
+                or lease.token != job.lease_token or takeable(lease, now):
+            requeue(tx, job, "printing again after the spooler stopped")
+            orphans += 1
+    return orphans
+
+
+@dataclass
+class Taken:
+    """A lease just taken."""
+
+    lease: PrinterLease
+    lost: threading.Event = field(default_factory=threading.Event)
+    """Set once this holder loses (or gives up) the lease."""
+
+
+@dataclass
+class _Held:
+    lease: PrinterLease
+    renewed: float
+    """time.monotonic() just before its last renewal (or its taking) began."""
+    lost: threading.Event
+
+
+class PrintingLeases:
+    """The leases of ``printers`` that ``holder`` takes and keeps in ``store``."""
+
+    def __init__(self, store: Store, printers: Sequence[str], holder: str) -> None:
+        self._store = store
+        self._printers = list(printers)
+        self.holder = holder
+        self._held: dict[str, _Held] = {}
         self._lock = threading.Lock()
 
-    @property
-    def listening(self) -> bool:
-        """Whether :meth:`listen` succeeded (and :meth:`close` was not called since)."""
-        return self._reader >= 0
-
-    def send(self) -> None:
-        """Wake the printing process if it listens; never blocks, never fails."""
+    def held(self) -> list[str]:
+        """The printers whose lease this holder holds (as far as it knows)."""
         with self._lock:
-            try:
-                if self._writer < 0:
-                    self._writer = os.open(self._path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-                os.write(self._writer, b"\0")
-            except BlockingIOError:
-                pass  # the pipe is full: the listener has wake-ups to read already
-            except OSError as exc:  # ENXIO: nobody listens; EPIPE: the listener went away
-                if exc.errno not in (errno.ENXIO, errno.EPIPE, errno.ENOENT):
-                    raise
-                self._close_writer()
+            return list(self._held)
 
-    def listen(self) -> None:
-        """Open the FIFO for :meth:`wait` (OSError when it cannot be: a file system without FIFOs)."""
-        self._reader = os.open(self._path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        # A writer of our own keeps the FIFO open, so that select() does not see end-of-file whenever the
-        # last other writer closes it.
-        self._keeper = os.open(self._path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-
-    def wait(self, timeout: float) -> bool:
-        """Wait at most ``timeout`` seconds for a wake-up, then take every wake-up sent so far; whether
-        there was one."""
-        readable, _, _ = select.select([self._reader], [], [], timeout)
-        if readable:
-            with contextlib.suppress(BlockingIOError):
-                while os.read(self._reader, 65536):
-                    pass
-        return bool(readable)
-
-    def close(self) -> None:
-        """Close this process's ends of the FIFO."""
+    def keep(self, skip: Iterable[str] = ()) -> tuple[list[Taken], list[str]]:
+        """One round: renew the leases held, take the printers that may be taken (not those of ``skip``);
+        the leases taken and the printers whose lease was lost."""
+        lost = self._give_up_stale()
+        now, started = time.time(), time.monotonic()
+        skipped = set(skip)
         with self._lock:
-            self._close_writer()
-            for fd in (self._reader, self._keeper):
-                if fd >= 0:
-                    os.close(fd)
-            self._reader = self._keeper = -1
+            held = dict(self._held)
+        with self._store.read() as tx:
+            wanted = [p for p in self._printers if p not in held and p not in skipped
+                      and takeable(tx.lease(p), now)]
+        if not held and not wanted:
+            return [], lost
+        taken: list[Taken] = []
+        with self._store.write() as tx:
+            renewed = {p: tx.renew_lease(h.lease, now, now + LEASE_SECONDS) for p, h in held.items()}
+            for printer in wanted:
+                found = self._take(tx, printer, now)
+                if found is not None:
+                    taken.append(found)
+        with self._lock:
+            for printer, lease in renewed.items():
+                if printer not in self._held:
+                    continue
+                if lease is None:
+                    lost.append(printer)
+                    self._drop(printer)
+                else:
+                    self._held[printer] = _Held(lease, started, self._held[printer].lost)
+            for found in taken:
+                self._held[found.lease.printer] = _Held(found.lease, started, found.lost)
+        return taken, lost
 
-    def _close_writer(self) -> None:
-        if self._writer >= 0:
-            os.close(self._writer)
-            self._writer = -1
+    def borrow(self, printer: str) -> Taken | None:
+        """Take ``printer``'s lease now, if it may be taken (a spooler that prints in the calling thread);
+        :meth:`release` gives it back."""
+        now, started = time.time(), time.monotonic()
+        with self._store.write() as tx:
+            found = self._take(tx, printer, now)
+        if found is not None:
+            with self._lock:
+                self._held[printer] = _Held(found.lease, started, found.lost)
+        return found
+
+    def release(self, printers: Iterable[str] | None = None, message: str = "") -> None:
+        """Give up the leases of ``printers`` (None: all held), putting the jobs this holder was printing
+        on them back in the queue with ``message``."""
+        with self._lock:
+            chosen = list(self._held) if printers is None else [p for p in printers if p in self._held]
+            leases = [self._drop(printer) for printer in chosen]
+        if not leases:
+            return
+        now = time.time()
+        with self._store.write() as tx:
+            for lease in leases:
+                try:
+                    tx.check_lease(lease, now)
+                except LeaseLost:
+                    continue  # taken over: the new holder requeued its jobs
+                requeue_printing(tx, lease.printer, message)
+                tx.release_lease(lease)
+
+    def _take(self, tx: StoreTransaction, printer: str, now: float) -> Taken | None:
+        previous = tx.lease(printer, for_update=True)
+        if not takeable(previous, now):
+            return None
+        lease = tx.take_lease(printer, self.holder, now + LEASE_SECONDS)
+        requeue_printing(tx, printer, TAKEOVER_MESSAGE)
+        if previous is not None and previous.holder is not None:
+            log.info("printing %s, taken over from %s", printer, previous.holder)
+        return Taken(lease)
+
+    def _give_up_stale(self) -> list[str]:
+        """Give up the leases not renewed for LEASE_SECONDS - RENEW_SECONDS (this process was paused, or
+        the store could not be reached): their printers stop printing at once; and those whose printing
+        thread found them lost (a fenced write failed)."""
+        limit = time.monotonic() - (LEASE_SECONDS - RENEW_SECONDS)
+        with self._lock:
+            stale = [printer for printer, held in self._held.items()
+                     if held.renewed < limit or held.lost.is_set()]
+            for printer in stale:
+                self._drop(printer)
+        for printer in stale:
+            log.warning("printing %s stops: its printing lease was lost or could not be renewed in time",
+                        printer)
+        return stale
+
+    def _drop(self, printer: str) -> PrinterLease:
+        held = self._held.pop(printer)
+        held.lost.set()
+        return held.lease

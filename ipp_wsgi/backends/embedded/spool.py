@@ -13,7 +13,6 @@ directory.
 from __future__ import annotations
 
 import contextlib
-import io
 import itertools
 import os
 import secrets
@@ -23,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-CHUNK_SIZE = 64 * 1024
-"""Bytes per read when copying a spooled file."""
+from ipp_wsgi.backends.embedded.processes import pid_alive
+
 RECEIVE_SIZE = 256 * 1024
 """Bytes per read and write when receiving a document: few, large calls (bounded memory)."""
 WRITE_BACK_BYTES = 4 << 20
@@ -45,25 +44,14 @@ class Received:
     data: bytes | None = None
     path: Path | None = None
 
-
-def pid_alive(pid: int) -> bool:
-    """True when a process ``pid`` runs on this machine (a zombie, dead but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return not _is_zombie(pid)
+    def discard(self) -> None:
+        """Remove its temporary file, if it has one."""
+        if self.path is not None:
+            Spool.discard(self.path)
 
 
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:  # no /proc (not Linux), or the process is gone
-        return False
-    # After "(comm)", which may itself hold spaces or parentheses, comes the state letter.
-    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
+class SpoolWriteError(OSError):
+    """Writing to the spool directory failed (a full disk, say); the client is not to blame."""
 
 
 def fsync_dir(path: Path) -> None:
@@ -116,10 +104,6 @@ class DirectorySync:
                 self._changed.notify_all()
 
 
-class SpoolWriteError(OSError):
-    """Writing to the spool directory failed (a full disk, say); the client is not to blame."""
-
-
 class Spool:
     """The ``docs`` and ``tmp`` folders of a spool directory."""
 
@@ -134,10 +118,6 @@ class Spool:
     def document_path(self, job_id: int, number: int) -> Path:
         """Where document ``number`` of job ``job_id`` is kept."""
         return self.docs / f"{job_id}-{number}"
-
-    def document_source(self, job_id: int, number: int, data: bytes | None) -> Path | bytes:
-        """A kept document: its bytes when the database keeps them (``data``), else its spool file."""
-        return data if data is not None else self.document_path(job_id, number)
 
     def receive(self, data: BinaryIO, before_file: Callable[[], None] | None = None) -> Received:
         """Read ``data`` until EOF: its bytes when there are at most :data:`INLINE_BYTES`, else a new fsync'd
@@ -177,11 +157,6 @@ class Spool:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
 
-    def discard_received(self, received: Received) -> None:
-        """Remove the temporary file of a document that will not be kept, if it has one."""
-        if received.path is not None:
-            self.discard(received.path)
-
     def remove_documents(self, job_id: int, count: int) -> None:
         """Remove the files of documents 1..``count`` of a job."""
         for number in range(1, count + 1):
@@ -203,13 +178,6 @@ class Spool:
                 self.discard(path)
                 removed += 1
         return removed
-
-
-def open_source(source: Path | bytes) -> BinaryIO:
-    """The bytes of a document's source (:meth:`Spool.document_source`), to read."""
-    if isinstance(source, bytes):
-        return io.BytesIO(source)
-    return open(source, "rb")
 
 
 def _read_at_most(data: BinaryIO, limit: int) -> bytes:

@@ -1,0 +1,170 @@
+"""The SQLite store's schema, as numbered migrations run when a store is opened.
+
+``PRAGMA user_version`` holds the number of the last migration applied. :func:`migrate` runs the missing
+ones in the write transaction that opens the store (``BEGIN IMMEDIATE``), so processes that open one
+database at once apply each migration once: the first takes the write lock, the others then find the
+database up to date. Migration 1 is the schema of the releases before numbered migrations: it creates
+what is missing and adds the columns those releases added one by one, so any older database reaches it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_SCHEMA_1 = """
+CREATE TABLE IF NOT EXISTS printers (
+    name TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL DEFAULT 0,
+    accepting INTEGER NOT NULL DEFAULT 1,
+    state_change REAL NOT NULL,
+    config_change REAL NOT NULL,
+    overrides TEXT NOT NULL DEFAULT '[]',
+    identified REAL,
+    identify_message TEXT NOT NULL DEFAULT '',
+    hold_new INTEGER NOT NULL DEFAULT 0,
+    shutdown INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    printer TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state INTEGER NOT NULL,
+    reasons TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    processing REAL,
+    completed REAL,
+    octets INTEGER NOT NULL DEFAULT 0,
+    documents INTEGER NOT NULL DEFAULT 0,
+    closed INTEGER NOT NULL DEFAULT 0,
+    origin_host TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL DEFAULT 50,
+    attributes TEXT NOT NULL,
+    touched REAL NOT NULL,
+    worker_pid INTEGER,
+    worker_token TEXT,
+    lease REAL,
+    receiver_pid INTEGER,
+    held_new INTEGER NOT NULL DEFAULT 0,
+    owner_authenticated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, job_id);
+CREATE INDEX IF NOT EXISTS jobs_by_printer_state ON jobs (printer, state, job_id);
+CREATE INDEX IF NOT EXISTS jobs_by_completed ON jobs (completed) WHERE completed IS NOT NULL;
+-- Get-Jobs of a printer in queue order reads its first rows in index order, not every job of the history.
+CREATE INDEX IF NOT EXISTS jobs_in_queue_order ON jobs (printer, priority DESC, job_id);
+CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (state, priority DESC, job_id);
+CREATE TABLE IF NOT EXISTS documents (
+    job_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    name TEXT NOT NULL,
+    octets INTEGER NOT NULL,
+    attributes TEXT NOT NULL,
+    canceled INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (job_id, number)
+) WITHOUT ROWID;
+-- The bytes of small documents (spool.INLINE_BYTES), kept with their job. Larger ones are spool files.
+CREATE TABLE IF NOT EXISTS document_data (
+    job_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (job_id, number)
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    subscription_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    printer TEXT NOT NULL,
+    job_id INTEGER,
+    owner TEXT NOT NULL,
+    events TEXT NOT NULL,
+    lease_duration INTEGER NOT NULL,
+    expires REAL,
+    time_interval INTEGER NOT NULL DEFAULT 0,
+    sequence INTEGER NOT NULL DEFAULT 0,
+    ended REAL,
+    attributes TEXT NOT NULL,
+    owner_authenticated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS subscriptions_by_printer ON subscriptions (printer, job_id);
+CREATE TABLE IF NOT EXISTS events (
+    subscription_id INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    time REAL NOT NULL,
+    printer TEXT NOT NULL,
+    job_id INTEGER,
+    text TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, sequence)
+) WITHOUT ROWID;
+-- What each printer's device reports (a network output, or a local device that failed).
+CREATE TABLE IF NOT EXISTS device_status (
+    printer TEXT PRIMARY KEY,
+    reasons TEXT NOT NULL,
+    message TEXT NOT NULL,
+    changed REAL NOT NULL
+);
+"""
+
+_ADDED_COLUMNS_1 = {"printers": {"hold_new": "INTEGER NOT NULL DEFAULT 0",
+                                 "shutdown": "INTEGER NOT NULL DEFAULT 0"},
+                    "documents": {"canceled": "INTEGER NOT NULL DEFAULT 0"},
+                    "jobs": {"held_new": "INTEGER NOT NULL DEFAULT 0",
+                             "owner_authenticated": "INTEGER NOT NULL DEFAULT 0"},
+                    "subscriptions": {"owner_authenticated": "INTEGER NOT NULL DEFAULT 0"}}
+"""Columns the releases before migration 1 added to their first schema."""
+
+_SCHEMA_2 = """
+-- Which process prints each printer (printing_lease.py), with the fencing token that grows with every
+-- change of holder, and the last delivery process its holder started.
+CREATE TABLE printer_leases (
+    printer TEXT PRIMARY KEY,
+    holder TEXT,
+    token INTEGER NOT NULL,
+    expires REAL NOT NULL,
+    delivery_host TEXT,
+    delivery_pgid INTEGER,
+    delivery_started INTEGER
+) WITHOUT ROWID;
+-- A processing job records the lease it was claimed under, not a lease of its own.
+ALTER TABLE jobs RENAME COLUMN worker_token TO holder;
+ALTER TABLE jobs RENAME COLUMN lease TO lease_token;
+UPDATE jobs SET lease_token = NULL;
+-- Each printer's printing thread reads its own next jobs in printing order.
+DROP INDEX jobs_ready;
+CREATE INDEX jobs_ready ON jobs (printer, state, priority DESC, job_id);
+"""
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    _run(db, _SCHEMA_1)
+    for table, columns in _ADDED_COLUMNS_1.items():
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, definition in columns.items():
+            if name not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+
+
+def _migration_2(db: sqlite3.Connection) -> None:
+    _run(db, _SCHEMA_2)
+
+
+MIGRATIONS = (_migration_1, _migration_2)
+"""Migration N is ``MIGRATIONS[N - 1]``."""
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Apply the migrations the database lacks, inside the caller's write transaction."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version > len(MIGRATIONS):
+        raise sqlite3.DatabaseError(f"the job database is of a newer release (schema {version})")
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        MIGRATIONS[number - 1](db)
+        db.execute(f"PRAGMA user_version = {number}")
+
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)

@@ -1,0 +1,114 @@
+"""Every job store's transactions (on the ``store_url`` fixture): a write is all or nothing, writers that
+read for update never lose each other's update, and a wake-up of one store reaches the waiters of another
+over the same data."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness.spool import opened
+
+from ipp_wsgi.backends.base import JOB_PENDING
+from ipp_wsgi.backends.embedded.store import NewJob, Store
+from ipp_wsgi.codec import AttributeGroup
+
+
+@pytest.fixture
+def stores(spool_dir: Path, store_url: str) -> Iterator[tuple[Store, Store]]:
+    """Two stores over the same data, as two processes have."""
+    with opened(spool_dir, store_url) as first, opened(spool_dir, store_url) as second:
+        yield first, second
+
+
+def _job(store: Store) -> int:
+    with store.write() as tx:
+        tx.ensure_printer("print", time.time())
+        job = tx.insert_job(NewJob(printer="print", owner="alice", name="counter", state=JOB_PENDING,
+                                   reasons=["job-incoming"], created=time.time(), attributes=AttributeGroup(),
+                                   priority=0))
+    return job.job_id
+
+
+def _priority(store: Store, job_id: int) -> float:
+    with store.read() as tx:
+        job = tx.job(job_id)
+    assert job is not None
+    return job.priority
+
+
+def test_writers_of_two_stores_take_turns(stores: tuple[Store, Store]) -> None:
+    first, second = stores
+    job_id = _job(first)
+    order: list[str] = []
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with first.write() as tx:
+            tx.job(job_id, for_update=True)
+            order.append("first in")
+            inside.set()
+            release.wait()
+            order.append("first out")
+
+    def follow() -> None:
+        with second.write() as tx:
+            tx.job(job_id, for_update=True)
+            order.append("second in")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    inside.wait()
+    follower = threading.Thread(target=follow)
+    follower.start()
+    follower.join(0.2)  # it must still be waiting for its turn: no timing assertion, only a chance to run
+    release.set()
+    holder.join()
+    follower.join()
+    assert order == ["first in", "first out", "second in"]
+
+
+def test_writers_reading_for_update_lose_no_update(stores: tuple[Store, Store]) -> None:
+    job_id = _job(stores[0])
+
+    def add(store: Store) -> None:
+        for _ in range(25):
+            with store.write() as tx:
+                job = tx.job(job_id, for_update=True)
+                assert job is not None
+                tx.update_job(job_id, priority=job.priority + 1)
+
+    threads = [threading.Thread(target=add, args=(stores[n % 2],)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _priority(stores[1], job_id) == 150
+
+
+def test_a_failed_write_changes_nothing_and_the_next_one_goes_ahead(stores: tuple[Store, Store]) -> None:
+    store = stores[0]
+    job_id = _job(store)
+    with pytest.raises(RuntimeError), store.write() as tx:
+        tx.update_job(job_id, priority=7)
+        raise RuntimeError("refused")
+    assert _priority(stores[1], job_id) == 0
+    with store.write() as tx:  # would wait forever if the failed one still held its turn
+        tx.update_job(job_id, priority=8)
+    assert _priority(stores[1], job_id) == 8
+
+
+def test_a_wake_up_of_one_store_reaches_the_waiter_of_another(stores: tuple[Store, Store]) -> None:
+    sender, listening = stores
+    sender.wake()  # nobody listens yet: dropped, no error, never blocks
+    waiter = listening.waiter()
+    try:
+        assert not waiter.wait(0)
+        sender.wake()
+        sender.wake()
+        assert waiter.wait(5) and not waiter.wait(0), "one wait takes every wake-up sent"
+    finally:
+        waiter.close()
