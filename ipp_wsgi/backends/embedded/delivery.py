@@ -18,6 +18,10 @@ def ignore_report(reasons: Sequence[str], message: str) -> None:
     """A :data:`Report` that reports nowhere."""
 
 
+def ignore_start(pid: int) -> None:
+    """A ``Progress.started`` that records nothing."""
+
+
 class DeliveryError(Exception):
     """The output refused or failed the document; the message is for job-state-message.
 
@@ -66,10 +70,14 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """How an output learns that it must stop (``stopped()`` true) and where it reports device state."""
+    """How an output learns that it must stop (``stopped()`` true), where it reports device state, and
+    whom it tells of a process it started for the delivery (``started(pid)``, the pid of a process that
+    leads a session of its own, before it is given the document; raises :class:`DeliveryStopped` when
+    that process must not run)."""
 
     stopped: Callable[[], bool]
     report: Report = field(default=ignore_report)
+    started: Callable[[int], None] = field(default=ignore_start)
 
     def check(self) -> None:
         """Raise :class:`DeliveryStopped` when the job must stop."""

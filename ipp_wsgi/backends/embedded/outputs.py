@@ -122,7 +122,8 @@ def _copy(item: Delivery, target: Path, check: Callable[[], None]) -> None:
 
 def _to_command(printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> None:
     """Pipe the document to the printer's command, in a session of its own (:func:`_wait`: killed with its
-    whole process group when the job stops or it runs too long)."""
+    whole process group when the job stops or it runs too long); ``progress.started`` hears of it before
+    the command is given the document."""
     env = dict(os.environ)
     env.update({
         "IPP_PRINTER_NAME": printer.name,
@@ -138,6 +139,13 @@ def _to_command(printer: EmbeddedPrinter, item: Delivery, progress: Progress) ->
             log.warning("printer %s, job %d: cannot run %r: %s", printer.name, item.job_id,
                         list(printer.command), exc.strerror or exc)
             raise DeliveryError("The printer's command could not be started.") from exc
+        try:
+            progress.started(proc.pid)
+        except BaseException:
+            _kill(proc)
+            if proc.stdin is not None:
+                proc.stdin.close()
+            raise
         feeder = threading.Thread(target=_feed, args=(src, proc), daemon=True)
         feeder.start()
         status = _wait(proc, progress.stopped, printer.device_timeout)

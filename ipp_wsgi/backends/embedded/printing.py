@@ -13,7 +13,9 @@ documents stay in every case, so Restart-Job can print it again.
 A delivery stops within :data:`STOP_CHECK_SECONDS` once its job is no longer this lease's to print
 (cancelled, suspended by Suspend-Current-Job, put back in the queue by Shutdown- or Restart-Printer or a
 takeover), its document was cancelled by Cancel-Document (the job goes on with its next document), the
-lease was lost, or the processor stops; a cancelled document is never delivered.
+lease was lost, or the processor stops; a cancelled document is never delivered. A ``command`` output's
+process is recorded with the lease before it gets the document (:meth:`PrinterJobs._started`), so that
+whoever takes the lease over can kill it, should this process die.
 """
 
 from __future__ import annotations
@@ -28,13 +30,21 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PROCESSING
+from ipp_wsgi.backends.embedded import processes
 from ipp_wsgi.backends.embedded.delivery import Report
 from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, Progress, deliver
 from ipp_wsgi.backends.embedded.outputs_net import OFFLINE
 from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, OUTPUT_DIRECTORY, OUTPUT_FILE, EmbeddedPrinter
 from ipp_wsgi.backends.embedded.printing_lease import Taken
 from ipp_wsgi.backends.embedded.spool import fsync_dir
-from ipp_wsgi.backends.embedded.store import DocumentRecord, JobRecord, LeaseLost, Store, StoreTransaction
+from ipp_wsgi.backends.embedded.store import (
+    DeliveryProcess,
+    DocumentRecord,
+    JobRecord,
+    LeaseLost,
+    Store,
+    StoreTransaction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,8 @@ STOP_CHECK_SECONDS = 0.2
 BATCH_JOBS = 16
 """Most jobs of a directory printer claimed at once: their outputs are made durable by one fsync of the
 directory, and they are claimed and finished in one transaction each."""
+KILL_SECONDS = 5.0
+"""How long a new holder waits for a delivery left running to die, between checks of its own stop."""
 
 
 class Wakeups:
@@ -102,6 +114,7 @@ class PrinterJobs:
         self._store = store
         self.printer = printer
         self._output_dir = output_dir
+        self._taken = taken
         self._lease = taken.lease
         self._stop = stop
         self.lost = taken.lost
@@ -109,6 +122,23 @@ class PrinterJobs:
     def stopping(self) -> bool:
         """Whether printing must stop: the processor stops, or the lease was lost."""
         return self._stop.is_set() or self.lost.is_set()
+
+    def previous_ended(self) -> bool:
+        """Wait until the delivery the lease's previous holder may have left running has ended: killed,
+        when on this machine; else given one more lease period to be stopped by its own holder. False when
+        printing must stop meanwhile."""
+        delivery = self._taken.previous
+        if delivery is None:
+            return not self.stopping()
+        if delivery.host == processes.host_id():
+            while not processes.kill_group(delivery.pgid, delivery.started, KILL_SECONDS):
+                log.warning("printing %s waits: delivery process group %d does not die", self.printer.name,
+                            delivery.pgid)
+                if self.stopping():
+                    return False
+            return not self.stopping()
+        wait = self._taken.previous_stopped_by - time.time()
+        return not (wait > 0 and self._stop.wait(wait)) and not self.stopping()
 
     def print_next(self, claimed: list[Claimed], claim_next: bool) -> tuple[int, bool, list[Claimed]]:
         """Print ``claimed`` (claim the next ready jobs when empty): how many jobs were printed, whether they
@@ -174,7 +204,7 @@ class PrinterJobs:
         if document.canceled:  # by Cancel-Document before the claim
             return True
         number = document.number
-        progress = Progress(self._stop_check(job.job_id, number, claimed_at), report)
+        progress = Progress(self._stop_check(job.job_id, number, claimed_at), report, self._started)
         source = self._store.document_source(document)
         item = Delivery(job.job_id, number, document.format, source, owner=job.owner, job_name=job.name,
                         document_name=document.name)
@@ -213,6 +243,19 @@ class PrinterJobs:
             progress.check()
             self._stop.wait(min(left, STOP_CHECK_SECONDS))
         progress.check()
+
+    def _started(self, pid: int) -> None:
+        """Record the delivery process ``pid`` with the lease (DeliveryStopped when the lease is lost)."""
+        started = processes.start_time(pid)
+        if started is None:
+            return  # it is gone already (or no /proc here): nothing could be killed later anyway
+        try:
+            with self._store.write() as tx:
+                delivery = DeliveryProcess(processes.host_id(), pid, started)
+                tx.record_delivery(self._lease, delivery, time.time())
+        except LeaseLost:
+            self.lost.set()
+            raise DeliveryStopped from None
 
     def _reporter(self, job_id: int) -> Callable[[Sequence[str], str], None]:
         """Record a device report: the printer's device status, and the job's job-state-message (fenced:

@@ -11,7 +11,9 @@ The printing thread of a printer conditions every write of a job's state on its 
 (:meth:`~.store.StoreTransaction.check_lease`), so a holder that was paused, or cut off, past its lease
 changes nothing once another took over. A holder that could not renew its lease for
 :data:`LEASE_SECONDS` - :data:`RENEW_SECONDS` gives it up at once (it stops that printer's delivery), so it
-has stopped before the lease expires for the others.
+has stopped before the lease expires for the others. Before the new holder prints, it kills a delivery
+process the old holder left running on this machine (:func:`~.processes.kill_delivery`); one on another
+machine it cannot reach is given one more lease period to be stopped by its own holder.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from ipp_wsgi.backends.base import JOB_PROCESSING
 from ipp_wsgi.backends.embedded import processes
 from ipp_wsgi.backends.embedded.job_states import requeue, requeue_printing
-from ipp_wsgi.backends.embedded.store import LeaseLost, PrinterLease, Store, StoreTransaction
+from ipp_wsgi.backends.embedded.store import DeliveryProcess, LeaseLost, PrinterLease, Store, StoreTransaction
 
 LEASE_SECONDS = 5.0
 """How long a printing lease lasts unless renewed."""
@@ -69,9 +71,14 @@ def requeue_orphans(tx: StoreTransaction, now: float) -> int:
 
 @dataclass
 class Taken:
-    """A lease just taken."""
+    """A lease just taken, and the delivery its previous holder may have left running."""
 
     lease: PrinterLease
+    previous: DeliveryProcess | None
+    """The last delivery process of the lease, which its previous holder may have left running."""
+    previous_stopped_by: float
+    """When a previous holder that still runs (on another machine) has stopped its delivery for sure:
+    one lease period after its lease expired."""
     lost: threading.Event = field(default_factory=threading.Event)
     """Set once this holder loses (or gives up) the lease."""
 
@@ -169,7 +176,8 @@ class PrintingLeases:
         requeue_printing(tx, printer, TAKEOVER_MESSAGE)
         if previous is not None and previous.holder is not None:
             log.info("printing %s, taken over from %s", printer, previous.holder)
-        return Taken(lease)
+        expired = previous.expires if previous is not None and previous.holder is not None else 0.0
+        return Taken(lease, lease.delivery, expired + LEASE_SECONDS)
 
     def _give_up_stale(self) -> list[str]:
         """Give up the leases not renewed for LEASE_SECONDS - RENEW_SECONDS (this process was paused, or

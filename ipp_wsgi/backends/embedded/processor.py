@@ -115,10 +115,11 @@ class Processor:
         count = 0
         try:
             jobs = self._printer_jobs(taken)
-            while printed := jobs.print_next([], claim_next=False)[0]:
-                count += printed
-                if not until_idle:
-                    break
+            if jobs.previous_ended():
+                while printed := jobs.print_next([], claim_next=False)[0]:
+                    count += printed
+                    if not until_idle:
+                        break
         finally:
             self._leases.release([printer])
         return count
@@ -169,6 +170,8 @@ class Processor:
 
     def _print_loop(self, jobs: PrinterJobs) -> None:
         """Print ``jobs``' printer until printing stops (the processor stops, or the lease is lost)."""
+        if not jobs.previous_ended():
+            return
         claimed: list[Claimed] = []
         while not jobs.stopping():
             seen = self._wakeups.seen()
