@@ -1,7 +1,9 @@
-"""The printing rules (issue 16), on every store, with real processes and real ``command`` outputs: a
-delivery left running by a spooler that died, or that was stopped past its printing lease, never prints
-beside its job's re-print: whoever prints the job again first kills it (on this machine), and a holder
-that finds its lease gone kills its own and changes nothing.
+"""The two printing rules (issue 16), on every store, with real processes and real ``command`` outputs:
+
+- a printer prints one job at a time, in queue order, however many printers and printing processes;
+- a delivery left running by a spooler that died, or that was stopped past its printing lease, never
+  prints beside its job's re-print: whoever prints the job again first kills it (on this machine), and a
+  holder that finds its lease gone kills its own and changes nothing.
 
 Each device is a command run in a session of its own (it survives its spooler, as a real one does) that
 logs to ``<device>/log``: ``start PID JOB`` when it starts, ``tick PID`` every 50 ms while its gate is
@@ -79,6 +81,24 @@ class Device:
 
 def _completed(spooler: EmbeddedSpooler, *job_ids: int) -> bool:
     return all(spooler.get_job(None, job_id).state == JOB_COMPLETED for job_id in job_ids)
+
+
+def test_a_printer_prints_one_job_at_a_time_in_queue_order(make_spooler: MakeSpooler, tmp_path: Path) -> None:
+    devices = [Device(tmp_path, "left"), Device(tmp_path, "right")]
+    printers = [device.printer for device in devices]
+    submitter = make_spooler(printers, start=False)
+    queued = {device.name: [submit(submitter, b"x", printer=device.name).job_id for _ in range(6)]
+              for device in devices}
+    for device in devices:
+        submitter.promote_job(device.name, queued[device.name][-1])
+        device.open()
+    printing = [make_spooler(printers) for _ in range(2)]  # two processes of one store
+    wait_until(lambda: _completed(submitter, *(job for jobs in queued.values() for job in jobs)))
+    for device in devices:
+        jobs = queued[device.name]
+        assert device.overlaps() == []
+        assert [job for _, job in device.starts()] == [jobs[-1], *jobs[:-1]], "queue order, each once"
+    assert any(spooler.wait_printing(0) for spooler in printing)
 
 
 def _print_until_killed(spool_dir: Path, store_url: str, printer: EmbeddedPrinter, ready: Connection) -> None:
