@@ -21,6 +21,7 @@ from gunicorn.app.base import BaseApplication
 
 from ipp_wsgi import __version__
 from ipp_wsgi.app import IppApplication
+from ipp_wsgi.backends.embedded.store import StoreUnavailable
 from ipp_wsgi.basic_auth import PROTECTED_PATHS, BasicAuth
 from ipp_wsgi.child_process import ChildCommand
 from ipp_wsgi.config import Config, ConfigError, load_config
@@ -29,6 +30,7 @@ from ipp_wsgi.dnssd.process import AdvertiserProcess
 from ipp_wsgi.htpasswd import COSTS, DEFAULT_COST, Htpasswd, HtpasswdError, delete_user, set_password
 from ipp_wsgi.logs import LOG_FORMATS, configure
 from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exited
+from ipp_wsgi.ops.service import check_embedded_store
 from ipp_wsgi.proxy import UNIX_SOCKET_UMASK, ProxySettings, ProxySettingsError, behind_proxy, proxy_settings
 from ipp_wsgi.spooler_process import run_spooler, spooler_process
 
@@ -282,6 +284,7 @@ def gunicorn_options(args: argparse.Namespace, proxy: ProxySettings | None = Non
 def serve(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi serve`` until the server is stopped."""
     config = serve_config(args)
+    check_embedded_store(config)  # one clear line, not a traceback from every worker that opens it
     configure(args.log_level, args.log_format)
     log = logging.getLogger(__name__)
     htpasswd = _check_tls_and_users(args, log)
@@ -410,6 +413,7 @@ def _read_password() -> str:
 def spooler(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi spooler`` until it is stopped."""
     config = load_config(args.config, spool_dir=args.spool_dir)
+    check_embedded_store(config)
     configure(args.log_level, args.log_format)
     return run_spooler(config, exit_with_parent=args.exit_with_parent)
 
@@ -430,4 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ProxySettingsError) as exc:
         print(f"ipp-wsgi: {exc}", file=sys.stderr)
         return 2
+    except StoreUnavailable as exc:
+        print(f"ipp-wsgi: {exc.message}", file=sys.stderr)
+        return 1
     parser.error(f"unknown command {args.command}")

@@ -75,6 +75,17 @@ def test_bad_config_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert str(config) in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["serve", "spooler"])
+def test_an_unusable_job_store_is_one_line_and_a_failure(command: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "jobs.sqlite3").write_bytes(b"no database here" * 64)
+    assert main([command, "--spool-dir", str(spool)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ipp-wsgi: cannot open the job database") and "not a database" in line
+
+
 def test_gunicorn_server_settings(tmp_path: Path) -> None:
     args = build_parser().parse_args(["serve", "--bind", "127.0.0.1:9999", "--workers", "3"])
     server = GunicornServer(load_config(spool_dir=tmp_path), gunicorn_options(args))

@@ -213,6 +213,16 @@ def _shared_backends(printers: Sequence[PrinterConfig]) -> list[tuple[Backend, l
     return made
 
 
+def check_embedded_store(config: ServiceConfig) -> None:
+    """Open and close the job store of ``config``'s embedded printers, if it has any: a store that cannot be
+    used raises :class:`~ipp_wsgi.backends.embedded.store.StoreUnavailable` (with the reason, for the
+    administrator) before any server process starts."""
+    from ipp_wsgi.backends.embedded.store import open_store
+
+    if any(p.backend == "embedded" for p in config.printers):
+        open_store(EMBEDDED_STORE, config.spool_dir).close()
+
+
 def embedded_spooler(config: ServiceConfig) -> Backend | None:
     """The embedded spooler of ``config``'s embedded printers as the service builds it (None when there are
     none): for a process that only prints them (``ipp-wsgi spooler``)."""
