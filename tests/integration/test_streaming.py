@@ -9,13 +9,13 @@ import hashlib
 import http.client
 import itertools
 import os
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness import IppServer, wait_for
+from harness.memory import PeakRss
 from harness.processes import group_members
 from test_app import ipp_request
 from test_cups_clients import output_of
@@ -31,30 +31,6 @@ def document_blocks() -> Iterator[bytes]:
     """DOCUMENT_BYTES of incompressible data, made block by block (never held whole)."""
     for index in range(DOCUMENT_BYTES // BLOCK_BYTES):
         yield hashlib.sha512(index.to_bytes(8, "big")).digest() * (BLOCK_BYTES // 64)
-
-
-def rss_bytes(pids: list[int]) -> int:
-    """Resident memory of ``pids`` summed, from /proc/PID/status (VmRSS)."""
-    total = 0
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) * 1024
-    return total
-
-
-class PeakRss(threading.Thread):
-    """Samples the summed RSS of a server's processes until stopped; ``peak`` is the highest seen."""
-
-    def __init__(self, pids: list[int]) -> None:
-        super().__init__(daemon=True)
-        self.pids = pids
-        self.peak = rss_bytes(pids)
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.02):
-            self.peak = max(self.peak, rss_bytes(self.pids))
 
 
 def print_job(server: IppServer, document: Iterable[bytes], length: int | None) -> int:

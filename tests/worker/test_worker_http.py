@@ -20,15 +20,9 @@ from typing import Any
 
 import pytest
 from harness import require_tool
+from harness.raw_http import SOCKET_TIMEOUT, closed_by_server, read_response, request_bytes
 from worker_apps import STARTED_MARKER_VARIABLE
-from worker_servers import (
-    KEEPALIVE,
-    SOCKET_TIMEOUT,
-    WorkerServer,
-    closed_by_server,
-    read_response,
-    request_bytes,
-)
+from worker_servers import KEEPALIVE, WorkerServer
 
 pytestmark = pytest.mark.integration
 
