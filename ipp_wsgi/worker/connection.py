@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 import socket
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +33,11 @@ DISCARD_LIMIT = 1024 * 1024
 # request's thread straight from the socket (RequestBody.read_directly).
 DIRECT_MIN = 256 * 1024
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_VERSIONED_LINE_END = re.compile(rb"/[0-9]\.[0-9]\r\n\Z")
+
+
+class _StopParsing(Exception):
+    """Raised in a parser callback: the bytes after the connection's last request are not parsed."""
 
 
 @dataclass
@@ -108,7 +114,7 @@ class HttpConnection(asyncio.Protocol):
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
-        self.parser = httptools.HttpRequestParser(self)
+        self.parser = self._new_parser()
         self.transport: asyncio.Transport | None = None
         self.base: dict[str, Any] = {}
         self.trusted = False
@@ -117,9 +123,13 @@ class HttpConnection(asyncio.Protocol):
         self.parsing: Exchange | None = None
         self.in_message = False
         self.header_bytes = 0
+        self.line_tail = b""
+        """The last bytes received of a request line not known to be over (see _check_request_line)."""
         self.url_parts: list[bytes] = []
         self.headers: list[tuple[bytes, bytes]] = []
         self.pauses: set[str] = set()
+        self.after_last = False
+        """The connection's last request is in: what follows is not parsed."""
         self.sender: ThreadedSend | None = None
         self.last_activity = monotonic()
         self.write_paused_at: float | None = None
@@ -129,6 +139,14 @@ class HttpConnection(asyncio.Protocol):
         self.plain_socket: Any = None
         """The connection's socket when it is not TLS (a body may then be read from it directly)."""
         self.body_pending: list[bytes] = []
+
+    def _new_parser(self) -> httptools.HttpRequestParser:
+        """A request parser calling back this connection. Any HTTP version number passes it (the environ
+        factory then takes 1.x for 1.1 and refuses the others), so that HTTP/1.2 is served as 1.1 (RFC
+        9110 section 2.5) and HTTP/2.0 gets 505, not 400; its other checks stay strict."""
+        parser = httptools.HttpRequestParser(self)
+        parser.set_dangerous_leniencies(lenient_version=True)
+        return parser
 
     # --- asyncio protocol ------------------------------------------------------------------------
 
@@ -169,10 +187,25 @@ class HttpConnection(asyncio.Protocol):
             self.broken = True  # no protocol switch: answer what was asked, then close
             self._close_when_idle()
         except httptools.HttpParserError as exc:
-            self._reject(self._cause(exc))
+            error = self._cause(exc)
+            if error is None:  # bytes after the last request: ignored
+                self.broken = True
+                self._close_when_idle()
+            else:
+                self._reject(error)
         self._feed_pending()
         if self.direct_candidate is not None:
             self._hand_over_body(self.direct_candidate)
+        if self.in_message and self.parsing is None and not self.headers and not self.broken:
+            self._check_request_line(data)
+
+    def _check_request_line(self, data: bytes) -> None:
+        """Refuse at once a request line without an HTTP version (HTTP/0.9's ``GET /``), which the parser
+        takes for a request whose headers are still to come (and whose version it reports only then)."""
+        tail = self.line_tail + data[-16:]
+        self.line_tail = tail[-16:]
+        if tail.endswith(b"\n") and not _VERSIONED_LINE_END.search(tail):
+            self._reject(BadRequest("400 Bad Request", "request line without an HTTP version"))
 
     def eof_received(self) -> bool | None:
         if self.current is not None or self.queue:
@@ -193,7 +226,10 @@ class HttpConnection(asyncio.Protocol):
     # --- httptools callbacks ---------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
+        if self.after_last:
+            raise _StopParsing
         self.in_message = True
+        self.line_tail = b""
         self.header_bytes = 0
         self.url_parts = []
         self.headers = []
@@ -224,7 +260,13 @@ class HttpConnection(asyncio.Protocol):
             if expect.lower() != "100-continue":
                 raise BadRequest("417 Expectation Failed", f"unsupported Expect: {expect}")
             expect_continue = version != "1.0"
-        exchange = Exchange(environ, parser.should_keep_alive() and self.ctx.keepalive > 0, expect_continue)
+        keep_alive = parser.should_keep_alive() and self.ctx.keepalive > 0
+        if keep_alive and (parser.should_upgrade()
+                           or (version == "1.0" and "HTTP_TRANSFER_ENCODING" in environ)):
+            # CONNECT and Upgrade: no protocol switch, the answer closes the connection. HTTP/1.0 with a
+            # transfer coding: framing HTTP/1.0 has not, treated as faulty (RFC 9112 section 6.1).
+            keep_alive = False
+        exchange = Exchange(environ, keep_alive, expect_continue)
         if self.ctx.access_log:
             exchange.started = datetime.now()
             exchange.headers = self.headers
@@ -262,6 +304,8 @@ class HttpConnection(asyncio.Protocol):
         assert exchange is not None
         self.parsing = None
         exchange.complete = True
+        if not exchange.keep_alive:
+            self.after_last = True
         if exchange.discard:
             self._start_next()
             return
@@ -349,7 +393,7 @@ class HttpConnection(asyncio.Protocol):
 
     def _body_read_directly(self, exchange: Exchange) -> None:
         """The request's thread has read the body to its end: the message is complete."""
-        self.parser = httptools.HttpRequestParser(self)
+        self.parser = self._new_parser()
         self.parsing = exchange
         self.on_message_complete()
         self._resume("direct")
@@ -426,10 +470,12 @@ class HttpConnection(asyncio.Protocol):
             stream.release_socket()
         if self.closed:
             return
-        if not response.keep_alive or self.broken or read_directly:
+        if not response.keep_alive or read_directly:
             # After a body read directly but not to its end, the parser cannot find the next request.
             self._close()
             return
+        if self.broken:
+            return  # nothing more is read: what is in the queue is answered (an error last), then it closes
         if stream is not None and not exchange.complete:
             # The application did not read the whole body: skip the rest, up to DISCARD_LIMIT.
             stream.abort(ClientGone("the response was sent before the body was read"))
@@ -444,11 +490,14 @@ class HttpConnection(asyncio.Protocol):
 
     # --- errors, flow control, closing -----------------------------------------------------------
 
-    def _cause(self, exc: httptools.HttpParserError) -> BadRequest:
-        """The BadRequest behind a parser error (raised by a callback, or the parser's own complaint)."""
+    def _cause(self, exc: httptools.HttpParserError) -> BadRequest | None:
+        """The BadRequest behind a parser error (raised by a callback, or the parser's own complaint);
+        None for bytes after the connection's last request."""
         cause = exc.__context__ or exc.__cause__
         if isinstance(cause, BadRequest):
             return cause
+        if isinstance(cause, _StopParsing) or (cause is None and self.after_last):
+            return None
         if cause is not None and not isinstance(cause, Exception):
             raise cause  # SystemExit from a signal handler that ran inside a callback
         if cause is not None:

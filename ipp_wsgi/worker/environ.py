@@ -8,6 +8,7 @@ adds the request line and headers. Header names map to environ keys through a sm
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -22,6 +23,9 @@ _NAME_CACHE_SIZE = 512
 # Fields that may appear once only (RFC 9110 section 5.3, as gunicorn checks them).
 _SINGLETONS = frozenset(("HTTP_HOST", "CONTENT_TYPE", "CONTENT_LENGTH"))
 _METHODS: dict[bytes, str] = {}
+# RFC 9110 section 7.2: uri-host [ ":" port ], where uri-host is an IP-literal or a reg-name (RFC 3986);
+# empty when the target has no authority.
+_HOST = re.compile(r"(?:\[[0-9A-Za-z:.%~_-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]*)(?::[0-9]*)?")
 
 
 class BadRequest(Exception):
@@ -44,6 +48,8 @@ class EnvironFactory:
         self._forwarders = {name.upper().replace("-", "_") for name in cfg.forwarder_headers}
         self._keep_underscores = cfg.header_map == "dangerous"
         self._names: dict[bytes, str | None] = {}
+        self._hosts: set[str] = set()
+        """Host values found valid (a few hundred at most: every request has one)."""
         self._base: dict[str, Any] = {
             "wsgi.version": (1, 0),
             "wsgi.errors": sys.stderr,
@@ -79,14 +85,25 @@ class EnvironFactory:
     def build(self, base: dict[str, Any], method: bytes, url: bytes, version: str,
               headers: list[tuple[bytes, bytes]], trusted: bool) -> dict[str, Any]:
         """A request's environ (without ``wsgi.input``); raises :class:`BadRequest`."""
+        if version != "1.1" and version != "1.0":
+            if version[:2] != "1.":
+                raise _version_error(version)
+            version = "1.1"  # a later minor version is served as the latest one we know (RFC 9110 2.5)
         environ = base.copy()
         environ["REQUEST_METHOD"] = _METHODS.get(method) or _method(method)
         environ["SERVER_PROTOCOL"] = "HTTP/" + version
         raw_uri = url.decode("latin-1")
         environ["RAW_URI"] = raw_uri
-        path, query = _split_url(url)
+        path, query = _split_url(url) if method != b"CONNECT" else ("", "")  # authority form: host:port
         environ["QUERY_STRING"] = query
         self._add_headers(environ, headers, trusted)
+        # RFC 9112: a Host (3.2) and no transfer coding but chunked (6.1), else refused.
+        host = environ.get("HTTP_HOST")
+        if host not in self._hosts:
+            self._check_host(host, version)
+        coding = environ.get("HTTP_TRANSFER_ENCODING")
+        if coding is not None and coding != "chunked":
+            _check_transfer_coding(coding)
         script_name = environ["SCRIPT_NAME"]
         if script_name:
             if not path.startswith(script_name):
@@ -150,6 +167,34 @@ class EnvironFactory:
         if len(self._names) < _NAME_CACHE_SIZE:
             self._names[raw_name] = key
         return key
+
+    def _check_host(self, host: str | None, version: str) -> None:
+        """Refuse an HTTP/1.1 request without Host, or a Host that is not host[:port] (RFC 9112 section
+        3.2: 400); remember a valid one."""
+        if host is None:
+            if version == "1.1":
+                raise BadRequest("400 Bad Request", "HTTP/1.1 request without Host")
+        elif not _HOST.fullmatch(host):
+            raise BadRequest("400 Bad Request", f"invalid Host {host[:100]!r}")
+        elif len(self._hosts) < _NAME_CACHE_SIZE:
+            self._hosts.add(host)
+
+
+def _check_transfer_coding(coding: str) -> None:
+    """Refuse a Transfer-Encoding other than chunked: 501, or 400 when chunked is not the last coding, as
+    the body's end cannot be found then (RFC 9112 section 6.1)."""
+    codings = [name.strip().lower() for name in coding.split(",")]
+    if codings != ["chunked"]:
+        if codings[-1] != "chunked":
+            raise BadRequest("400 Bad Request", f"chunked is not the last transfer coding of {coding!r}")
+        raise BadRequest("501 Not Implemented", f"unsupported transfer coding in {coding!r}")
+
+
+def _version_error(version: str) -> BadRequest:
+    """The refusal of a request of HTTP *version* (neither 1.0 nor 1.1)."""
+    if version.startswith("0."):
+        return BadRequest("400 Bad Request", f"HTTP/{version} request")
+    return BadRequest("505 HTTP Version Not Supported", f"HTTP/{version} over HTTP/1.1")
 
 
 def _environ_key(header: str) -> str:

@@ -19,8 +19,10 @@ _STATUS = re.compile(r"[0-9]{3}(?: [ \t\x21-\x7e\x80-\xff]*)?")
 _HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                          "trailers", "transfer-encoding", "upgrade"))
 _NO_BODY_STATUS = ("1", "204", "304")
-_ERROR_BODY = {"400": b"Bad Request\n", "414": b"URI Too Long\n", "417": b"Expectation Failed\n",
-               "431": b"Request Header Fields Too Large\n", "500": b"Internal Server Error\n"}
+_ERROR_BODY = {"400": b"Bad Request\n", "408": b"Request Timeout\n", "414": b"URI Too Long\n",
+               "417": b"Expectation Failed\n", "431": b"Request Header Fields Too Large\n",
+               "500": b"Internal Server Error\n", "501": b"Not Implemented\n",
+               "505": b"HTTP Version Not Supported\n"}
 
 Send = Callable[[bytes], None]
 

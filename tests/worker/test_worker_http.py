@@ -144,12 +144,35 @@ def test_response_without_length_is_close_delimited_on_http10(server: WorkerServ
     (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414),
     (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
     (b"POST / HTTP/1.1\r\nHost: t\r\nExpect: teapot\r\nContent-Length: 1\r\n\r\nx", 417),
-])
+    (b"GET / HTTP/1.1\r\n\r\n", 400),
+    (b"GET /\r\n", 400),
+    (b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", 501),
+], ids=["not HTTP", "NUL in the target", "long header", "long target", "Host twice", "Expect teapot",
+        "no Host", "HTTP/0.9", "HTTP/2.0", "gzip, chunked"])
 def test_bad_requests_are_refused_and_closed(server: WorkerServer, data: bytes, status: int) -> None:
     response, sock = exchange(server, data, "GET")
     assert response.status == status
     assert response.headers["connection"] == "close"
     assert closed_by_server(sock)
+
+
+HTTP10_CHUNKED = [("Connection", "keep-alive"), ("Transfer-Encoding", "chunked")]
+
+
+@pytest.mark.parametrize("first", [
+    request_bytes("POST", "/echo", version="HTTP/1.0", headers=HTTP10_CHUNKED) + b"0\r\n\r\n",
+    request_bytes("CONNECT", "printer:443"),
+    request_bytes("GET", "/echo", headers=[("Connection", "close")]),
+], ids=["HTTP/1.0 with Transfer-Encoding", "CONNECT", "Connection: close"])
+def test_a_connections_last_request_is_answered_then_it_closes(server: WorkerServer, first: bytes) -> None:
+    """What follows such a request is not read, let alone answered (RFC 9112 sections 6.1 and 9.6)."""
+    sock = server.connect()
+    sock.sendall(first + request_bytes("GET", "/quick"))
+    stream = sock.makefile("rb")
+    assert read_response(stream, "GET").headers["connection"] == "close"
+    assert stream.read() == b""  # then the end of the connection
+    sock.close()
 
 
 def test_idle_keep_alive_connection_is_closed(server: WorkerServer) -> None:

@@ -18,16 +18,17 @@ SERVER = ("127.0.0.1", 8631)
 
 
 def build(headers: list[tuple[bytes, bytes]], url: bytes = b"/", peer: Any = PEER,
-          cfg: Config | None = None, server: Any = SERVER) -> dict[str, Any]:
+          cfg: Config | None = None, server: Any = SERVER, version: str = "1.0") -> dict[str, Any]:
+    """The environ of a request (HTTP/1.0 by default: no Host needed)."""
     factory = EnvironFactory(cfg or Config())
     base = factory.connection_base(server, peer)
-    return factory.build(base, b"POST", url, "1.1", headers, factory.trusted(peer))
+    return factory.build(base, b"POST", url, version, headers, factory.trusted(peer))
 
 
 def test_environ_from_request_line_and_headers() -> None:
     environ = build([(b"Content-Type", b"application/ipp"), (b"Content-Length", b"9"), (b"Accept", b"a"),
                      (b"accept", b"b"), (b"X_Sneaky", b"1")], url=b"/ipp/pr%69nt?x=%41#frag")
-    assert environ["REQUEST_METHOD"] == "POST" and environ["SERVER_PROTOCOL"] == "HTTP/1.1"
+    assert environ["REQUEST_METHOD"] == "POST" and environ["SERVER_PROTOCOL"] == "HTTP/1.0"
     assert (environ["PATH_INFO"], environ["QUERY_STRING"]) == ("/ipp/print", "x=%41")
     assert environ["RAW_URI"] == "/ipp/pr%69nt?x=%41#frag"
     assert (environ["CONTENT_TYPE"], environ["CONTENT_LENGTH"]) == ("application/ipp", "9")
@@ -74,6 +75,35 @@ def test_unix_socket_server_name_from_host() -> None:
     environ = build([(b"Host", b"printer.test:631")], peer="", server="/run/ipp.sock")
     assert (environ["SERVER_NAME"], environ["SERVER_PORT"]) == ("printer.test", "631")
     assert environ["REMOTE_ADDR"] == ""
+
+
+@pytest.mark.parametrize(("headers", "version", "status"), [
+    ([], "1.1", "400"),
+    ([(b"Host", b"a b")], "1.1", "400"),
+    ([(b"Host", b"user@printer")], "1.0", "400"),
+    ([(b"Host", b"printer.test:631/x")], "1.1", "400"),
+    ([(b"Host", b"h"), (b"Transfer-Encoding", b"gzip, chunked")], "1.1", "501"),
+    ([(b"Host", b"h"), (b"Transfer-Encoding", b"identity")], "1.1", "400"),
+    ([(b"Host", b"h"), (b"Transfer-Encoding", b"chunked"), (b"Transfer-Encoding", b"gzip")], "1.1", "400"),
+    ([(b"Host", b"h")], "0.9", "400"),
+    ([(b"Host", b"h")], "2.0", "505"),
+], ids=["no Host", "Host with a space", "Host with userinfo", "Host with a path", "gzip then chunked",
+        "identity", "chunked then gzip", "HTTP/0.9", "HTTP/2.0"])
+def test_messages_rfc_9112_refuses(headers: list[tuple[bytes, bytes]], version: str, status: str) -> None:
+    with pytest.raises(BadRequest) as refused:
+        build(headers, version=version)
+    assert refused.value.status.startswith(status)
+
+
+def test_a_later_minor_version_is_served_as_http11() -> None:
+    assert build([(b"Host", b"h")], version="1.2")["SERVER_PROTOCOL"] == "HTTP/1.1"
+
+
+@pytest.mark.parametrize("host", [b"", b"printer.test", b"printer.test:631", b"[::1]:8631", b"10.0.0.1",
+                                  b"[fe80::1%25eth0]"])
+def test_hosts_rfc_9112_accepts(host: bytes) -> None:
+    environ = build([(b"Host", host), (b"Transfer-Encoding", b"Chunked")], version="1.1")
+    assert environ["HTTP_HOST"] == host.decode()
 
 
 class FlowRecorder:
