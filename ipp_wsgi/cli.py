@@ -33,10 +33,13 @@ from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exit
 from ipp_wsgi.ops.service import check_embedded_store
 from ipp_wsgi.proxy import UNIX_SOCKET_UMASK, ProxySettings, ProxySettingsError, behind_proxy, proxy_settings
 from ipp_wsgi.spooler_process import run_spooler, spooler_process
+from ipp_wsgi.worker.limits import SETTINGS, Limits
 
 DEFAULT_BIND = "127.0.0.1:8631"
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 8
+DEFAULT_KEEPALIVE = 5
+DEFAULT_WORKER_CONNECTIONS = 1000
 # --worker-class choices -> gunicorn worker classes.
 WORKER_CLASSES = {"ipp": "ipp_wsgi.worker.IppWorker", "gthread": "gthread"}
 DEFAULT_WORKER_CLASS = "ipp"
@@ -154,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--worker-class", choices=sorted(WORKER_CLASSES), default=DEFAULT_WORKER_CLASS,
                        help=f"ipp: ipp-wsgi's asyncio worker; gthread: gunicorn's threaded worker "
                             f"(default {DEFAULT_WORKER_CLASS})")
+    serve.add_argument("--keep-alive", type=_at_least_zero, default=DEFAULT_KEEPALIVE, metavar="SECONDS",
+                       help=f"a connection must start a request within this time, new or kept alive; 0: "
+                            f"one request per connection (default {DEFAULT_KEEPALIVE})")
+    serve.add_argument("--worker-connections", type=_positive, default=DEFAULT_WORKER_CONNECTIONS,
+                       metavar="N", help=f"connections per worker; at the limit the ipp worker class closes "
+                                         f"the one waiting longest for its client (default "
+                                         f"{DEFAULT_WORKER_CONNECTIONS})")
+    defaults = Limits()
+    for name, setting in SETTINGS.items():
+        serve.add_argument(setting.option, dest=name, type=setting.parse, metavar=setting.metavar,
+                           help=f"{setting.help} (default {getattr(defaults, name):g}, or "
+                                f"${setting.variable}; worker class ipp)")
     for option, kwargs in _SHARED_OPTIONS.items():
         serve.add_argument(option, **kwargs)
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
@@ -195,9 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> int:
+    return _at_least(text, 1)
+
+
+def _at_least_zero(text: str) -> int:
+    return _at_least(text, 0)
+
+
+def _at_least(text: str, least: int) -> int:
     value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
     return value
 
 
@@ -267,7 +290,9 @@ def gunicorn_options(args: argparse.Namespace, proxy: ProxySettings | None = Non
         "workers": args.workers,
         "worker_class": WORKER_CLASSES[args.worker_class],
         "threads": args.threads,
-        "keepalive": 5,
+        "keepalive": args.keep_alive,
+        "worker_connections": args.worker_connections,
+        "raw_env": [f"{name}={value}" for name, value in worker_limits(args).environ().items()],
         "loglevel": args.log_level,
         "errorlog": "-",
         "accesslog": "-" if args.access_log else None,
@@ -279,6 +304,17 @@ def gunicorn_options(args: argparse.Namespace, proxy: ProxySettings | None = Non
         "certfile": args.certfile,
         "keyfile": args.keyfile,
     }
+
+
+def worker_limits(args: argparse.Namespace) -> Limits:
+    """The worker's limits: the ``serve`` options given, else their environment variables, else the
+    defaults; ConfigError for a bad variable."""
+    try:
+        limits = Limits.from_environ()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
+    return dataclasses.replace(limits, **given)
 
 
 def serve(args: argparse.Namespace) -> int:

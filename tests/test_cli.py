@@ -29,10 +29,34 @@ def test_help_explains_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
 def test_serve_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["serve", "--help"])
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
     for text in ("--bind", "--workers", "--threads", "--worker-class", "--config", "--spool-dir",
-                 "127.0.0.1:8631", "gthread", "ipp_wsgi.worker.IppWorker"):
+                 "127.0.0.1:8631", "gthread", "ipp_wsgi.worker.IppWorker", "--keep-alive", "(default 5)",
+                 "--worker-connections", "(default 1000)", "--client-timeout", "(default 60, or "
+                 "$IPP_WSGI_CLIENT_TIMEOUT", "--header-timeout", "(default 20, or $IPP_WSGI_HEADER_TIMEOUT",
+                 "--body-min-rate", "(default 500, or $IPP_WSGI_BODY_MIN_RATE", "--upload-threads",
+                 "(default 0, or $IPP_WSGI_UPLOAD_THREADS"):
         assert text in out
+
+
+def test_serve_limits_reach_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Options, else the environment, else the defaults; passed to the workers as gunicorn's raw_env."""
+    monkeypatch.delenv("IPP_WSGI_CLIENT_TIMEOUT", raising=False)
+    monkeypatch.setenv("IPP_WSGI_BODY_MIN_RATE", "100")
+    monkeypatch.setenv("IPP_WSGI_HEADER_TIMEOUT", "7")
+    args = build_parser().parse_args(["serve", "--header-timeout", "2.5", "--upload-threads", "3",
+                                      "--keep-alive", "0", "--worker-connections", "50"])
+    server = GunicornServer(load_config(spool_dir=tmp_path), gunicorn_options(args))
+    assert server.cfg.env == {"IPP_WSGI_CLIENT_TIMEOUT": "60", "IPP_WSGI_HEADER_TIMEOUT": "2.5",
+                              "IPP_WSGI_BODY_MIN_RATE": "100", "IPP_WSGI_UPLOAD_THREADS": "3"}
+    assert (server.cfg.keepalive, server.cfg.worker_connections) == (0, 50)
+
+
+def test_a_bad_limit_variable_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("IPP_WSGI_HEADER_TIMEOUT", "soon")
+    assert main(["serve", "--spool-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == "ipp-wsgi: IPP_WSGI_HEADER_TIMEOUT='soon': not a number > 0\n"
 
 
 def test_serve_defaults() -> None:
@@ -60,7 +84,9 @@ def test_worker_class_default_loads_ours(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("argv", [["serve", "--workers", "0"], ["serve", "--threads", "x"],
-                                  ["serve", "--worker-class", "sync"], []])
+                                  ["serve", "--worker-class", "sync"], [], ["serve", "--header-timeout", "0"],
+                                  ["serve", "--body-min-rate", "-1"], ["serve", "--upload-threads", "1.5"],
+                                  ["serve", "--keep-alive", "-1"], ["serve", "--worker-connections", "0"]])
 def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(argv)

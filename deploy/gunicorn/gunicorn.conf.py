@@ -26,6 +26,9 @@ PROMETHEUS_MULTIPROC_DIR
                       emptied at start)
 IPP_WSGI_CLIENT_TIMEOUT
                       seconds a client may stay silent in the middle of a request (default 60)
+IPP_WSGI_HEADER_TIMEOUT, IPP_WSGI_BODY_MIN_RATE, IPP_WSGI_UPLOAD_THREADS
+                      the ipp worker class's other limits on slow clients (defaults 20 s, 500 bytes/s, 0:
+                      as many upload threads as IPP_WSGI_THREADS; see ipp_wsgi.worker.limits)
 """
 
 from __future__ import annotations
@@ -68,7 +71,9 @@ threads = int(_env("IPP_WSGI_THREADS", "8"))
 # idle kept-alive one). Within a request, a client silent for IPP_WSGI_CLIENT_TIMEOUT seconds (headers or
 # body incomplete), or one that reads none of our response for that long, is disconnected (the document
 # received so far is discarded, no job is made). It bounds silence, not duration: a slow but steady upload
-# of any size goes on. IppWorker reads IPP_WSGI_CLIENT_TIMEOUT itself (a once-a-second sweep); with
+# of any size goes on. IppWorker reads IPP_WSGI_CLIENT_TIMEOUT itself (a once-a-second sweep), and the
+# other IPP_WSGI_* limits above (a deadline for request heads, a minimum rate for bodies, threads of their
+# own for uploads; at worker_connections, 1000, the longest-waiting idle connection makes room); with
 # gthread, whose reads of a body have no bound of their own, pre_request below gives each request's socket
 # that timeout. ``timeout`` is the worker heartbeat: both workers beat from their main loop, so requests
 # (however long) never trip it; it only restarts a worker that hung. ``graceful_timeout``: on stop or

@@ -1,6 +1,13 @@
-"""One client connection: the httptools parser, the queue of (pipelined) requests, keep-alive, and the
-choice of where a request runs: inline in the event loop (a small, complete body and an application that
-says the request is quick) or in the worker's thread pool (everything else, the body streamed to it)."""
+"""One client connection: the httptools parser, the queue of (pipelined) requests, keep-alive, flow
+control, the deadlines of slow clients, and the choice of where a request runs: inline in the event loop
+(a small, complete body and an application that says the request is quick) or in the worker's thread pool
+(everything else; a body still arriving is streamed to a thread of the upload pool).
+
+Flow control: reading stops while the transport holds more than its high-water mark of unsent output
+(a client that does not read), while a request is answered and the next one is complete (pipelining: at
+most one request is read ahead, plus the rest of one read from the socket, kept unparsed), and while a
+streamed body's queue is full; so what one connection holds is bounded whatever its client does.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +20,16 @@ import socket
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 from datetime import datetime
 from time import monotonic
 from typing import Any, cast
 
 import httptools
 
-from ipp_wsgi.worker.environ import BadRequest, EnvironFactory
+from ipp_wsgi.worker.environ import BadRequest
+from ipp_wsgi.worker.exchange import Exchange, ServerContext
 from ipp_wsgi.worker.request_body import RequestBody
-from ipp_wsgi.worker.response import ClientGone, Clock, Response, ThreadedSend, run_application
+from ipp_wsgi.worker.response import ClientGone, Response, ThreadedSend, run_application
 
 # A complete body up to this size may be answered inline; a larger one (or an incomplete body past it)
 # goes to a thread, streamed.
@@ -32,81 +39,15 @@ DISCARD_LIMIT = 1024 * 1024
 # A body of known length with at least this much still to come, on a plain connection, is read by the
 # request's thread straight from the socket (RequestBody.read_directly).
 DIRECT_MIN = 256 * 1024
+# Bytes of a read fed to the parser at a time, outside a streamed body: pipelined requests are parsed
+# no further than one past the request being answered (the rest of the read waits, unparsed).
+FEED_SLICE = 16 * 1024
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _VERSIONED_LINE_END = re.compile(rb"/[0-9]\.[0-9]\r\n\Z")
 
 
 class _StopParsing(Exception):
     """Raised in a parser callback: the bytes after the connection's last request are not parsed."""
-
-
-@dataclass
-class ServerContext:
-    """What every connection of a worker shares (filled in by the worker)."""
-
-    app: Callable[..., Any]
-    quick: Callable[[dict[str, Any]], bool] | None
-    """The application's ``quick_request``: such requests run in the event loop."""
-    local: Callable[[dict[str, Any]], bool] | None
-    """The application's ``local_request``: such requests run one after another on :attr:`local_executor`."""
-    environ: EnvironFactory
-    loop: asyncio.AbstractEventLoop
-    executor: Executor
-    """The pool of request threads."""
-    local_executor: Executor
-    """One thread, for the requests the application calls local."""
-    clock: Clock
-    log: Any
-    keepalive: float
-    client_timeout: float
-    limit_request_line: int
-    limit_request_fields: int
-    limit_request_field_size: int
-    access_log: bool
-    request_done: Callable[[Exchange, Response], None]
-    accept: Callable[[HttpConnection], bool]
-    forget: Callable[[HttpConnection], None]
-    shutting_down: bool = False
-    max_header_bytes: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        fields = self.limit_request_fields or 32768
-        self.max_header_bytes = fields * ((self.limit_request_field_size or 65536) + 4) + \
-            (self.limit_request_line or 65536) + 4096
-
-
-class Exchange:
-    """One request and where it stands."""
-
-    __slots__ = (
-        "chunks",
-        "complete",
-        "continue_sent",
-        "discard",
-        "environ",
-        "error",
-        "expect_continue",
-        "headers",
-        "keep_alive",
-        "size",
-        "started",
-        "stream",
-    )
-
-    def __init__(self, environ: dict[str, Any], keep_alive: bool, expect_continue: bool,
-                 error: BadRequest | None = None) -> None:
-        self.environ = environ
-        self.keep_alive = keep_alive
-        self.expect_continue = expect_continue
-        self.chunks: list[bytes] = []
-        self.size = 0
-        self.complete = False
-        self.stream: RequestBody | None = None
-        self.continue_sent = False
-        self.error = error
-        self.discard = False
-        self.started: datetime | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
 
 
 class HttpConnection(asyncio.Protocol):
@@ -128,10 +69,22 @@ class HttpConnection(asyncio.Protocol):
         self.url_parts: list[bytes] = []
         self.headers: list[tuple[bytes, bytes]] = []
         self.pauses: set[str] = set()
+        """Why reading is paused: "busy" (a request is answered, the next one is in), "write" (the client
+        does not read our output), "body" (a streamed body's queue is full), "direct" (the request's thread
+        reads the body from the socket)."""
+        self.reading = True
+        self.unparsed: bytes | memoryview = b""
+        """Bytes read but not parsed yet, for want of room (see the module docstring)."""
         self.after_last = False
         """The connection's last request is in: what follows is not parsed."""
+        self.eof = False
+        """The client closed its end of the connection: no more bytes come."""
         self.sender: ThreadedSend | None = None
-        self.last_activity = monotonic()
+        self.last_activity = self.swept_at = monotonic()
+        """When the client last sent something (or reading resumed); when the worker's timer last looked at
+        the connection (see :mod:`ipp_wsgi.worker.deadlines`)."""
+        self.head_started = 0.0
+        """When the first byte of the request head being received arrived (or reading resumed)."""
         self.write_paused_at: float | None = None
         self.broken = False
         self.closed = False
@@ -155,6 +108,7 @@ class HttpConnection(asyncio.Protocol):
         if not self.ctx.accept(self):
             self.transport.abort()
             return
+        self.ctx.waiting[self] = None
         if transport.get_extra_info("sslcontext") is None:
             self.plain_socket = transport.get_extra_info("socket")
         peer = transport.get_extra_info("peername")
@@ -170,16 +124,58 @@ class HttpConnection(asyncio.Protocol):
         if self.sender is not None:
             self.sender.close()
         self.queue.clear()
+        self.unparsed = b""
+        self.ctx.waiting.pop(self, None)
         self.ctx.forget(self)
 
     def data_received(self, data: bytes) -> None:
         self.last_activity = monotonic()
         if self.broken:
             return
+        parsing = self.parsing
+        if (len(data) <= FEED_SLICE or (parsing is not None and parsing.stream is not None)) \
+                and not self.pauses and not self.after_last:  # the usual read: parsed whole
+            self._feed(data)
+            if self.direct_candidate is not None:
+                self._hand_over_body(self.direct_candidate)
+        else:
+            self._parse(data)
+
+    def _parse(self, data: bytes | memoryview) -> None:
+        """Feed *data* to the parser: a slice at a time until reading pauses (the rest is kept unparsed),
+        all at once in a streamed body."""
+        while data and not self.broken:
+            if self.pauses:
+                self.unparsed = data
+                break
+            if self.after_last:
+                self.broken = True  # the rest is not read: answer what was asked, then close
+                self._close_when_idle()
+                break
+            parsing = self.parsing
+            if len(data) <= FEED_SLICE or (parsing is not None and parsing.stream is not None):
+                self._feed(data)
+                break
+            view = memoryview(data)
+            self._feed(view[:FEED_SLICE])
+            data = view[FEED_SLICE:]
+        if self.direct_candidate is not None:  # once the whole read is parsed
+            self._hand_over_body(self.direct_candidate)
+
+    def _parse_unparsed(self) -> None:
+        """Reading may resume: parse the bytes kept, then read from the client again."""
+        data, self.unparsed = self.unparsed, b""
+        if not self.closed:
+            self._parse(data)
+            if not self.pauses and not self.unparsed:
+                self._reading(True)
+            self._close_if_done()
+
+    def _feed(self, data: bytes | memoryview) -> None:
         if self.in_message and self.parsing is None:
             self.header_bytes += len(data)
             if self.header_bytes > self.ctx.max_header_bytes:
-                self._reject(BadRequest("431 Request Header Fields Too Large", "request head too large"))
+                self.refuse(BadRequest("431 Request Header Fields Too Large", "request head too large"))
                 return
         try:
             self.parser.feed_data(data)
@@ -192,36 +188,43 @@ class HttpConnection(asyncio.Protocol):
                 self.broken = True
                 self._close_when_idle()
             else:
-                self._reject(error)
+                self.refuse(error)
         self._feed_pending()
-        if self.direct_candidate is not None:
-            self._hand_over_body(self.direct_candidate)
         if self.in_message and self.parsing is None and not self.headers and not self.broken:
             self._check_request_line(data)
 
-    def _check_request_line(self, data: bytes) -> None:
+    def _check_request_line(self, data: bytes | memoryview) -> None:
         """Refuse at once a request line without an HTTP version (HTTP/0.9's ``GET /``), which the parser
         takes for a request whose headers are still to come (and whose version it reports only then)."""
-        tail = self.line_tail + data[-16:]
+        tail = self.line_tail + bytes(data[-16:])
         self.line_tail = tail[-16:]
         if tail.endswith(b"\n") and not _VERSIONED_LINE_END.search(tail):
-            self._reject(BadRequest("400 Bad Request", "request line without an HTTP version"))
+            self.refuse(BadRequest("400 Bad Request", "request line without an HTTP version"))
 
     def eof_received(self) -> bool | None:
-        if self.current is not None or self.queue:
-            self.broken = True
-            return True  # keep the transport open to send the answer, then close
+        if self.current is not None or self.queue or self.unparsed:
+            self.eof = True
+            return True  # keep the transport open to answer what was sent, then close
         return None
+
+    def _close_if_done(self) -> None:
+        """After the client's end of the connection closed: close once everything it sent is answered."""
+        if self.eof and not self.unparsed:
+            self._close_when_idle()
 
     def pause_writing(self) -> None:
         self.write_paused_at = monotonic()
         if self.sender is not None:
             self.sender.set_paused(True)
+        self._pause("write")  # and no request is started (nor read) until the client reads
 
     def resume_writing(self) -> None:
         self.write_paused_at = None
         if self.sender is not None:
             self.sender.set_paused(False)
+        self._resume("write")
+        self._start_next()
+        self._close_if_done()
 
     # --- httptools callbacks ---------------------------------------------------------------------
 
@@ -229,6 +232,7 @@ class HttpConnection(asyncio.Protocol):
         if self.after_last:
             raise _StopParsing
         self.in_message = True
+        self.head_started = self.last_activity
         self.line_tail = b""
         self.header_bytes = 0
         self.url_parts = []
@@ -272,6 +276,7 @@ class HttpConnection(asyncio.Protocol):
             exchange.headers = self.headers
         self.parsing = exchange
         self.queue.append(exchange)
+        self.ctx.waiting.pop(self, None)
         self._start_next()
 
     def on_body(self, body: bytes) -> None:
@@ -280,7 +285,7 @@ class HttpConnection(asyncio.Protocol):
         if exchange.discard:
             exchange.size += len(body)
             if exchange.size > DISCARD_LIMIT:
-                self._close()
+                self.close()
             return
         if exchange.stream is not None:
             self.body_pending.append(body)  # fed at the end of this read: chunked bodies come in many
@@ -319,15 +324,18 @@ class HttpConnection(asyncio.Protocol):
     # --- running requests ------------------------------------------------------------------------
 
     def _start_next(self) -> None:
-        """Start the request at the head of the queue when nothing is being answered and it is ready."""
-        while self.current is None and self.queue and self._writable():
+        """Start the request at the head of the queue when nothing is being answered and it is ready (and
+        the client reads what it is sent)."""
+        while self.current is None and self.queue and self.write_paused_at is None and self._writable():
             exchange = self.queue[0]
             if exchange.error is not None:
                 self._send_error(exchange.error)
                 return
             if exchange.stream is None and not exchange.complete and exchange.size <= INLINE_LIMIT:
+                if exchange.waiting_since is None:
+                    exchange.waiting_since = monotonic()
                 self._send_continue(exchange)
-                return
+                break  # read on: its body is to come
             self.queue.popleft()
             self.current = exchange
             environ = exchange.environ
@@ -348,15 +356,19 @@ class HttpConnection(asyncio.Protocol):
                 self._stream_body(exchange)
                 if self._may_read_directly(exchange):
                     self.direct_candidate = exchange
+                executor = self.ctx.upload_executor
             self._run_threaded(exchange, executor)
-        if self.current is None and not self.queue:
+        current, parsing = self.current, self.parsing
+        if (current is None or current is parsing) and (not self.queue or self.queue[0] is parsing):
+            # Nothing complete waits: read on (the body of the request in hand, or the next request).
             self._resume("busy")
             if self.broken:
                 self._close_when_idle()
 
     def _stream_body(self, exchange: Exchange) -> RequestBody:
         """Make *exchange*'s ``wsgi.input`` the stream the rest of its body will be fed to."""
-        stream = RequestBody(self.ctx.client_timeout, self._pause_body, self._resume_body)
+        limits = self.ctx.limits
+        stream = RequestBody(limits.client_timeout, self._pause_body, self._resume_body, limits.body_min_rate)
         stream.feed(*exchange.chunks)
         exchange.chunks = []
         exchange.stream = stream
@@ -375,7 +387,8 @@ class HttpConnection(asyncio.Protocol):
         reading nothing until it has; then a new parser takes the connection's next request."""
         self.direct_candidate = None
         stream = exchange.stream
-        if stream is None or exchange.complete or self.closed or exchange is not self.current:
+        if stream is None or exchange.complete or self.closed or exchange is not self.current \
+                or self.unparsed:
             return
         remaining = int(exchange.environ["CONTENT_LENGTH"]) - stream.received
         if remaining < DIRECT_MIN:
@@ -424,7 +437,7 @@ class HttpConnection(asyncio.Protocol):
     def _run_threaded(self, exchange: Exchange, executor: Executor | None = None) -> None:
         """Run the application on ``executor`` (default: the pool of request threads)."""
         assert self.transport is not None
-        sender = ThreadedSend(self.ctx.loop, self.transport, self.ctx.client_timeout)
+        sender = ThreadedSend(self.ctx.loop, self.transport, self.ctx.limits.client_timeout)
         if self.write_paused_at is not None:
             sender.set_paused(True)
         self.sender = sender
@@ -440,6 +453,7 @@ class HttpConnection(asyncio.Protocol):
         self.sender = None
         self._finish(exchange, response)
         self._start_next()
+        self._close_if_done()
 
     def _call_application(self, exchange: Exchange, response: Response) -> None:
         """Run the application; its errors are logged and answered with 500 when nothing was sent yet."""
@@ -470,12 +484,15 @@ class HttpConnection(asyncio.Protocol):
             stream.release_socket()
         if self.closed:
             return
-        if not response.keep_alive or read_directly:
-            # After a body read directly but not to its end, the parser cannot find the next request.
-            self._close()
+        if not response.keep_alive or read_directly or (stream is not None and stream.timed_out):
+            # After a body read directly but not to its end, the parser cannot find the next request; after
+            # a client too slow to send its body, the connection is not worth keeping.
+            self.close()
             return
         if self.broken:
             return  # nothing more is read: what is in the queue is answered (an error last), then it closes
+        if not self.queue:
+            self.ctx.waiting[self] = None
         if stream is not None and not exchange.complete:
             # The application did not read the whole body: skip the rest, up to DISCARD_LIMIT.
             stream.abort(ClientGone("the response was sent before the body was read"))
@@ -504,8 +521,9 @@ class HttpConnection(asyncio.Protocol):
             self.ctx.log.error("error in the HTTP parser callbacks", exc_info=cause)
         return BadRequest("400 Bad Request", str(exc))
 
-    def _reject(self, error: BadRequest) -> None:
-        """Refuse the request being parsed: answer *error* once the requests before it are answered."""
+    def refuse(self, error: BadRequest) -> None:
+        """Refuse the request being received: answer *error* once the requests before it are answered,
+        then close."""
         peer = self.base.get("REMOTE_ADDR", "")
         self.ctx.log.warning("Invalid request from ip=%s: %s", peer, error)
         self.broken = True
@@ -521,19 +539,29 @@ class HttpConnection(asyncio.Protocol):
         assert self.transport is not None
         self.queue.clear()
         Response(self.transport.write, self.ctx.clock, "GET", False, False).send_error(error.status)
-        self._close()
+        self.close()
 
     def _pause(self, reason: str) -> None:
-        if not self.pauses and self.transport is not None and not self.closed:
-            self.transport.pause_reading()
         self.pauses.add(reason)
+        self._reading(False)
 
     def _resume(self, reason: str) -> None:
         if reason in self.pauses:
             self.pauses.discard(reason)
-            if not self.pauses and self.transport is not None and not self.closed:
-                self.last_activity = monotonic()
+            if not self.pauses and not self.closed:
+                self.last_activity = self.head_started = monotonic()  # the client's clocks start again
+                if self.unparsed:
+                    self.ctx.loop.call_soon(self._parse_unparsed)  # then read on
+                else:
+                    self._reading(True)
+
+    def _reading(self, on: bool) -> None:
+        if on != self.reading and self.transport is not None and not self.closed:
+            self.reading = on
+            if on:
                 self.transport.resume_reading()
+            else:
+                self.transport.pause_reading()
 
     def _pause_body(self) -> None:
         self._pause("body")
@@ -547,18 +575,27 @@ class HttpConnection(asyncio.Protocol):
 
     def _close_when_idle(self) -> None:
         if self.current is None and not self.queue:
-            self._close()
+            self.close()
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """Close the connection once what is written has gone out."""
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
-    def _stalled(self, stream: RequestBody) -> None:
-        """The client stopped sending the body: the application's reads fail once the bytes received are
-        read, and the connection closes after the response."""
-        self.ctx.log.info("client %s stalled in a request body", self.base.get("REMOTE_ADDR", ""))
+    def stall_body(self, stream: RequestBody, error: TimeoutError) -> None:
+        """The client stopped sending the body, or sends it too slowly: the application's reads fail with
+        *error* once the bytes received are read, and the connection closes after the response."""
+        self.ctx.log.info("client %s in a request body: %s", self.base.get("REMOTE_ADDR", ""), error)
         self.broken = True
-        stream.stall(TimeoutError(f"the client sent no data for {self.ctx.client_timeout:g} s"))
+        stream.stall(error)
+
+    def give_up_waiting(self, error: TimeoutError) -> None:
+        """The next request's (small) body stopped coming, or comes too slowly: the application answers
+        (its reads fail with *error*), then the connection closes."""
+        waiting = self.queue.popleft()
+        self.current = waiting
+        self.stall_body(self._stream_body(waiting), error)
+        self._run_threaded(waiting, self.ctx.upload_executor)
 
     def abort(self) -> None:
         """Drop the connection now (timeouts, the end of a graceful shutdown)."""
@@ -568,39 +605,14 @@ class HttpConnection(asyncio.Protocol):
     def shutdown(self) -> None:
         """The worker stops: close now when idle, else after the response in progress."""
         if self.current is None and not self.queue and not self.in_message:
-            self._close()
+            self.close()
 
-    def idle(self) -> bool:
-        """No request being received or answered."""
-        return self.current is None and not self.queue and not self.in_message
+    def evictable(self) -> bool:
+        """No request in hand: idle, or receiving a request head (see ``ServerContext.waiting``)."""
+        return self.current is None and not self.queue and not self.closed
 
-    def sweep(self, now: float, idle_timeout: float) -> None:
-        """Close the connection when its client stalled (see the worker's timer)."""
-        if self.closed or self.transport is None:
-            return
-        timeout = self.ctx.client_timeout
-        current = self.current
-        if self.write_paused_at is not None:
-            if now - self.write_paused_at > timeout:
-                self.ctx.log.info("closing a connection whose client stopped reading")
-                self.abort()
-        elif current is not None:
-            reading = not self.pauses.intersection(("body", "direct"))  # else the thread waits, not the loop
-            if current.stream is not None and not current.complete and reading \
-                    and now - self.last_activity > timeout and not self.broken:
-                self._stalled(current.stream)
-        elif self.in_message or self.queue:
-            if now - self.last_activity > timeout:
-                waiting = self.queue[0] if self.queue else None
-                if waiting is not None and waiting is self.parsing and waiting.error is None:
-                    # Headers in, body incomplete: the application answers (its read fails), then we close.
-                    self.queue.popleft()
-                    self.current = waiting
-                    self._stalled(self._stream_body(waiting))
-                    self._run_threaded(waiting)
-                else:
-                    self.ctx.log.info("closing a connection whose client stalled in a request")
-                    self.abort()
-        elif now - self.last_activity > idle_timeout:
-            self._close()
-
+    def give_way(self) -> None:
+        """Close the connection to make room for a new client (the worker is at its connection limit)."""
+        self.ctx.waiting.pop(self, None)
+        self.closed = True  # nothing more is read or answered
+        self.close()

@@ -14,25 +14,49 @@ import socket
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
+from time import monotonic
 from typing import Any
+
+from ipp_wsgi.worker.limits import body_allowance
 
 HIGH_WATER = 1024 * 1024
 LOW_WATER = 256 * 1024
 READ_ALL_CHUNK = 64 * 1024
 
 
+def silent_client(timeout: float) -> TimeoutError:
+    """The error of a body whose client sent nothing for *timeout* seconds."""
+    return TimeoutError(f"the client sent no data for {timeout:g} s")
+
+
+def slow_client(min_rate: float) -> TimeoutError:
+    """The error of a body whose client sent it slower than *min_rate* bytes/s."""
+    return TimeoutError(f"the client sent the body slower than {min_rate:g} bytes/s")
+
+
 class RequestBody(io.RawIOBase):
     """The body of one request: :meth:`feed`, :meth:`feed_eof` and :meth:`abort` are called in the event
     loop, the reads in the application's thread. A read that waits more than *timeout* seconds for data
-    raises :class:`OSError` (a stalled client), as does a read after :meth:`abort`.
+    raises :class:`TimeoutError` (a stalled client), as does a read after :meth:`stall`; a read after
+    :meth:`abort` raises its error. The loop keeps the time of a body it feeds (and calls :meth:`stall`);
+    once the socket is handed over, the stream does: a read fails that would make the reader's waits for
+    the client add up to more than *timeout* + (bytes received) / *min_rate* seconds when *min_rate* is set
+    (a client trickling the body: the rule of Apache's mod_reqtimeout ``body=T,MinRate=R``, counted in the
+    time the application waits for the client, so that a slow application does not count against it).
 
     *pause* is called (in the loop) when the queue passes ``HIGH_WATER``; *resume* is called from the
     reading thread when it drops below ``LOW_WATER`` and must be thread-safe.
     """
 
-    def __init__(self, timeout: float, pause: Callable[[], None], resume: Callable[[], None]) -> None:
+    def __init__(self, timeout: float, pause: Callable[[], None], resume: Callable[[], None],
+                 min_rate: float = 0.0) -> None:
         super().__init__()
         self._timeout = timeout
+        self._min_rate = min_rate
+        self._waited = 0.0
+        """Seconds the reader has waited for the client's bytes."""
+        self.timed_out = False
+        """A read failed because the client was silent or too slow (the connection cannot go on)."""
         self._pause = pause
         self._resume = resume
         self._chunks: deque[bytes] = deque()
@@ -43,8 +67,9 @@ class RequestBody(io.RawIOBase):
         self._error: OSError | None = None
         self._cond = threading.Condition(threading.Lock())
         self.received = 0
-        """Bytes fed by the loop."""
+        """Bytes fed by the loop (and, once the socket is handed over, read from it)."""
         self._socket: socket.socket | None = None
+        self._socket_timeout = 0.0
         self._remaining = 0
         self._direct_done: Callable[[], None] | None = None
 
@@ -70,6 +95,7 @@ class RequestBody(io.RawIOBase):
         closes), never more, waiting at most the timeout for each; *done* is called in the reading thread
         when they have all been read."""
         sock.settimeout(self._timeout)
+        self._socket_timeout = self._timeout
         with self._cond:
             self._socket = sock
             self._remaining = remaining
@@ -102,9 +128,11 @@ class RequestBody(io.RawIOBase):
             self._cond.notify()
 
     def stall(self, error: OSError) -> None:
-        """The client went silent: once the bytes already queued are read, reads raise *error*."""
+        """The client went silent or is too slow: once the bytes already queued are read, reads raise
+        *error*."""
         with self._cond:
             self._error = error
+            self.timed_out = True
             self._cond.notify()
 
     @property
@@ -237,9 +265,21 @@ class RequestBody(io.RawIOBase):
                 return False
             if self._socket is not None:
                 return True
-            if not self._cond.wait(self._timeout) and not self._chunks and not self._eof:
-                self._error = TimeoutError(f"the client sent no data for {self._timeout:g} s")
+            if not self._cond.wait(self._timeout) and not self._chunks and not self._eof \
+                    and self._error is None:
+                self._error = self._slow_client(self._timeout)
         return True
+
+    def _allowance(self) -> float:
+        """How long the next wait for the client may last (see the class docstring)."""
+        return min(self._timeout, body_allowance(self._timeout, self._min_rate, self.received) - self._waited)
+
+    def _slow_client(self, allowed: float) -> TimeoutError:
+        """The error of a read whose wait of *allowed* seconds for the client ran out."""
+        self.timed_out = True
+        if allowed >= self._timeout:
+            return silent_client(self._timeout)
+        return slow_client(self._min_rate)
 
     def _receive_into(self, view: memoryview) -> int:
         """Receive up to the rest of the body from the handed-over socket into *view*, in the reading
@@ -247,19 +287,28 @@ class RequestBody(io.RawIOBase):
         still :meth:`abort`)."""
         sock = self._socket
         assert sock is not None
+        allowed = self._allowance()
+        started = monotonic()
         try:
+            if allowed != self._socket_timeout:
+                if allowed <= 0:
+                    raise TimeoutError
+                sock.settimeout(allowed)
+                self._socket_timeout = allowed
             count = sock.recv_into(view, min(len(view), self._remaining))
         except TimeoutError:
-            self._error = TimeoutError(f"the client sent no data for {self._timeout:g} s")
+            self._error = self._slow_client(allowed)
         except OSError as exc:
             self._error = exc
         else:
             if count == 0:
                 self._error = ConnectionResetError("the client closed the connection within the body")
+        self._waited += monotonic() - started
         if self._error is not None:
             self._close_socket()
             raise self._error
         self._remaining -= count
+        self.received += count
         if self._remaining == 0:
             self._eof = True
             self._close_socket()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -19,13 +20,16 @@ from typing import Any
 from gunicorn.sock import ssl_context
 from gunicorn.workers.base import Worker
 
-from ipp_wsgi.worker.connection import Exchange, HttpConnection, ServerContext
+from ipp_wsgi.worker.connection import HttpConnection
+from ipp_wsgi.worker.deadlines import sweep
 from ipp_wsgi.worker.environ import EnvironFactory
+from ipp_wsgi.worker.exchange import Exchange, ServerContext
+from ipp_wsgi.worker.limits import Limits
 from ipp_wsgi.worker.response import Clock, Response
 
 TICK_SECONDS = 1.0
-DEFAULT_CLIENT_TIMEOUT = 60.0
-CLIENT_TIMEOUT_VARIABLE = "IPP_WSGI_CLIENT_TIMEOUT"
+WORKER_BOOT_ERROR = 3
+"""The exit status with which a worker tells gunicorn's arbiter it cannot boot (the arbiter then stops)."""
 # "asyncio" runs the standard event loop even when uvloop is installed.
 EVENT_LOOP_VARIABLE = "IPP_WSGI_EVENT_LOOP"
 
@@ -42,48 +46,58 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
-def client_timeout() -> float:
-    """Seconds a client may stay silent in the middle of a request, or not read our response
-    (``IPP_WSGI_CLIENT_TIMEOUT``, default 60)."""
-    return float(os.environ.get(CLIENT_TIMEOUT_VARIABLE, DEFAULT_CLIENT_TIMEOUT))
-
-
 class IppWorker(Worker):  # type: ignore[misc]
     """gunicorn worker class ``ipp_wsgi.worker.IppWorker``: HTTP/1.1 on asyncio with httptools.
 
     Requests whose whole (small) body is in and that the application calls quick
     (``application.quick_request(environ)`` is true) run in the event loop; those it calls local
     (``application.local_request(environ)``: short local work, such as spooling a small job) run one after
-    another on a thread of their own; all others run in a pool of ``threads`` threads, their bodies
-    streamed to them. ``keepalive`` bounds idle connections,
-    ``IPP_WSGI_CLIENT_TIMEOUT`` stalled ones, ``worker_connections`` their number.
+    another on a thread of their own; those whose body is still arriving in a pool of
+    ``IPP_WSGI_UPLOAD_THREADS`` threads (default: ``threads``), their bodies streamed to them; all others
+    in a pool of ``threads`` threads. ``keepalive`` bounds idle connections, the other
+    :class:`~ipp_wsgi.worker.limits.Limits` slow clients, ``worker_connections`` their number: at the
+    limit, the connection that has waited longest for its client (idle, or sending a request head) is
+    closed to make room for a new one.
     """
 
     alive: bool
     nr: int
     max_requests: int
 
+    def init_process(self) -> None:
+        try:
+            self.limits = Limits.from_environ()
+        except ValueError as exc:
+            self.log.error("ipp-wsgi worker: %s", exc)
+            sys.exit(WORKER_BOOT_ERROR)
+        super().init_process()
+
     def run(self) -> None:
+        limits = self.limits
         loop = new_event_loop()
         asyncio.set_event_loop(loop)
         self.loop = loop
         self.connections: set[HttpConnection] = set()
-        self.executor = ThreadPoolExecutor(max(1, self.cfg.threads), thread_name_prefix="ipp-wsgi-request")
+        self.given_way = 0
+        threads = max(1, self.cfg.threads)
+        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="ipp-wsgi-request")
+        self.upload_executor = ThreadPoolExecutor(limits.upload_threads or threads,
+                                                  thread_name_prefix="ipp-wsgi-upload")
         self.local_executor = ThreadPoolExecutor(1, thread_name_prefix="ipp-wsgi-local")
         self.shutdown_deadline: float | None = None
         cfg = self.cfg
         self.ctx = ServerContext(
             app=self.wsgi, quick=getattr(self.wsgi, "quick_request", None),
             local=getattr(self.wsgi, "local_request", None), environ=EnvironFactory(cfg), loop=loop,
-            executor=self.executor, local_executor=self.local_executor, clock=Clock(), log=self.log,
-            keepalive=cfg.keepalive,
-            client_timeout=client_timeout(), limit_request_line=cfg.limit_request_line,
+            executor=self.executor, upload_executor=self.upload_executor, local_executor=self.local_executor,
+            clock=Clock(), log=self.log, keepalive=cfg.keepalive,
+            limits=limits, limit_request_line=cfg.limit_request_line,
             limit_request_fields=cfg.limit_request_fields,
             limit_request_field_size=cfg.limit_request_field_size,
             access_log=bool(getattr(self.log, "access_log_enabled", cfg.accesslog)),
             request_done=self._request_done, accept=self._accept, forget=self._forget,
         )
-        self.idle_timeout = float(cfg.keepalive or self.ctx.client_timeout)
+        self.idle_timeout = float(cfg.keepalive or limits.client_timeout)
         try:
             self.servers = [loop.run_until_complete(self._serve(listener)) for listener in self.sockets]
             for signum, handler in ((signal.SIGTERM, self.handle_exit), (signal.SIGQUIT, self.handle_quit),
@@ -109,7 +123,7 @@ class IppWorker(Worker):  # type: ignore[misc]
         if not loop.is_closed():
             loop.run_until_complete(asyncio.sleep(0))  # let the aborted connections see connection_lost
             loop.close()
-        for executor in (self.executor, self.local_executor):
+        for executor in (self.executor, self.upload_executor, self.local_executor):
             executor.shutdown(wait=False, cancel_futures=True)
 
     # --- the timer and signals -------------------------------------------------------------------
@@ -122,7 +136,12 @@ class IppWorker(Worker):  # type: ignore[misc]
             self.alive = False
         now = monotonic()
         for connection in list(self.connections):
-            connection.sweep(now, self.idle_timeout)
+            sweep(connection, now, self.idle_timeout)
+        if self.given_way:
+            self.log.warning("at the connection limit (worker_connections %d): closed %d connection(s) "
+                             "waiting for their clients to make room", self.cfg.worker_connections,
+                             self.given_way)
+            self.given_way = 0
         self._check_alive()
         self.loop.call_later(TICK_SECONDS, self._tick)
 
@@ -150,10 +169,26 @@ class IppWorker(Worker):  # type: ignore[misc]
     # --- connections and requests ----------------------------------------------------------------
 
     def _accept(self, connection: HttpConnection) -> bool:
-        if self.ctx.shutting_down or len(self.connections) >= self.cfg.worker_connections:
+        if self.ctx.shutting_down:
+            return False
+        if len(self.connections) >= self.cfg.worker_connections and not self._make_room():
             return False
         self.connections.add(connection)
         return True
+
+    def _make_room(self) -> bool:
+        """Close the connection that has waited longest for its client (idle, or sending a request head);
+        False when every connection has a request in hand."""
+        waiting = self.ctx.waiting
+        while waiting:
+            oldest = next(iter(waiting))
+            del waiting[oldest]
+            if oldest.evictable():
+                self.connections.discard(oldest)
+                oldest.give_way()
+                self.given_way += 1
+                return True
+        return False
 
     def _forget(self, connection: HttpConnection) -> None:
         self.connections.discard(connection)

@@ -73,6 +73,19 @@ def test_pipelined_requests_are_answered_in_order(server: WorkerServer) -> None:
     sock.close()
 
 
+def test_pipelined_requests_then_the_clients_end_closed_are_all_answered(server: WorkerServer) -> None:
+    """Like ``printf 'REQUESTS' | nc``: the requests, then EOF; every request is answered, then the end."""
+    paths = ["/echo", "/quick", "/echo", "/stream", "/echo"] * 20
+    sock = server.connect()
+    sock.sendall(b"".join(request_bytes("POST", path, b"x" * 1000) for path in paths))
+    sock.shutdown(socket.SHUT_WR)
+    stream = sock.makefile("rb")
+    for path in paths:
+        assert read_response(stream).status == 200, path
+    assert stream.read() == b""
+    sock.close()
+
+
 def test_chunked_request_body(server: WorkerServer) -> None:
     parts = [os.urandom(1000 * (index + 1)) for index in range(20)]
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=SOCKET_TIMEOUT)
@@ -194,6 +207,49 @@ def test_stalled_body_fails_the_read_then_closes(server: WorkerServer, sent: int
     assert closed_by_server(sock)
 
 
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerServer]:
+    """A worker that wants bodies at 20,000 bytes/s (after the 1 s client timeout) and request heads
+    within 1 s."""
+    running = WorkerServer(tmp_path_factory.mktemp("strict"), env={
+        "IPP_WSGI_BODY_MIN_RATE": "20000", "IPP_WSGI_HEADER_TIMEOUT": "1"}).start()
+    yield running
+    running.stop()
+
+
+def trickle(sock: socket.socket, data: bytes, interval: float) -> None:
+    """Send *data* a byte every *interval* seconds until the server closes the connection."""
+    with contextlib.suppress(OSError):
+        for index in range(len(data)):
+            sock.send(data[index:index + 1])
+            time.sleep(interval)
+
+
+@pytest.mark.parametrize(("sent", "length"), [(10, 200_000), (70_000, 200_000), (70_000, 2_000_000)],
+                         ids=["buffered", "streamed", "read-directly"])
+def test_a_trickled_body_fails_the_read_then_closes(strict_server: WorkerServer, sent: int,
+                                                    length: int) -> None:
+    """Never silent for 1 s, but 10 bytes/s: the application's read fails once the grace and what the
+    bytes received bought (50 us each) are spent."""
+    sock = strict_server.connect()
+    sock.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % length + b"x" * sent)
+    sender = threading.Thread(target=trickle, args=(sock, b"y" * 1000, 0.1), daemon=True)
+    sender.start()
+    response = read_response(sock.makefile("rb"))
+    assert (response.status, response.headers["connection"]) == (500, "close")
+    assert closed_by_server(sock)
+
+
+def test_a_request_head_sent_slowly_gets_408(strict_server: WorkerServer) -> None:
+    sock = strict_server.connect()
+    sender = threading.Thread(target=trickle, args=(sock, b"GET / HTTP/1.1\r\nHost: " + b"t" * 100, 0.1),
+                              daemon=True)
+    sender.start()
+    response = read_response(sock.makefile("rb"), "GET")
+    assert (response.status, response.headers["connection"]) == (408, "close")
+    assert closed_by_server(sock)
+
+
 def test_stalled_request_head_is_disconnected(server: WorkerServer) -> None:
     sock = server.connect()
     sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n")
@@ -275,13 +331,14 @@ def test_local_requests_run_on_the_local_thread(server: WorkerServer, path: str,
     sock.close()
 
 
-def test_a_local_request_with_a_streamed_body_runs_in_the_pool(server: WorkerServer) -> None:
+@pytest.mark.parametrize("path", ["/local", "/echo", "/quick"])
+def test_a_request_with_a_streamed_body_runs_in_the_upload_pool(server: WorkerServer, path: str) -> None:
     """A body too big to wait for whole is streamed to the application, whose thread may then wait for the
-    client: not the local thread's work."""
+    client: the upload pool's work, not the local thread's nor the other requests' pool."""
     body = b"x" * (128 * 1024)
-    response, sock = exchange(server, request_bytes("POST", "/local", body))
+    response, sock = exchange(server, request_bytes("POST", path, body))
     answer = seen(response.body)
-    assert answer["thread"].startswith("ipp-wsgi-request_") and len(answer["body"]) == len(body)
+    assert answer["thread"].startswith("ipp-wsgi-upload_") and len(answer["body"]) == len(body)
     sock.close()
 
 
@@ -336,6 +393,18 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path: Path) -> None:
         assert not server.process.running()
     finally:
         server.stop()
+
+
+def test_a_bad_limit_stops_the_worker_with_one_line(tmp_path: Path) -> None:
+    server = WorkerServer(tmp_path, env={"IPP_WSGI_BODY_MIN_RATE": "fast"})
+    server.process.start()
+    try:
+        code = server.process._popen.wait(SOCKET_TIMEOUT)  # type: ignore[union-attr]
+    finally:
+        server.stop()
+    log = server.process.log.read_text()
+    assert code != 0 and "IPP_WSGI_BODY_MIN_RATE='fast': not a number >= 0" in log
+    assert "Traceback" not in log
 
 
 def _certificate(directory: Path) -> tuple[Path, Path]:

@@ -3,7 +3,10 @@ and response framing."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -179,6 +182,54 @@ def test_stalled_writer_times_out() -> None:
     assert body.read(3) == b"abc"
     with pytest.raises(OSError, match="no data"):
         body.read(1)
+
+
+def direct_body(min_rate: float, length: int) -> tuple[RequestBody, socket.socket]:
+    """A body of *length* bytes read from a socket (the client's end returned), at least *min_rate*
+    bytes/s after 1 s of grace."""
+    ours, client = socket.socketpair()
+    body = RequestBody(1.0, lambda: None, lambda: None, min_rate=min_rate)
+    body.read_directly(ours, length, lambda: None)
+    return body, client
+
+
+def test_a_trickling_client_runs_out_of_its_allowance() -> None:
+    """1 byte every 20 ms is 50 bytes/s: at a minimum of 1000 bytes/s, the reader's waits soon exceed the
+    1 s of grace plus what the bytes received bought (1 ms each)."""
+    body, client = direct_body(1000, 1_000_000)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        with contextlib.suppress(OSError):  # the reader gave up and closed its end
+            while not stop.wait(0.02):
+                client.send(b"x")
+
+    writer = threading.Thread(target=trickle)
+    writer.start()
+    try:
+        with pytest.raises(TimeoutError, match="slower than 1000 bytes/s"):
+            while body.read(1):
+                pass
+    finally:
+        stop.set()
+        writer.join()
+        client.close()
+    assert body.timed_out
+
+
+def test_a_steady_client_is_not_cut_off() -> None:
+    body, client = direct_body(1000, 30_000)
+
+    def send() -> None:
+        for _ in range(30):
+            client.sendall(b"x" * 1000)
+            time.sleep(0.01)
+
+    writer = threading.Thread(target=send)
+    writer.start()
+    assert len(body.read()) == 30_000 and not body.timed_out
+    writer.join()
+    client.close()
 
 
 def test_abort_fails_reads() -> None:
