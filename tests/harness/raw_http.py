@@ -59,9 +59,11 @@ def read_response(stream: BinaryIO, method: str = "POST") -> RawResponse:
     return RawResponse(status, headers, body, b"".join(head))
 
 
-def closed_by_server(sock: socket.socket) -> bool:
+def closed_by_server(sock: socket.socket, seconds: float | None = None) -> bool:
     """True when the server closed *sock* (EOF or reset; whatever it sent first is skipped) before
-    SOCKET_TIMEOUT passed without data."""
+    *seconds* (default: the socket's timeout, SOCKET_TIMEOUT as the tests connect) passed without data."""
+    if seconds is not None:
+        sock.settimeout(seconds)
     try:
         while sock.recv(65536):
             pass

@@ -1,5 +1,6 @@
-"""Fixtures of the hostile-input tests: a two-printer server in a temp dir (see hostile_helpers), and the
-fuzz counter reported at the end of the run."""
+"""Fixtures of the hostile-input tests: a two-printer server in a temp dir (see hostile_helpers), what the
+Apache target of the hostile-HTTP tests needs (see http_targets), and the fuzz counter reported at the end
+of the run."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import webtest
 from hostile_helpers import FUZZ_COUNTS, client_for, write_config
+from http_targets import credentials_fixture, system_venv_fixture  # noqa: F401 (fixtures, for apache)
 
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.config import Config

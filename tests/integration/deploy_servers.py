@@ -186,8 +186,9 @@ class Deployment:
         return found[0].read_bytes()
 
 
-def start_apache(root: Path, venv: Path, credentials: Credentials) -> Deployment:
-    """``apache2 -DFOREGROUND`` from deploy/apache/ipp-wsgi.conf: a plain (upgradable) port and a TLS port."""
+def start_apache(root: Path, venv: Path, credentials: Credentials, extra_conf: str = "") -> Deployment:
+    """``apache2 -DFOREGROUND`` from deploy/apache/ipp-wsgi.conf: a plain (upgradable) port and a TLS port;
+    ``extra_conf``: directives added at the end (a test's own limits)."""
     deployment = Deployment(root, free_port(), free_port())
     etc, run, log = apache_dirs(deployment)
     user, group = service_user()
@@ -205,7 +206,7 @@ def start_apache(root: Path, venv: Path, credentials: Credentials) -> Deployment
         "IPP_WSGI_RUN_DIR": str(run),
         "IPP_WSGI_LOG_DIR": str(log),
     })
-    run_apache(deployment, conf)
+    run_apache(deployment, conf + extra_conf)
     return deployment
 
 
