@@ -263,9 +263,6 @@ DIFFERENCES: dict[tuple[str, str], tuple[Outcome, str]] = {
         Outcome((400,), CLOSED), "stricter than RFC 9112 3 needs"),
     ("RTSP/1.0 version", "apache"): (Outcome((400,), CLOSED), "right; our parser (llhttp) takes it for 1.0"),
     ("asterisk form", "apache"): (Outcome((200,), KEPT), "Apache answers OPTIONS * itself"),
-    ("CONNECT authority form", "apache"): (
-        Outcome((405,), KEPT), "the recipe keeps the connection (#19 asks the recipe to close it: not this "
-        "branch's part)"),
     ("Upgrade to h2c", "apache"): (Outcome((200,), KEPT), "as gthread"),
 }
 """(case, target) -> what that target does instead of the case's outcome, and why."""
@@ -407,10 +404,6 @@ SLOW_DIFFERENCES: dict[tuple[str, str], tuple[object, str]] = {
     ("trickling upload", "apache"): (408, "mod_reqtimeout answers 408 itself (the application's read fails)"),
     ("starved", "gthread"): (
         SILENT, "each trickling upload holds a request thread: with all of them held, other requests wait"),
-    ("starved", "apache"): (
-        SILENT, "each trickling upload holds one of the recipe's 16 mod_wsgi threads: other requests wait "
-        "until mod_reqtimeout cuts the uploads off, after 20 s or more (#19 asks the recipe for upload "
-        "limits: not this branch's part)"),
 }
 """(test, target) -> what that target does instead, and why. slowloris and trickling upload: the status
 the client was cut off with (0: none, None: never cut off within FOREVER; ours answers a trickled IPP
@@ -489,10 +482,6 @@ FLOOD_DIFFERENCES: dict[tuple[str, str], tuple[bool, str]] = {
         False, "at worker_connections gthread stops accepting: new clients wait in the listen queue until "
         "connections time out (keep-alive)"),
     ("half-sent heads", "gthread"): (False, "as idle; a half-sent head holds a request thread too"),
-    ("half-sent heads", "apache"): (
-        False, "each half-sent head holds one of the recipe's 100 request workers for 20-40 s "
-        "(mod_reqtimeout): new clients wait (#19 asks the recipe for per-client limits: not this branch's "
-        "part)"),
 }
 """(flood, target) -> False where that target does not answer a new client during the flood, and why."""
 
