@@ -328,6 +328,7 @@ def serve(args: argparse.Namespace) -> int:
     if htpasswd is not None and proxy.header is not None:
         raise ConfigError("--htpasswd and IPP_WSGI_PROXY_USER_HEADER: choose one (ipp-wsgi authenticates, or "
                           "the proxy in front does)")
+    options = gunicorn_options(args, proxy)  # a bad limit stops the server here, before anything starts
     log.info(
         "serving %s from spool directory %s on %s",
         ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
@@ -339,10 +340,11 @@ def serve(args: argparse.Namespace) -> int:
         children: list[ChildCommand] = [spooler] if spooler is not None else []
         if config.dnssd.enabled and args.dnssd:
             children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind]))
-        GunicornServer(config, gunicorn_options(args, proxy), children, htpasswd, proxy).run()
+        GunicornServer(config, options, children, htpasswd, proxy).run()
     finally:
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
+            os.environ.pop(MULTIPROC_ENV, None)  # it named the directory just removed
     return 0
 
 

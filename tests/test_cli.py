@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,22 @@ from ipp_wsgi.basic_auth import BasicAuth
 from ipp_wsgi.cli import GunicornServer, build_parser, gunicorn_options, main, serve_config
 from ipp_wsgi.config import load_config
 from ipp_wsgi.htpasswd import Htpasswd, set_password
+from ipp_wsgi.logs import LOG_FORMAT_ENV
 from ipp_wsgi.proxy import ProxyUser, proxy_settings
 from ipp_wsgi.worker import IppWorker
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``main(["serve", ...])`` configures this process's logging, as the command does: put pytest's
+    handlers and level back after each test, so that a later test's log records are not written to its
+    stderr."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    monkeypatch.delenv(LOG_FORMAT_ENV, raising=False)
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_help_explains_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
