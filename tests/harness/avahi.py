@@ -4,7 +4,8 @@ ippeveprinter (CUPS 2.4) exits with "Unable to initialize DNS-SD." unless it rea
 D-Bus *system* bus. libdbus honours ``DBUS_SYSTEM_BUS_ADDRESS``, so both avahi-daemon and ippeveprinter
 are pointed at a private bus socket in a temp dir; a system-wide dbus, if any, is left alone.
 
-It publishes the machine's mDNS host name (``vm.local``) at 127.0.0.1, as the SRV target of what is
+It publishes the machine's mDNS host name (``vm.local``) at 127.0.0.1 only (no AAAA record for ``::1``, which
+resolvers would otherwise return as often as the IPv4 address), as the SRV target of what is
 advertised through it; :meth:`PrivateDnssd.client` runs a client program (ippfind, driverless) with that
 name in a private ``/etc/hosts``, standing in for the nss-mdns a client machine resolves ``.local`` with.
 
@@ -51,6 +52,7 @@ enable-wide-area=no
 publish-hinfo=no
 publish-workstation=no
 publish-addresses=yes
+publish-aaaa-on-ipv4=no
 """
 
 _READY = "Server startup complete"
