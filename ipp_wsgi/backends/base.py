@@ -86,6 +86,8 @@ class Job:
     """True when the web server had authenticated ``owner`` (REMOTE_USER) when the job was created: then
     only that authenticated user (or an administrator) may manage it, never a caller merely claiming the
     name in requesting-user-name."""
+    uuid: str = ""
+    """Its job-uuid (a ``urn:uuid:`` URI; empty: the spooler knows none)."""
 
 
 @dataclass(slots=True)

@@ -40,6 +40,7 @@ _STATUS: tuple[tuple[str, _Value], ...] = (
     ("job-id", lambda call, printer, job: (job.job_id, tags.INTEGER)),
     ("job-uri", lambda call, printer, job: (call.job_uri(printer, job.job_id), tags.URI)),
     ("job-printer-uri", lambda call, printer, job: (call.printer_uri(printer), tags.URI)),
+    ("job-uuid", lambda call, printer, job: (job.uuid, tags.URI) if job.uuid else None),
     ("job-name", lambda call, printer, job: (job.name, tags.NAME_WITHOUT_LANGUAGE)),
     ("job-state", lambda call, printer, job: (job.state, tags.ENUM)),
     ("job-state-reasons", lambda call, printer, job: (job.state_reasons or ["none"], tags.KEYWORD)),

@@ -127,6 +127,20 @@ def _built(call: Call, entry: PrinterEntry) -> _Built | None:
     return built
 
 
+def _serial_from_uuid(g: AttributeGroup) -> None:
+    """Make the ``SN:`` of printer-device-id the printer-uuid's, when the backend keeps a printer-uuid of
+    its own (the description's is only a fallback): the Windows IPP Class Driver tells printers apart by
+    it."""
+    device_id, printer_uuid = g.value("printer-device-id", None), g.value("printer-uuid", None)
+    if not isinstance(device_id, str) or not isinstance(printer_uuid, str):
+        return
+    serial = printer_uuid.removeprefix("urn:uuid:")
+    fields = [f for f in device_id.split(";") if f and not f.startswith("SN:")]
+    changed = ";".join([*fields, f"SN:{serial}"]) + ";"
+    if changed != device_id:
+        g.add("printer-device-id", changed, tags.TEXT_WITHOUT_LANGUAGE)
+
+
 def _build(call: Call, entry: PrinterEntry, status: Iterable[Attribute],
            now: int | None = None) -> AttributeGroup:
     """The printer's description, then ``status`` (and printer-up-time ``now``), defaults and the values
@@ -134,6 +148,7 @@ def _build(call: Call, entry: PrinterEntry, status: Iterable[Attribute],
     g = AttributeGroup(entry.current().attributes())
     for attr in status:
         g.append(attr)
+    _serial_from_uuid(g)
     if now is not None:
         g.add("printer-up-time", now, tags.INTEGER)
     _add_defaults(g, call.service.started)

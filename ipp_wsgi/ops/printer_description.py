@@ -298,10 +298,10 @@ WHICH_JOBS = ("completed", "not-completed", "all", "aborted", "canceled", "pendi
 
 def printer_uuid(name: str) -> str:
     """The fallback printer-uuid, stable across restarts: a name-based UUID (RFC 4122 version 5) of the
-    printer name. It is the description's; a backend that keeps a printer-uuid of its own (one per
-    installation, in its store) reports it with the printer's status, which overrides the description
-    (:func:`ipp_wsgi.ops.printer_attributes.printer_group`): the one place clients and the DNS-SD records
-    read it from."""
+    printer name, for backends that keep none. The embedded spooler keeps a random one per printer in
+    its store (one per installation) and reports it with the printer's status, which overrides the
+    description, printer-device-id's ``SN:`` included (:func:`ipp_wsgi.ops.printer_attributes.printer_group`):
+    the one place clients and the DNS-SD records read it from."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"ipp-wsgi:printer:{name}").urn
 
 

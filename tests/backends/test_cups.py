@@ -90,7 +90,8 @@ def test_job_from_cups_group() -> None:
     assert job.state_reasons == []
     assert (job.created, job.processing, job.completed) == (1700000000.0, 1700000005.0, None)
     assert (job.k_octets, job.documents, job.origin_host, job.state_message) == (12, 1, "", "")
-    assert job.attributes.names() == ["job-uuid", "copies"]
+    assert job.uuid == "urn:uuid:00000000-0000-0000-0000-000000000007"  # CUPS's own, passed through
+    assert job.attributes.names() == ["copies"]
 
 
 def test_printer_group_hides_cups_internals() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,12 @@ def test_documents_stream_into_lp_and_the_job_comes_from_lpstat(bin_dir: Path) -
     assert (job.job_id, job.printer, job.owner, job.name, job.state, job.state_reasons) == (
         2, "other", "bob", "report", JOB_PENDING_HELD, ["job-hold-until-specified"])
     assert backend.get_job(None, 3).state == JOB_PENDING and backend.get_job(None, 3).k_octets == 3
+    # A job-uuid derived from what names the job on its spooler: the same in every answer, one per job,
+    # another on another spooler.
+    assert uuid.UUID(job.uuid).version == 5 and backend.get_job("other", 2).uuid == job.uuid
+    assert backend.get_job(None, 3).uuid not in ("", job.uuid)
+    elsewhere = LpBackend("192.0.2.1:631", commands=LpCommands("192.0.2.1:631", bin_dir=str(bin_dir)))
+    assert elsewhere.get_job(None, 2).uuid != job.uuid
 
 
 def test_printer_status_from_lpstat(bin_dir: Path) -> None:

@@ -9,6 +9,7 @@ import io
 import multiprocessing
 import os
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from multiprocessing.connection import Connection
@@ -100,6 +101,11 @@ def test_a_database_of_an_older_release_is_migrated_on_open(spool_dir: Path) -> 
     try:
         (job,) = spooler.jobs("print", "all")
         assert job.owner_authenticated is False
+        with spooler.store.read() as tx:
+            printer = tx.printer("print")
+        assert printer is not None
+        assert {uuid.UUID(job.uuid).version, uuid.UUID(printer.uuid).version} == {4}
+        assert job.uuid != printer.uuid
         assert (job.state, job.state_message) == (JOB_PENDING, "printing again after the spooler stopped")
         (subscription,) = spooler.subscriptions("print")
         assert subscription.owner_authenticated is False

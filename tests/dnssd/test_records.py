@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.codec import AttributeGroup, Collection, tags
 from ipp_wsgi.config import load_config
 from ipp_wsgi.dnssd.advertiser import Address, address, records_of
@@ -45,7 +46,10 @@ def test_the_records_come_from_the_printers_attributes(service: Service) -> None
     assert txt["adminurl"] == "http://host.local:8631/ipp/print"
     assert txt["ty"] == description.value("printer-make-and-model")
     assert txt["product"] == f"({description.value('printer-make-and-model')})"
-    assert txt["UUID"] == description.value("printer-uuid").removeprefix("urn:uuid:")
+    assert isinstance(entry.backend, EmbeddedSpooler)
+    with entry.backend.store.read() as tx:
+        kept = tx.printer("print")
+    assert kept is not None and txt["UUID"] == kept.uuid.removeprefix("urn:uuid:")  # the store's own
     assert txt["pdl"].split(",") == list(description["document-format-supported"].values)
     assert txt["URF"].split(",") == list(description["urf-supported"].values)
     assert (txt["Color"], txt["Duplex"], txt["kind"], txt["PaperMax"]) == ("T", "T", "document", "legal-A4")

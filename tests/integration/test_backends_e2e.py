@@ -134,10 +134,14 @@ def test_lp_backend_hold_release_move_cancel_as_cups_sees_them(lp_backend: LpBac
     assert lp_backend.printer_attributes("print").value("printer-state") == PRINTER_STOPPED
     job = lp_backend.submit_job("print", JobRequest(owner="bob", name="x"), io.BytesIO(b"bytes"), Document())
     assert job.state == JOB_PENDING and lp_backend.printer_attributes("print").value("queued-job-count") == 1
-    assert lp_backend.hold_job("print", job.job_id).state == JOB_PENDING_HELD
+    held = lp_backend.hold_job("print", job.job_id)
+    assert held.state == JOB_PENDING_HELD
     assert "job-hold-until-specified" in _cups_jobs(cupsd)
-    assert lp_backend.release_job(None, job.job_id).state == JOB_PENDING
-    assert lp_backend.move_job("print", job.job_id, "spare").printer == "spare"
+    released = lp_backend.release_job(None, job.job_id)
+    assert released.state == JOB_PENDING
+    moved = lp_backend.move_job("print", job.job_id, "spare")
+    assert moved.printer == "spare"
+    assert job.uuid.startswith("urn:uuid:") and {held.uuid, released.uuid, moved.uuid} == {job.uuid}
     assert f"spare-{job.job_id}" in cupsd.run("lpstat", "-h", cupsd.server, "-o", "spare").stdout
     assert lp_backend.cancel_job("spare", job.job_id).state == JOB_CANCELED
     with pytest.raises(BackendError) as caught:

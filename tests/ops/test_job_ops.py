@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import io
+import uuid
+from pathlib import Path
+
 import pytest
-from ops_helpers import ADMIN, BASE_URI, PRINTER_URI, Call, job_id_of, make_request, operation_group
+from ops_helpers import (
+    ADMIN,
+    BASE_URI,
+    PRINTER_URI,
+    Call,
+    build_service,
+    job_id_of,
+    make_request,
+    operation_group,
+)
 
 from ipp_wsgi.backends.base import JOB_CANCELED, JOB_PENDING, JOB_PENDING_HELD
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.codec import Attribute, AttributeGroup, Message, operations, status, tags
+from ipp_wsgi.ops import Policy, RequestContext, dispatch
 from ipp_wsgi.ops.requested import JOB, parse_requested
 
 
@@ -39,6 +53,31 @@ def test_get_job_attributes_by_printer_uri_and_job_id(call: Call) -> None:
     assert job["time-at-creation"].tag == tags.INTEGER
     assert job["time-at-completed"].tag == tags.NO_VALUE
     assert job.value("job-hold-until") == "indefinite"
+
+
+def _job_uuid(call: Call, job_id: int) -> uuid.UUID:
+    job = _job_op(call, operations.GET_JOB_ATTRIBUTES, job_id, requested_attributes=["job-uuid"]).job
+    assert job is not None and job["job-uuid"].tag == tags.URI
+    return uuid.UUID(job.value("job-uuid"))
+
+
+def test_every_job_has_a_random_job_uuid_of_its_own_kept_with_it(spool_dir: Path, store_url: str,
+                                                                 call: Call) -> None:
+    first, second = _submit(call), _submit(call)
+    uuids = [_job_uuid(call, first), _job_uuid(call, second)]
+    assert uuids[0] != uuids[1] and {u.version for u in uuids} == {4}
+    assert _job_uuid(call, first) == uuids[0]
+    jobs = call(make_request(operations.GET_JOBS, operation_group(
+        requested_attributes=["job-id", "job-uuid"], which_jobs="all")))
+    assert {uuid.UUID(group.value("job-uuid")) for group in jobs.groups_of(tags.JOB_ATTRIBUTES)} == set(uuids)
+    reopened = build_service(spool_dir, store_url, Policy.default())
+    try:
+        response = dispatch(make_request(operations.GET_JOB_ATTRIBUTES, operation_group(
+            job_id=first, requested_attributes=["job-uuid"])), io.BytesIO(b""),
+            RequestContext(BASE_URI, "/ipp/print"), reopened)
+        assert response.job is not None and uuid.UUID(response.job.value("job-uuid")) == uuids[0]
+    finally:
+        reopened.close()
 
 
 @pytest.mark.parametrize("form", ["{printer}/{id}", "ipp://localhost/jobs/{id}", "ipp://x/printers/print/{id}"])

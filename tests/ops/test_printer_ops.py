@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from ipp_wsgi.backends.base import PRINTER_IDLE, PRINTER_STOPPED
 from ipp_wsgi.codec import AttributeGroup, Message, operations, status, tags
 from ipp_wsgi.ops import Policy, RequestContext, dispatch
 from ipp_wsgi.ops.policy import ADMIN_OPERATIONS
+from ipp_wsgi.ops.service import Service
 
 
 def _attributes(call: Call, *requested: str, path: str = "/ipp/print", **kwargs: object) -> AttributeGroup:
@@ -37,13 +39,38 @@ def test_all_attributes_are_complete_and_typed(call: Call) -> None:
         assert name in printer
 
 
-def test_printer_uuid_is_stable(spool_dir: Path, store_url: str, call: Call) -> None:
-    first = _attributes(call, "printer-uuid").value("printer-uuid")
-    again = build_service(spool_dir.parent / "again", store_url, Policy.default())
+def _uuid_and_serial(service: Service, path: str = "/ipp/print") -> tuple[uuid.UUID, str]:
+    """The printer-uuid a service answers for the printer at ``path``, and its printer-device-id's SN."""
+    group = operation_group(BASE_URI + path, requested_attributes=["printer-uuid", "printer-device-id"])
+    response = dispatch(make_request(operations.GET_PRINTER_ATTRIBUTES, group), io.BytesIO(b""),
+                        RequestContext(BASE_URI, path), service)
+    assert response.printer is not None
+    fields = dict(f.split(":", 1) for f in response.printer.value("printer-device-id").split(";") if f)
+    return uuid.UUID(response.printer.value("printer-uuid")), fields["SN"]
+
+
+def test_printer_uuid_is_random_kept_in_the_store_and_shared_by_its_hosts(spool_dir: Path, store_url: str,
+                                                                          service: Service) -> None:
+    first, serial = _uuid_and_serial(service)
+    assert first.version == 4 and serial == str(first)
+    other, _ = _uuid_and_serial(service, "/ipp/other")
+    assert other != first
+    # A second host (or a restart) on the same store answers the same; another installation does not,
+    # though its printer has the same name.
+    same_store = build_service(spool_dir, store_url, Policy.default())
+    elsewhere = build_service(spool_dir.parent / "elsewhere", store_url, Policy.default())
     try:
-        assert again.printers[0].description.value("printer-uuid") == first
+        assert _uuid_and_serial(same_store) == (first, serial)
+        assert _uuid_and_serial(elsewhere)[0] not in (first, other)
     finally:
-        again.close()
+        same_store.close()
+        elsewhere.close()
+    service.close()
+    reopened = build_service(spool_dir, store_url, Policy.default())
+    try:
+        assert _uuid_and_serial(reopened) == (first, serial)
+    finally:
+        reopened.close()
 
 
 def test_requested_group_keywords(call: Call) -> None:

@@ -29,8 +29,9 @@ PRINTER_INTERNALS = frozenset({
 """Printer attributes of CUPS that describe CUPS's own set-up (or carry its URIs) and are never passed on."""
 
 _JOB_FIELDS = frozenset({
-    "job-id", "job-name", "job-state", "job-state-reasons", "job-state-message", "job-originating-user-name",
-    "job-originating-host-name", "job-k-octets", "number-of-documents", "job-printer-up-time",
+    "job-id", "job-uuid", "job-name", "job-state", "job-state-reasons", "job-state-message",
+    "job-originating-user-name", "job-originating-host-name", "job-k-octets", "number-of-documents",
+    "job-printer-up-time",
     "time-at-creation", "time-at-processing", "time-at-completed",
     "date-time-at-creation", "date-time-at-processing", "date-time-at-completed",
 })
@@ -90,6 +91,7 @@ def job_from_group(cups: AttributeGroup) -> Job:
         documents=_int(cups, "number-of-documents"),
         origin_host=_text(cups, "job-originating-host-name"),
         state_message=_text(cups, "job-state-message"),
+        uuid=_text(cups, "job-uuid"),
         attributes=AttributeGroup(attr for attr in cups.attributes()
                                   if attr.name not in _JOB_FIELDS and not _is_uri(cups, attr.name)),
     )

@@ -58,7 +58,8 @@ class PrinterOperations(SpoolerCore):
         return group
 
     def printer_status(self, printer: str) -> Sequence[Attribute]:
-        """Set-Printer-Attributes changes, status and notify capabilities: the same list while unchanged."""
+        """Set-Printer-Attributes changes, status, notify capabilities and the printer-uuid the store keeps:
+        the same list while unchanged."""
         self._printer(printer)
         return self._state_attributes(printer)
 
@@ -85,6 +86,7 @@ class PrinterOperations(SpoolerCore):
             group.append(attribute)
         group.add("printer-state-change-time", int(record.state_change), tag=tags.INTEGER)
         group.add("printer-config-change-time", int(record.config_change), tag=tags.INTEGER)
+        group.add("printer-uuid", record.uuid, tag=tags.URI)
         attributes: list[Attribute] = [*pre_encoded(group.attributes())]
         self._state_cache[key] = (version, attributes)
         return attributes

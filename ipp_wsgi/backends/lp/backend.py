@@ -5,11 +5,13 @@ What ``lpstat`` cannot say, the backend cannot know: job names, and whether an e
 cancelled or aborted (``lpstat -W completed`` lists them alike: all are reported ``completed``). A job is
 ``pending-held`` when its alerts include ``job-hold-until-specified``, ``processing`` while ``lpstat -p``
 shows its printer printing it, ``pending`` otherwise. Printer description attributes come from the
-configuration; this backend adds the status ``lpstat -p -a`` shows.
+configuration; this backend adds the status ``lpstat -p -a`` shows. A job's job-uuid is derived from
+what identifies it on its spooler (:meth:`LpBackend.job_uuid`): the same in every answer.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any, BinaryIO
 
@@ -137,7 +139,15 @@ class LpBackend(Backend):
             ["job-completed-successfully"] if state == JOB_COMPLETED else [])
         return Job(job_id=listed.job_id, printer=listed.printer, owner=listed.owner, name="", state=state,
                    state_reasons=reasons, created=listed.created, k_octets=(listed.size + 1023) // 1024,
-                   documents=1, state_message=listed.status)
+                   documents=1, state_message=listed.status, uuid=self.job_uuid(listed))
+
+    def job_uuid(self, listed: parse.ListedJob) -> str:
+        """A name-based UUID (version 5) of the spooler, job-id and creation time: the spooler keeps no
+        job-uuid that ``lpstat`` shows, and these stay the same while the job exists (its printer may
+        change, by lpmove), yet differ for a job-id the spooler reuses after its history was reset."""
+        server = self.commands.server or "default"
+        name = f"ipp-wsgi:lp:{server}:{listed.job_id}:{int(listed.created)}"
+        return uuid.uuid5(uuid.NAMESPACE_URL, name).urn
 
     def _all(self) -> list[Job]:
         listed, printing = self._listed("all")

@@ -10,6 +10,7 @@ are read by the thousand: Get-Jobs, the printing threads).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import NamedTuple, TypedDict
 
@@ -19,6 +20,12 @@ from ipp_wsgi.codec import AttributeGroup
 
 ACTIVE_JOB_STATES = (JOB_PENDING, JOB_PENDING_HELD, JOB_PROCESSING, JOB_PROCESSING_STOPPED)
 """The states of a job that has not ended."""
+
+
+def new_uuid() -> str:
+    """A new printer-uuid or job-uuid: a random (version 4) UUID as a ``urn:uuid:`` URI (RFC 4122), made
+    by a store when it creates a printer's state or a job."""
+    return uuid.uuid4().urn
 
 
 class JobRecord(NamedTuple):
@@ -58,6 +65,8 @@ class JobRecord(NamedTuple):
     held_new: bool
     """Held by Hold-New-Jobs (job-held-for-release) rather than by its job-hold-until."""
     owner_authenticated: bool
+    uuid: str
+    """Its job-uuid (``urn:uuid:``, random, made by the store when it inserted the job)."""
 
     def attributes(self) -> AttributeGroup:
         """The job's attributes (a new group, the caller may change it)."""
@@ -70,12 +79,13 @@ class JobRecord(NamedTuple):
             state_reasons=list(self.reasons), created=self.created, processing=self.processing,
             completed=self.completed, k_octets=(self.octets + 1023) // 1024, documents=self.documents,
             origin_host=self.origin_host, state_message=self.message, attributes=self.attributes(),
-            owner_authenticated=self.owner_authenticated,
+            owner_authenticated=self.owner_authenticated, uuid=self.uuid,
         )
 
 
 class NewJob(NamedTuple):
-    """A job to insert (:meth:`~.base.StoreTransaction.insert_job`); the store gives it its job-id."""
+    """A job to insert (:meth:`~.base.StoreTransaction.insert_job`); the store gives it its job-id and
+    job-uuid."""
 
     printer: str
     owner: str
@@ -149,6 +159,9 @@ class PrinterRecord(NamedTuple):
     identify_message: str
     hold_new: bool
     shutdown: bool
+    uuid: str
+    """Its printer-uuid (``urn:uuid:``, random, made by the store with the printer's state: one per
+    installation, the same for every host of the store, kept across restarts)."""
 
     def overrides(self) -> AttributeGroup:
         """The attributes set through Set-Printer-Attributes (a new group)."""

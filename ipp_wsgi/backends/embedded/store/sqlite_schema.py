@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from ipp_wsgi.backends.embedded.store.records import new_uuid
+
 _SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS printers (
     name TEXT PRIMARY KEY,
@@ -137,6 +139,14 @@ CREATE INDEX jobs_ready ON jobs (printer, state, priority DESC, job_id);
 """
 
 
+_SCHEMA_3 = """
+-- Each printer's printer-uuid and each job's job-uuid (urn:uuid:...), random (version 4) and made once:
+-- one per installation, shared by every host of the store, never the same on two installations.
+ALTER TABLE printers ADD COLUMN uuid TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN uuid TEXT NOT NULL DEFAULT ''
+"""
+
+
 def _migration_1(db: sqlite3.Connection) -> None:
     _run(db, _SCHEMA_1)
     for table, columns in _ADDED_COLUMNS_1.items():
@@ -150,7 +160,15 @@ def _migration_2(db: sqlite3.Connection) -> None:
     _run(db, _SCHEMA_2)
 
 
-MIGRATIONS = (_migration_1, _migration_2)
+def _migration_3(db: sqlite3.Connection) -> None:
+    _run(db, _SCHEMA_3)
+    for table, key in (("printers", "name"), ("jobs", "job_id")):
+        keys = [row[0] for row in db.execute(f"SELECT {key} FROM {table}")]
+        db.executemany(f"UPDATE {table} SET uuid = ? WHERE {key} = ?",
+                       [(new_uuid(), value) for value in keys])
+
+
+MIGRATIONS = (_migration_1, _migration_2, _migration_3)
 """Migration N is ``MIGRATIONS[N - 1]``."""
 
 

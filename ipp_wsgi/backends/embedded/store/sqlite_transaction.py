@@ -21,6 +21,7 @@ from ipp_wsgi.backends.embedded.store.records import (
     NewJob,
     PrinterChanges,
     PrinterRecord,
+    new_uuid,
 )
 from ipp_wsgi.backends.embedded.store.sqlite_leases import LeaseQueries
 from ipp_wsgi.backends.embedded.store.sqlite_subscriptions import SubscriptionQueries
@@ -29,11 +30,11 @@ from ipp_wsgi.codec import AttributeGroup
 
 _JOB_COLUMNS = ("job_id, printer, owner, name, state, reasons, message, created, processing, completed,"
                 " octets, documents, closed, origin_host, priority, attributes, touched, worker_pid, holder,"
-                " lease_token, receiver_pid, held_new, owner_authenticated")
+                " lease_token, receiver_pid, held_new, owner_authenticated, uuid")
 """The columns of a :class:`JobRecord`, in the order of its fields."""
 _READY_COLUMNS = ", ".join(f"j.{name.strip()}" for name in _JOB_COLUMNS.split(","))
 _PRINTER_COLUMNS = ("name, paused, accepting, state_change, config_change, overrides, identified,"
-                    " identify_message, hold_new, shutdown")
+                    " identify_message, hold_new, shutdown, uuid")
 _DOCUMENT_COLUMNS = "job_id, number, format, name, octets, attributes, canceled"
 _ORDERS: dict[str, str] = {"queue": "priority DESC, job_id ASC", "newest": "job_id DESC"}
 _ENDED = tuple(sorted(TERMINAL_JOB_STATES))
@@ -77,15 +78,15 @@ class SqliteTransaction(SubscriptionQueries, LeaseQueries):
     # -- printers
 
     def ensure_printer(self, name: str, now: float) -> None:
-        self.db.execute("INSERT OR IGNORE INTO printers (name, state_change, config_change) VALUES (?, ?, ?)",
-                        (name, now, now))
+        self.db.execute("INSERT OR IGNORE INTO printers (name, state_change, config_change, uuid)"
+                        " VALUES (?, ?, ?, ?)", (name, now, now, new_uuid()))
 
     def printer(self, name: str, *, for_update: bool = False) -> PrinterRecord | None:
         row = self.db.execute(f"SELECT {_PRINTER_COLUMNS} FROM printers WHERE name = ?", (name,)).fetchone()
         if row is None:
             return None
         return PrinterRecord(row[0], bool(row[1]), bool(row[2]), row[3], row[4], row[5], row[6], row[7],
-                             bool(row[8]), bool(row[9]))
+                             bool(row[8]), bool(row[9]), row[10])
 
     def _set_printer(self, name: str, changes: PrinterChanges) -> None:
         values: dict[str, Any] = dict(changes)
@@ -104,11 +105,11 @@ class SqliteTransaction(SubscriptionQueries, LeaseQueries):
     def insert_job(self, job: NewJob) -> JobRecord:
         row = self.db.execute(
             "INSERT INTO jobs (printer, owner, name, state, reasons, created, touched, attributes, priority,"
-            " closed, origin_host, held_new, owner_authenticated, documents, octets)"
-            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_JOB_COLUMNS}",
+            " closed, origin_host, held_new, owner_authenticated, documents, octets, uuid)"
+            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_JOB_COLUMNS}",
             (job.printer, job.owner, job.name, job.state, json.dumps(list(job.reasons)), job.created,
              job.created, dumps_group(job.attributes), job.priority, job.closed, job.origin_host,
-             job.held_new, job.owner_authenticated, job.documents, job.octets)).fetchone()
+             job.held_new, job.owner_authenticated, job.documents, job.octets, new_uuid())).fetchone()
         return _job(row)
 
     def job(self, job_id: int, *, for_update: bool = False) -> JobRecord | None:
@@ -252,7 +253,7 @@ class SqliteTransaction(SubscriptionQueries, LeaseQueries):
 def _job(row: tuple[Any, ...]) -> JobRecord:
     return JobRecord(row[0], row[1], row[2], row[3], row[4], _reasons(row[5]), row[6], row[7], row[8], row[9],
                      row[10], row[11], row[12] == 1, row[13], row[14], row[15], row[16], row[17], row[18],
-                     row[19], row[20], row[21] == 1, row[22] == 1)
+                     row[19], row[20], row[21] == 1, row[22] == 1, row[23])
 
 
 def _document(row: tuple[Any, ...]) -> DocumentRecord:

@@ -82,7 +82,8 @@ class StoreTransaction(ABC):
 
     @abstractmethod
     def ensure_printer(self, name: str, now: float) -> None:
-        """Create the state of a configured printer if it has none yet."""
+        """Create the state of a configured printer if it has none yet, with a new random printer-uuid
+        (:func:`~.records.new_uuid`)."""
 
     @abstractmethod
     def printer(self, name: str, *, for_update: bool = False) -> PrinterRecord | None:
@@ -118,7 +119,8 @@ class StoreTransaction(ABC):
 
     @abstractmethod
     def insert_job(self, job: NewJob) -> JobRecord:
-        """Insert a job; it as inserted, with its job-id (unique and increasing, never reused)."""
+        """Insert a job; it as inserted, with its job-id (unique and increasing, never reused) and a new
+        random job-uuid (:func:`~.records.new_uuid`)."""
 
     @abstractmethod
     def job(self, job_id: int, *, for_update: bool = False) -> JobRecord | None:
