@@ -88,6 +88,10 @@ class Job:
     name in requesting-user-name."""
     uuid: str = ""
     """Its job-uuid (a ``urn:uuid:`` URI; empty: the spooler knows none)."""
+    impressions: int | None = None
+    """job-impressions: the impressions of its documents, without copies (None: not known)."""
+    impressions_completed: int = 0
+    """job-impressions-completed: the impressions it has made so far, copies included."""
 
 
 @dataclass(slots=True)

@@ -56,6 +56,9 @@ _STATUS: tuple[tuple[str, _Value], ...] = (
     ("time-at-completed", lambda call, printer, job: _time_value(job.completed)),
     ("date-time-at-completed", lambda call, printer, job: _date_time_value(job.completed)),
     ("job-k-octets", lambda call, printer, job: (job.k_octets, tags.INTEGER)),
+    ("job-impressions", lambda call, printer, job: (NO_VALUE, tags.NO_VALUE) if job.impressions is None
+     else (job.impressions, tags.INTEGER)),
+    ("job-impressions-completed", lambda call, printer, job: (job.impressions_completed, tags.INTEGER)),
     ("number-of-documents", lambda call, printer, job: (job.documents, tags.INTEGER)),
 )
 """The job status attributes, in the order a response lists them, each with how to work out its value

@@ -80,6 +80,8 @@ def _cups_job_group() -> AttributeGroup:
     group.add("date-time-at-creation", datetime(2023, 11, 14, tzinfo=UTC), tags.DATE_TIME)
     group.add("job-k-octets", 12, tags.INTEGER)
     group.add("number-of-documents", 1, tags.INTEGER)
+    group.add("job-impressions", NO_VALUE, tags.NO_VALUE)
+    group.add("job-impressions-completed", 4, tags.INTEGER)
     group.add("copies", 3, tags.INTEGER)
     return group
 
@@ -91,6 +93,7 @@ def test_job_from_cups_group() -> None:
     assert (job.created, job.processing, job.completed) == (1700000000.0, 1700000005.0, None)
     assert (job.k_octets, job.documents, job.origin_host, job.state_message) == (12, 1, "", "")
     assert job.uuid == "urn:uuid:00000000-0000-0000-0000-000000000007"  # CUPS's own, passed through
+    assert (job.impressions, job.impressions_completed) == (None, 4)
     assert job.attributes.names() == ["copies"]
 
 

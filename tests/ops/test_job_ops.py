@@ -80,6 +80,14 @@ def test_every_job_has_a_random_job_uuid_of_its_own_kept_with_it(spool_dir: Path
         reopened.close()
 
 
+def test_impressions_are_no_value_until_known_and_none_completed_before_the_end(call: Call) -> None:
+    job = _job_op(call, operations.GET_JOB_ATTRIBUTES, _submit(call),
+                  requested_attributes=["job-impressions", "job-impressions-completed"]).job
+    assert job is not None  # b"data" tells no page count
+    assert job["job-impressions"].tag == tags.NO_VALUE
+    assert (job["job-impressions-completed"].tag, job.value("job-impressions-completed")) == (tags.INTEGER, 0)
+
+
 @pytest.mark.parametrize("form", ["{printer}/{id}", "ipp://localhost/jobs/{id}", "ipp://x/printers/print/{id}"])
 def test_both_job_uri_forms_resolve(call: Call, form: str) -> None:
     job_id = _submit(call)

@@ -31,7 +31,7 @@ PRINTER_INTERNALS = frozenset({
 _JOB_FIELDS = frozenset({
     "job-id", "job-uuid", "job-name", "job-state", "job-state-reasons", "job-state-message",
     "job-originating-user-name", "job-originating-host-name", "job-k-octets", "number-of-documents",
-    "job-printer-up-time",
+    "job-printer-up-time", "job-impressions", "job-impressions-completed",
     "time-at-creation", "time-at-processing", "time-at-completed",
     "date-time-at-creation", "date-time-at-processing", "date-time-at-completed",
 })
@@ -59,6 +59,12 @@ def printer_group(cups: AttributeGroup) -> AttributeGroup:
 def _int(group: AttributeGroup, name: str, default: int = 0) -> int:
     value = group.value(name)
     return value if type(value) is int else default
+
+
+def _known(group: AttributeGroup, name: str) -> int | None:
+    # CUPS answers no-value for a count it does not know.
+    value = group.value(name)
+    return value if type(value) is int and value >= 0 else None
 
 
 def _time(group: AttributeGroup, name: str) -> float | None:
@@ -92,6 +98,8 @@ def job_from_group(cups: AttributeGroup) -> Job:
         origin_host=_text(cups, "job-originating-host-name"),
         state_message=_text(cups, "job-state-message"),
         uuid=_text(cups, "job-uuid"),
+        impressions=_known(cups, "job-impressions"),
+        impressions_completed=_int(cups, "job-impressions-completed"),
         attributes=AttributeGroup(attr for attr in cups.attributes()
                                   if attr.name not in _JOB_FIELDS and not _is_uri(cups, attr.name)),
     )

@@ -22,6 +22,7 @@ from ipp_wsgi.backends.base import (
     StoredDocument,
 )
 from ipp_wsgi.backends.embedded import events as events_
+from ipp_wsgi.backends.embedded import impressions
 from ipp_wsgi.backends.embedded.job_states import (
     DEFAULT_PRIORITY,
     WAITING_JOB_STATES,
@@ -167,13 +168,16 @@ class DocumentOperations(SpoolerCore):
 
     def _record_document(self, printer: str, job_id: int, received: ReceivedDocument, document: Document,
                          last: bool) -> Job:
+        pages = impressions.count(received, document.format)
         with spool_errors(), self._store.write() as tx:
             job = self._job(tx, printer, job_id, for_update=True)
             check_open(job)
             self._limits.check_space(tx, self._spool_dir, received.size)
             number = job.documents + 1
+            attributes = job.attributes()
+            impressions.add(attributes, pages)
             tx.update_job(job_id, before=job, documents=number, octets=job.octets + received.size,
-                          touched=time.time(), receiver_pid=None, closed=last,
+                          touched=time.time(), receiver_pid=None, closed=last, attributes=attributes,
                           reasons=waiting_reasons(job.state == JOB_PENDING_HELD, last, job.held_new))
             recorded = self._job(tx, printer, job_id).to_job()
             # Last, so that only a failed COMMIT can leave its bytes without a job.

@@ -28,6 +28,7 @@ from ipp_wsgi.backends.base import (
     JobRequest,
 )
 from ipp_wsgi.backends.embedded import events as events_
+from ipp_wsgi.backends.embedded import impressions
 from ipp_wsgi.backends.embedded.job_states import (
     DEFAULT_PRIORITY,
     ENDED_JOB_STATES,
@@ -71,9 +72,11 @@ class JobOperations(SpoolerCore):
 
         received = self._receive(data, refuse_early)
         try:
+            pages = impressions.count(received, document.format)
             with spool_errors(), self._store.write() as tx:
                 self._limits.check_space(tx, self._spool_dir, received.size)
-                job = self._insert_job(tx, printer, request, closed=True, documents=1, octets=received.size)
+                job = self._insert_job(tx, printer, request, closed=True, documents=1, octets=received.size,
+                                       pages=pages)
                 tx.add_document(job.job_id, 1, document.format, document.name, document.attributes, received)
         except BaseException:
             received.discard()
@@ -229,11 +232,13 @@ class JobOperations(SpoolerCore):
         return resumed
 
     def _insert_job(self, tx: StoreTransaction, printer: str, request: JobRequest, *, closed: bool,
-                    documents: int = 0, octets: int = 0) -> JobRecord:
-        """Insert a new job for ``request`` with its subscriptions and job-created event; it as inserted."""
+                    documents: int = 0, octets: int = 0, pages: int | None = 0) -> JobRecord:
+        """Insert a new job for ``request`` with its subscriptions and job-created event; it as inserted.
+        ``pages``: the impressions of its documents (:mod:`.impressions`)."""
         accepting = self._check_accepting(tx, printer)
         self._limits.check_job(tx, request.owner)
-        attributes = request.attributes  # stored as text at once: the request's group is not kept
+        attributes = AttributeGroup(request.attributes.attributes())  # stored as text at once
+        impressions.add(attributes, pages)
         now = time.time()
         held_new = accepting.hold_new and not hold_requested(attributes)
         state, reasons = hold_state(attributes, held_new, closed)

@@ -55,5 +55,9 @@ class ReceivedDocument(ABC):
     size: int
 
     @abstractmethod
+    def open(self) -> BinaryIO:
+        """Its bytes, to read (seekable): what the spooler counts the pages of before it is kept."""
+
+    @abstractmethod
     def discard(self) -> None:
         """Forget it (it will not be kept); nothing of it remains."""

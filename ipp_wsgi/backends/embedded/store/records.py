@@ -14,7 +14,14 @@ import uuid
 from collections.abc import Sequence
 from typing import NamedTuple, TypedDict
 
-from ipp_wsgi.backends.base import JOB_PENDING, JOB_PENDING_HELD, JOB_PROCESSING, JOB_PROCESSING_STOPPED, Job
+from ipp_wsgi.backends.base import (
+    JOB_COMPLETED,
+    JOB_PENDING,
+    JOB_PENDING_HELD,
+    JOB_PROCESSING,
+    JOB_PROCESSING_STOPPED,
+    Job,
+)
 from ipp_wsgi.backends.embedded.serialize import loads_group
 from ipp_wsgi.codec import AttributeGroup
 
@@ -74,13 +81,28 @@ class JobRecord(NamedTuple):
 
     def to_job(self) -> Job:
         """The :class:`~ipp_wsgi.backends.base.Job` this record describes."""
+        attributes = self.attributes()
+        impressions = attributes.value("job-impressions")
+        if type(impressions) is not int:
+            impressions = None
         return Job(
             job_id=self.job_id, printer=self.printer, owner=self.owner, name=self.name, state=self.state,
             state_reasons=list(self.reasons), created=self.created, processing=self.processing,
             completed=self.completed, k_octets=(self.octets + 1023) // 1024, documents=self.documents,
-            origin_host=self.origin_host, state_message=self.message, attributes=self.attributes(),
-            owner_authenticated=self.owner_authenticated, uuid=self.uuid,
+            origin_host=self.origin_host, state_message=self.message, attributes=attributes,
+            owner_authenticated=self.owner_authenticated, uuid=self.uuid, impressions=impressions,
+            impressions_completed=impressions_completed(attributes, self.state, impressions),
         )
+
+
+def impressions_completed(attributes: AttributeGroup, state: int, impressions: int | None) -> int:
+    """job-impressions-completed of a job in ``state`` whose documents make ``impressions``: all of them
+    times its copies once it completed (its output took every document whole), none before (a canceled
+    or aborted job's partial output is not known)."""
+    if state != JOB_COMPLETED or impressions is None:
+        return 0
+    copies = attributes.value("copies", 1)
+    return impressions * (copies if type(copies) is int and copies > 0 else 1)
 
 
 class NewJob(NamedTuple):

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, BinaryIO
 
 from ipp_wsgi.backends.base import JOB_PENDING, TERMINAL_JOB_STATES
 from ipp_wsgi.backends.embedded.serialize import dumps_group
@@ -48,6 +49,13 @@ class SqliteReceived(ReceivedDocument):
     def __init__(self, received: Received) -> None:
         self.size = received.size
         self.received = received
+
+    def open(self) -> BinaryIO:
+        """Its bytes in memory, or its temporary file."""
+        if self.received.data is not None:
+            return io.BytesIO(self.received.data)
+        assert self.received.path is not None
+        return open(self.received.path, "rb")
 
     def discard(self) -> None:
         """Remove its temporary file, if it has one."""
