@@ -109,8 +109,9 @@ and the TXT keys of the Bonjour Printing Specification, each from the printer's 
 `ipp-wsgi serve` runs this beside its workers; under another web server (Apache mod_wsgi, gunicorn run by
 hand, a wrapped site) run it once, as a service of its own (deploy/systemd/ipp-wsgi-advertise.service),
 with the same --config as the WSGI application. The address clients are told is the [dnssd] table's
-(host, port, path_prefix, scheme): what the web server in front serves. It registers with avahi-daemon
-over D-Bus where avahi runs, else answers mDNS itself (python-zeroconf).
+(host, port, path_prefix, scheme): what the web server in front serves; --tls says that port serves
+ipps:// only (serve passes it when it has --certfile). It registers with avahi-daemon over D-Bus where
+avahi runs, else answers mDNS itself (python-zeroconf).
 """
 
 _PASSWD_DESCRIPTION = """\
@@ -195,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for option, kwargs in _SHARED_OPTIONS.items():
         advertise.add_argument(option, **kwargs)
+    advertise.add_argument("--tls", action="store_true",
+                           help="the address serves IPP over TLS only (ipps://): advertise _ipps._tcp, with "
+                                "TLS=1.2, instead of _ipp._tcp (as [dnssd] scheme = \"ipps\" does)")
     advertise.add_argument("--bind", metavar="HOST:PORT", help=argparse.SUPPRESS)  # serve's, for its child
     advertise.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     passwd = commands.add_parser(
@@ -339,7 +343,8 @@ def serve(args: argparse.Namespace) -> int:
         spooler = spooler_process(config, args.config, args.log_level, args.log_format)
         children: list[ChildCommand] = [spooler] if spooler is not None else []
         if config.dnssd.enabled and args.dnssd:
-            children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind]))
+            tls = ["--tls"] if args.certfile else []  # the bind address serves ipps:// only
+            children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind, *tls]))
         GunicornServer(config, options, children, htpasswd, proxy).run()
     finally:
         if made is not None:
@@ -360,6 +365,8 @@ def advertise(args: argparse.Namespace) -> int:
     config = load_config(args.config, spool_dir=args.spool_dir)
     configure(args.log_level, args.log_format)
     settings = config.dnssd.for_bind(args.bind) if args.bind else config.dnssd
+    if args.tls:
+        settings = settings.tls_only()
     return run_advertiser(config, settings, exit_with_parent=args.exit_with_parent)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass
 
@@ -61,6 +62,11 @@ class DnssdSettings:
             interfaces = (LOOPBACK_INTERFACE,)  # nobody else could connect: tell nobody else
         return DnssdSettings(self.enabled, self.responder, self.host, filled, self.tls_port, self.path_prefix,
                              self.scheme, self.printers, interfaces)
+
+    def tls_only(self) -> DnssdSettings:
+        """These settings for an address that serves IPP over TLS only (``serve --certfile``, ``advertise
+        --tls``): ``_ipps._tcp`` at the port, with the TXT key ``TLS``, and no plain ``_ipp._tcp``."""
+        return dataclasses.replace(self, scheme="ipps", tls_port=0)
 
     @property
     def advertised_port(self) -> int:

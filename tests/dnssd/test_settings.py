@@ -68,3 +68,21 @@ def test_a_loopback_only_server_advertises_localhost_urls() -> None:
     assert address(DnssdSettings(port=8631).for_bind("127.0.0.1:8631"), "vm.local").host == "localhost"
     assert address(DnssdSettings(port=8631).for_bind("0.0.0.0:8631"), "vm.local").host == "vm.local"
     assert address(DnssdSettings(host="print.example.com"), "vm.local").host == "print.example.com"
+
+
+def test_a_tls_only_address_is_advertised_as_ipps_alone() -> None:
+    from ipp_wsgi.dnssd.advertiser import address
+    from ipp_wsgi.dnssd.records import IPPS
+
+    both = DnssdSettings(port=631, tls_port=443)
+    tls = both.for_bind("0.0.0.0:8631").tls_only()  # serve --certfile: its port speaks TLS only
+    assert (tls.scheme, tls.port, tls.tls_port, tls.check()) == ("ipps", 631, 0, None)
+    where = address(DnssdSettings().for_bind("0.0.0.0:8631").tls_only(), "vm.local")
+    assert (where.ports, where.base_uri(IPPS)) == ({IPPS: 8631}, "ipps://vm.local:8631")
+
+
+def test_advertise_takes_tls() -> None:
+    from ipp_wsgi.cli import build_parser
+
+    assert build_parser().parse_args(["advertise", "--tls"]).tls is True
+    assert build_parser().parse_args(["advertise"]).tls is False

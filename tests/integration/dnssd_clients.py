@@ -76,12 +76,13 @@ def run_client(dnssd: PrivateDnssd, argv: Sequence[str],
 
 @contextmanager
 def advertising_server(request: pytest.FixtureRequest, dnssd: PrivateDnssd, work_dir: Path,
-                       config_text: str = OPEN_POLICY + PRINTER) -> Iterator[IppServer]:
-    """``ipp-wsgi serve`` advertising through the private avahi, with ``config_text``."""
+                       config_text: str = OPEN_POLICY + PRINTER,
+                       extra_args: Sequence[str] = ()) -> Iterator[IppServer]:
+    """``ipp-wsgi serve [EXTRA...]`` advertising through the private avahi, with ``config_text``."""
     config = work_dir / "ipp-wsgi.toml"
     work_dir.mkdir(parents=True, exist_ok=True)
     config.write_text(config_text)
-    server = IppServer(work_dir, config=config, advertise=True, env=dnssd.env())
+    server = IppServer(work_dir, config=config, extra_args=extra_args, advertise=True, env=dnssd.env())
     attach_logs(request.node, {f"ipp-wsgi :{server.port}": server.log, **dnssd.logs})
     try:
         server.start()

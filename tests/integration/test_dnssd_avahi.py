@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from deploy_servers import make_certificate
 from dnssd_clients import (
     OPEN_POLICY,
     PRINTER,
@@ -93,6 +94,29 @@ def test_self_certification_dnssd_checks(dnssd: PrivateDnssd, server: IppServer)
         if done.returncode != 0:
             failed[check] = done.stdout + done.stderr
     assert not failed, failed
+
+
+def test_a_tls_server_is_advertised_as_ipps_with_tls_and_found_by_ippfind(
+        request: pytest.FixtureRequest, dnssd: PrivateDnssd, tmp_path: Path) -> None:
+    """``serve --certfile`` serves ipps:// only: _ipps._tcp (with its subtypes and TLS=1.2), no _ipp._tcp,
+    and ippfind hands the found ipps:// URI to ipptool, which passes over TLS."""
+    cert, key = make_certificate(tmp_path)
+    tls = ["--certfile", str(cert), "--keyfile", str(key)]
+    with advertising_server(request, dnssd, tmp_path / "tls", extra_args=tls) as server:
+        wait_for("the ipps record", lambda: bool(browsed_on(dnssd, "_ipps._tcp", server.port)))
+        (found,) = browsed_on(dnssd, "_ipps._tcp", server.port)
+        assert (found.name, found.txt["TLS"], found.txt["rp"]) == ("print", "1.2", "ipp/print")
+        assert found.txt["adminurl"] == f"https://localhost:{server.port}/ipp/print"
+        for subtype in ("_universal._sub._ipps._tcp", "_print._sub._ipps._tcp"):
+            assert [b.name for b in browsed_on(dnssd, subtype, server.port)] == ["print"], subtype
+        assert browsed_on(dnssd, "_ipp._tcp", server.port) == []
+        stock = str(_STOCK_TESTS / "get-printer-attributes.test")
+        done = run_client(dnssd, [require_tool("ippfind"), "_ipps._tcp", "-T", "5", "--print", "--exec",
+                                  require_tool("ipptool"), "-t", "{}", stock, ";"])
+        transcript = parse_transcript(done.stdout)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert transcript.passed >= 1 and not transcript.failures, done.stdout
+        assert f"ipps://{dnssd.host_name}:{server.port}/ipp/print" in done.stdout.split(), done.stdout
 
 
 def test_driverless_lists_it(dnssd: PrivateDnssd, server: IppServer) -> None:
