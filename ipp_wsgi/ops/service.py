@@ -11,10 +11,11 @@ from typing import Any, Protocol
 from ipp_wsgi.backends import Backend
 from ipp_wsgi.backends.cups import CupsConnection
 from ipp_wsgi.backends.embedded.job_limits import JobLimits
-from ipp_wsgi.backends.embedded.printer import RetryPolicy
+from ipp_wsgi.backends.embedded.printer import OUTPUT_IPP, RetryPolicy
 from ipp_wsgi.codec import AttributeGroup, tags
 from ipp_wsgi.codec.encoder import pre_encoded
 from ipp_wsgi.ops.documents import COMPRESSIONS
+from ipp_wsgi.ops.downstream import DownstreamRefresh, ipp_output_fetch
 from ipp_wsgi.ops.policy import Policy
 from ipp_wsgi.ops.printer_description import PrinterDescription, build_description
 
@@ -137,6 +138,8 @@ class Service:
         """Wall-clock start time: printer-config-change-time and the state-change fallback."""
         self._by_path = {path.rstrip("/") or "/": entry for entry in self.printers for path in entry.paths}
         self._by_name = {entry.name: entry for entry in self.printers}
+        self.refreshers: list[DownstreamRefresh] = []
+        """What keeps the descriptions of printers with an ``ipp`` output their downstream printer's."""
         self.derived: dict[tuple[str, str, str], Any] = {}
         """Values worked out once from the fixed printers, backends and policy, by (what, printer, path)."""
 
@@ -159,7 +162,11 @@ class Service:
                                 described_by_backend=p.name not in descriptions,
                                 uri_authentication=p.description.uri_authentication)
                    for p in config.printers]
-        return cls(entries, config.policy)
+        service = cls(entries, config.policy)
+        printed_on_ipp = [(entry, p) for entry, p in zip(entries, config.printers, strict=True)
+                          if p.backend == "embedded" and p.output == OUTPUT_IPP]
+        service.refreshers = [_downstream_refresh(entry, p).start() for entry, p in printed_on_ipp]
+        return service
 
     def printer_for_path(self, path: str) -> PrinterEntry | None:
         """The printer served at ``path`` (``/ipp/print``, ``/printers/print/``), or None."""
@@ -183,9 +190,22 @@ class Service:
         return list(seen.values())
 
     def close(self) -> None:
-        """Stop every backend's threads."""
+        """Stop every backend's threads, and the questions to downstream printers."""
+        for refresher in self.refreshers:
+            refresher.stop()
         for backend in self.backends:
             backend.close()
+
+
+def _downstream_refresh(entry: PrinterEntry, printer: PrinterConfig) -> DownstreamRefresh:
+    """What keeps ``entry``'s description what the downstream printer of its ``ipp`` output says."""
+
+    def publish(description: AttributeGroup) -> None:
+        entry.static = description  # one assignment: a request sees the old description or the new one
+        entry.attributes_cache.clear()
+
+    fetch = ipp_output_fetch(printer.device_uri, printer.device_timeout)
+    return DownstreamRefresh(printer.name, printer.description, fetch, publish)
 
 
 def _encoded_description(printer: PrinterConfig) -> AttributeGroup:

@@ -108,6 +108,25 @@ class IppDevice:
         yield from document.chunks(self.progress.check)
 
 
+CAPABILITIES = (
+    "document-format-supported", "document-format-default", "color-supported", "sides-supported",
+    "sides-default", "media-supported", "media-default", "media-ready", "media-source-supported",
+    "media-type-supported", "pwg-raster-document-resolution-supported",
+)
+"""What :func:`printer_capabilities` asks the printer for: what the server may advertise of it."""
+
+
+def printer_capabilities(device_uri: str, timeout: float) -> AttributeGroup:
+    """What the IPP printer at ``device_uri`` says of its :data:`CAPABILITIES` (Get-Printer-Attributes);
+    :class:`DeliveryError` when it cannot be asked or does not answer."""
+    device = IppDevice(IppTarget.parse(device_uri), timeout, Progress(lambda: False))
+    answer = device.request(operations.GET_PRINTER_ATTRIBUTES, "ipp-wsgi", {
+        "requested-attributes": (tags.KEYWORD, list(CAPABILITIES))})
+    if answer.printer is None:
+        raise DeliveryError("the printer answered no printer attributes")
+    return answer.printer
+
+
 def to_ipp(printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> None:
     """Print ``item`` on the IPP printer of ``printer.device_uri`` and wait until its job ends there."""
     device = IppDevice(IppTarget.parse(printer.device_uri), printer.device_timeout, progress)
