@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,16 @@ def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_a_repeated_poll_is_answered_from_the_cache(application: IppApplication,
-                                                    dispatched: list[int]) -> None:
+@pytest.fixture
+def one_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every answer built in the same second (printer-up-time changes with the clock): the clock stops
+    at the middle of this one."""
+    frozen = int(time.time()) + 0.5
+    monkeypatch.setattr(time, "time", lambda: frozen)
+
+
+def test_a_repeated_poll_is_answered_from_the_cache(application: IppApplication, dispatched: list[int],
+                                                    one_second: None) -> None:
     first, answer = post(application, gpa(1))
     second, again = post(application, gpa(2))
     assert dispatched == [1]

@@ -57,7 +57,9 @@ def connection(spooler: EmbeddedSpooler) -> sqlite3.Connection:
 
 
 def statements(spooler: EmbeddedSpooler, run: Callable[[], object]) -> list[str]:
-    """The SQL statements (parameters expanded) that ``run`` makes on this thread's connection."""
+    """The SQL statements (parameters expanded) that ``run`` makes on this thread's connection (a statement
+    that fires a trigger, the store's change counter, is traced again for the trigger's program: once
+    here)."""
     made: list[str] = []
     db = connection(spooler)
     db.set_trace_callback(made.append)
@@ -65,7 +67,7 @@ def statements(spooler: EmbeddedSpooler, run: Callable[[], object]) -> list[str]
         run()
     finally:
         db.set_trace_callback(None)
-    return made
+    return [text for n, text in enumerate(made) if n == 0 or made[n - 1] != text]
 
 
 def plan(spooler: EmbeddedSpooler, query: str) -> str:

@@ -112,3 +112,31 @@ def test_a_wake_up_of_one_store_reaches_the_waiter_of_another(stores: tuple[Stor
         assert waiter.wait(5) and not waiter.wait(0), "one wait takes every wake-up sent"
     finally:
         waiter.close()
+
+
+def test_the_version_moves_with_what_answers_show_not_with_leases(stores: tuple[Store, Store]) -> None:
+    """A printing lease is renewed every second: that must not look like a change to the answers kept
+    while the store is unchanged (a poll answered again from the answer cache)."""
+    reader, printing = stores
+    job_id = _job(printing)
+    with printing.write() as tx:
+        lease = tx.take_lease("print", "here:1:token", time.time() + 5)
+    unchanged = reader.version()
+    assert reader.version() == unchanged
+    for _ in range(3):
+        with printing.write() as tx:
+            renewed = tx.renew_lease(lease, time.time(), time.time() + 5)
+            assert renewed is not None
+            tx.check_lease(renewed, time.time())
+        assert reader.version() == unchanged
+        assert printing.version() == printing.version()
+    with reader.write() as tx:  # its own writes of a lease count no more than another's
+        tx.renew_lease(lease, time.time(), time.time() + 5)
+    assert reader.version() == unchanged
+    with printing.write() as tx:
+        tx.update_job(job_id, priority=9)
+    changed = reader.version()
+    assert changed != unchanged
+    with reader.write() as tx:
+        tx.set_device_status("print", ["offline-report"], "unreachable", time.time())
+    assert reader.version() not in (unchanged, changed)

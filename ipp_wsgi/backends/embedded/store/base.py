@@ -66,7 +66,10 @@ class Store(ABC):
 
     @abstractmethod
     def version(self) -> Hashable:
-        """A cheap value that changes whenever the store may have changed since this thread last asked."""
+        """A cheap value that changes whenever what answers show may have changed since this thread last
+        asked: printers, jobs, documents, subscriptions, events, device status. The printing leases'
+        renewals and delivery records do not count: they come every second, and the answers a server
+        keeps while the store is unchanged must stay valid meanwhile."""
 
     @abstractmethod
     def receive(self, data: BinaryIO, before_large: Callable[[], None] | None = None) -> ReceivedDocument:

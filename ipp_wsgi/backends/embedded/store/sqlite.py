@@ -123,14 +123,22 @@ class SqliteStore(Store):
                 db.execute("COMMIT")
 
     def version(self) -> Hashable:
-        """This thread's connection, the database's ``data_version`` (another connection, of any
-        process, committed) and the connection's own changes: equal only while nothing changed."""
+        """The count of rows written to what answers show (``store_generation``, kept by triggers:
+        printing-lease renewals do not count). Read only when the database changed since this thread
+        last asked (its ``data_version``, for other connections, and its own ``total_changes``): a
+        poll of an unchanged store costs one pragma."""
         db = self._connection()
         try:
-            (version,) = db.execute("PRAGMA data_version").fetchone()
+            (data_version,) = db.execute("PRAGMA data_version").fetchone()
+            seen = (db, data_version, db.total_changes)
+            last: tuple[Hashable, int] | None = getattr(self._local, "version", None)
+            if last is not None and last[0] == seen:
+                return last[1]
+            (generation,) = db.execute("SELECT n FROM store_generation").fetchone()
         except sqlite3.Error as exc:
             raise _unavailable(exc) from exc
-        return db, version, db.total_changes
+        self._local.version = (seen, generation)
+        return int(generation)
 
     def receive(self, data: BinaryIO, before_large: Callable[[], None] | None = None) -> SqliteReceived:
         """Its bytes in memory up to :data:`~.spool.INLINE_BYTES`, else a new fsync'd temporary file

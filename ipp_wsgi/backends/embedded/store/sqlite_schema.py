@@ -168,7 +168,23 @@ def _migration_3(db: sqlite3.Connection) -> None:
                        [(new_uuid(), value) for value in keys])
 
 
-MIGRATIONS = (_migration_1, _migration_2, _migration_3)
+_SHOWN_TABLES = ("printers", "jobs", "documents", "document_data", "subscriptions", "events", "device_status")
+"""The tables of what answers show: every write to them counts in ``store_generation`` (migration 4);
+``printer_leases`` is not among them, so that the lease renewals of every second change nothing a
+client sees (:meth:`.SqliteStore.version`)."""
+
+
+def _migration_4(db: sqlite3.Connection) -> None:
+    """The change counter, and the triggers that count every row written to :data:`_SHOWN_TABLES`."""
+    db.execute("CREATE TABLE store_generation (n INTEGER NOT NULL)")
+    db.execute("INSERT INTO store_generation (n) VALUES (0)")
+    for table in _SHOWN_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_{event.lower()}_counted AFTER {event} ON {table}"
+                       " BEGIN UPDATE store_generation SET n = n + 1; END")
+
+
+MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4)
 """Migration N is ``MIGRATIONS[N - 1]``."""
 
 
