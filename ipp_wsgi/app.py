@@ -39,6 +39,7 @@ from ipp_wsgi.ops.printer_attributes import ICON_SUFFIX
 from ipp_wsgi.ops.registry import QUICK_OPERATIONS
 from ipp_wsgi.ops.service import Service
 from ipp_wsgi.request_log import REQUEST_ID_HEADER, IppExchange, request_id
+from ipp_wsgi.spooler_watch import watch_spooler
 from ipp_wsgi.web.interface import WebInterface
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class IppApplication:
     """
 
     def __init__(self, config: Config | None = None, *, service: Service | None = None) -> None:
+        watch_spooler()  # before the service: its spooler's first events already count
         self.config = config if config is not None else load_config()
         self.service = service if service is not None else Service.from_config(self.config)
         backends = self.service.backends
@@ -214,7 +216,8 @@ class IppApplication:
         body.limit_document(self.config.max_document_bytes)
         version = _reply_version(request.version)
         try:
-            context = request_context(environ, self.config.max_document_bytes)
+            context = request_context(environ, self.config.max_document_bytes,
+                                      exchange.request_id if exchange is not None else "")
             if exchange is None:
                 return dispatch(request, body, context, self.service, reusable)
             exchange.describe(request, context, self.service)

@@ -27,9 +27,10 @@ _HOST = re.compile(r"(?P<host>[A-Za-z0-9._~-]{1,253}|\[[0-9A-Fa-f:.]{2,45}(?:%25
 _DEFAULT_HTTP_PORTS = {"http": "80", "https": "443"}
 
 
-def request_context(environ: WSGIEnvironment, max_document_bytes: int | None = None) -> RequestContext:
-    """What the operation layer may know of the request: caller, addresses, the URI base it used, and the
-    most document bytes it may send (after decompression)."""
+def request_context(environ: WSGIEnvironment, max_document_bytes: int | None = None,
+                    request_id: str = "") -> RequestContext:
+    """What the operation layer may know of the request: caller, addresses, the URI base it used, the
+    most document bytes it may send (after decompression), and its id in the log."""
     secure = environ.get("wsgi.url_scheme") == "https"
     prefix = quote(environ.get("SCRIPT_NAME", ""))
     return RequestContext(
@@ -39,6 +40,7 @@ def request_context(environ: WSGIEnvironment, max_document_bytes: int | None = N
         remote_addr=environ.get("REMOTE_ADDR", ""),
         secure=secure,
         max_document_bytes=max_document_bytes,
+        request_id=request_id,
     )
 
 

@@ -12,9 +12,9 @@ What the request path counts (:mod:`ipp_wsgi.request_log`): ``ipp_requests_total
 ``ipp_request_duration_seconds{operation}``, ``ipp_received_bytes_total{operation}``,
 ``ipp_jobs_created_total{printer}``. What a scrape reads from the backends at that moment:
 ``ipp_jobs{printer,state}``, ``ipp_queued_jobs{printer}``, ``ipp_printer_state{printer}``,
-``ipp_printer_accepting_jobs{printer}``. Made here for the spooler to update (the hooks of
-:class:`Metrics`): job state changes, delivery failures and retries, the printing-lease holder and the
-store's latency.
+``ipp_printer_accepting_jobs{printer}``. Updated by the embedded spooler's events, wherever it runs
+(:mod:`ipp_wsgi.spooler_watch`): job state changes, delivery failures and retries, the printing-lease
+holder and the store's latency.
 
 Who may read ``/metrics`` is the policy's ``metrics`` setting (default: a client on this machine, and
 administrators).
@@ -66,13 +66,13 @@ class Metrics:
     job_state_changes: Counter
     """ipp_job_state_changes_total{printer,state}: a job entered ``state`` (processing, completed...)."""
     delivery_failures: Counter
-    """ipp_delivery_failures_total{printer,reason}: a delivery to the device failed (before a retry or
-    the job's abort)."""
+    """ipp_delivery_failures_total{printer,reason}: a delivery to the device failed; ``reason``
+    ``retryable`` (tried again unless the attempts are spent) or ``final`` (the job is aborted)."""
     delivery_retries: Counter
     """ipp_delivery_retries_total{printer}: deliveries tried again after a failure."""
     lease_holder: Gauge
-    """ipp_printing_lease_holder{pid}: 1 in the process that holds the spool directory's printing lease
-    (multiprocess mode ``liveall``: one series per live process)."""
+    """ipp_printing_lease_holder{printer,pid}: 1 in the process that holds the printer's printing lease,
+    0 in one that held it (multiprocess mode ``liveall``: one series per live process)."""
     store_duration: Histogram
     """ipp_store_operation_duration_seconds{operation}: time of one job store call (claim, finish...)."""
 
@@ -103,8 +103,8 @@ def metrics() -> Metrics:
                                   ["printer", "reason"], registry=REGISTRY),
         delivery_retries=Counter("ipp_delivery_retries", "Deliveries tried again.", ["printer"],
                                  registry=REGISTRY),
-        lease_holder=Gauge("ipp_printing_lease_holder", "1 in the process that holds the printing lease.",
-                           registry=REGISTRY, multiprocess_mode="liveall"),
+        lease_holder=Gauge("ipp_printing_lease_holder", "1 in the process that holds the printer's printing"
+                           " lease.", ["printer"], registry=REGISTRY, multiprocess_mode="liveall"),
         store_duration=Histogram("ipp_store_operation_duration_seconds", "Time of one job store call.",
                                  ["operation"], buckets=DURATION_BUCKETS, registry=REGISTRY),
     )

@@ -25,7 +25,9 @@ from types import FrameType
 from ipp_wsgi.backends.embedded import EmbeddedSpooler
 from ipp_wsgi.child_process import ChildCommand
 from ipp_wsgi.config import Config
+from ipp_wsgi.metrics import process_exited
 from ipp_wsgi.ops.service import embedded_spooler
+from ipp_wsgi.spooler_watch import watch_spooler
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ PARENT_CHECK_SECONDS = 0.5
 def run_spooler(config: Config, exit_with_parent: bool = False) -> int:
     """Print the jobs of ``config``'s embedded printers until SIGTERM or SIGINT (or, with
     ``exit_with_parent``, until the process that started this one is gone); the exit status."""
+    watch_spooler()
     spooler = embedded_spooler(config)
     if not isinstance(spooler, EmbeddedSpooler):
         log.error("no embedded printer in the configuration: nothing to print")
@@ -85,6 +88,13 @@ class SpoolerProcess(ChildCommand):
 
     def _stdout(self) -> int | None:
         return subprocess.PIPE
+
+    def stop(self) -> None:
+        """Stop the process, and forget its live gauges (the printing-lease holder's)."""
+        pid = self._process.pid if self._process is not None else None
+        super().stop()
+        if pid is not None:
+            process_exited(pid)
 
     def start(self, timeout: float = START_SECONDS) -> bool:  # type: ignore[override]
         """Start the process and wait until it prints; whether it does (if not, a server process will)."""

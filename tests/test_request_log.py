@@ -1,4 +1,5 @@
-"""One log line per IPP request, one per job created, in text or JSON."""
+"""One log line per IPP request, one per job change (created, processing, completed...) with the id of the
+request that created the job, in text or JSON."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import wait_for
 from test_app import IPP, client_for, ipp_request, post
 
 from ipp_wsgi.app import BODY_KEY, IppApplication
@@ -47,7 +49,7 @@ def test_each_request_has_its_line(app: IppApplication, caplog: pytest.LogCaptur
     assert (second["request_id"], second["operation"], second["job_id"], second["user"]) == (
         "r-2", "Get-Job-Attributes", job_id, "alice")
     assert (third["operation"], third["status"]) == ("Pause-Printer", "client-error-forbidden")  # no admins
-    [created] = lines(caplog, "ipp_wsgi.jobs")
+    [created] = [line for line in lines(caplog, "ipp_wsgi.jobs") if line["event"] == "created"]
     assert created == {"request_id": first["request_id"], "event": "created", "printer": "print",
                        "job_id": job_id, "user": "bob"}
 
@@ -88,3 +90,34 @@ def test_json_lines() -> None:
     assert line["time"].endswith("+00:00") and isinstance(line["pid"], int)
     assert "\n" not in JsonFormatter().format(record)
     assert not isinstance(formatter("text"), JsonFormatter)
+
+
+def test_every_job_change_has_its_line_with_the_request_id(app: IppApplication,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ipp_wsgi.jobs")
+    client = client_for(app)
+    submitted = post(client, ipp_request(operations.PRINT_JOB), b"followed",
+                     headers={"X-Request-Id": "r-job"})
+    assert submitted.job is not None
+    job_id = submitted.job.value("job-id")
+    held = post(client, ipp_request(operations.CREATE_JOB, job_hold_until="indefinite"),
+                headers={"X-Request-Id": "r-held"})
+    assert held.job is not None
+    held_id = held.job.value("job-id")
+    post(client, ipp_request(operations.CANCEL_JOB, job_id=held_id), headers={"X-Request-Id": "r-cancel"})
+
+    def events() -> list[tuple[int, str, str]]:
+        logged = lines(caplog, "ipp_wsgi.jobs")
+        return sorted((line["job_id"], line["event"], line["request_id"]) for line in logged)
+
+    wait_for("the job to be printed", lambda: (job_id, "completed", "r-job") in events())
+    assert events() == sorted([(job_id, "created", "r-job"), (job_id, "processing", "r-job"),
+                               (job_id, "completed", "r-job"), (held_id, "created", "r-held"),
+                               (held_id, "canceled", "r-held")])
+    [completed] = [r for r in caplog.records if getattr(r, "ipp", {}).get("event") == "completed"]
+    assert completed.ipp["reasons"] == ["job-completed-successfully"]  # type: ignore[attr-defined]
+    text = formatter("text").format(completed)
+    assert f"job request_id=r-job event=completed printer=print job_id={job_id}" in text
+    assert "reasons=job-completed-successfully" in text
+    [canceled] = [r for r in caplog.records if getattr(r, "ipp", {}).get("event") == "canceled"]
+    assert canceled.ipp["reasons"] == ["job-canceled-by-user"]  # type: ignore[attr-defined]

@@ -107,6 +107,9 @@ class JobRequest:
     """True when ``owner`` is the authenticated REMOTE_USER (kept as :attr:`Job.owner_authenticated`)."""
     subscriptions: list[SubscriptionRequest] = field(default_factory=list)
     """Job subscriptions to create with the job (``job_id`` is filled in), before its job-created event."""
+    request_id: str = ""
+    """The id of the request that creates the job (its log lines), kept with the job by a backend that
+    logs the job's later changes (the embedded spooler)."""
 
 
 @dataclass(slots=True)

@@ -28,3 +28,5 @@ class RequestContext:
     """True when the request came over TLS."""
     max_document_bytes: int | None = None
     """The most document bytes a request may carry, after decompression (None: no limit)."""
+    request_id: str = ""
+    """The request's id in the server's log lines (the ``X-Request-Id`` it answers with)."""

@@ -78,7 +78,8 @@ def job_request(call: Call, printer: PrinterEntry) -> JobRequest:
     subscriptions = subscription_requests(call, printer, None) if _subscribes(call, printer) else []
     return JobRequest(owner=call.user, name=str(name), origin_host=call.context.remote_addr,
                       attributes=accepted, subscriptions=[r for r, _ in subscriptions if r is not None],
-                      owner_authenticated=call.context.remote_user is not None)
+                      owner_authenticated=call.context.remote_user is not None,
+                      request_id=call.context.request_id)
 
 
 def _subscribes(call: Call, printer: PrinterEntry) -> bool:

@@ -1,10 +1,11 @@
 """Metrics and logs of a real ``ipp-wsgi serve`` with two gunicorn workers and its spooler process:
 /metrics scraped and parsed with prometheus_client's parser adds up every process, and every request
-of the test is in the JSON log, one object a line."""
+and every job change of the test is in the JSON log, one object a line."""
 
 from __future__ import annotations
 
 import json
+import socket
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from deploy_servers import Deployment, gunicorn_process, ipp_request, post_ipp, 
 from harness import IppServer, free_port, wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
-from ipp_wsgi.codec import operations, status
+from ipp_wsgi.codec import Message, operations, status
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +24,7 @@ STARTING = "--- starting: "
 """What :class:`harness.ManagedProcess` writes to a log before each start."""
 PRINT_JOBS = 6
 MAX_POLLS = 400
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def served(ipp_server_factory: Callable[..., IppServer]) -> IppServer:
     return ipp_server_factory(extra_args=["--workers", "2", "--log-format", "json"])
 
 
-def _scrape(server: IppServer) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+def _scrape(server: IppServer) -> Samples:
     with urllib.request.urlopen(f"{server.base_url}/metrics", timeout=30) as response:
         text = response.read().decode()
     return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -88,7 +90,8 @@ def test_metrics_and_logs_add_up_across_workers(served: IppServer) -> None:
         assert line["bytes"] > 0 and line["duration"] >= 0
     assert [logged[f"test-print-{n}"]["job_id"] for n in range(PRINT_JOBS)] == jobs
     assert {logged[f"test-print-{n}"]["user"] for n in range(PRINT_JOBS)} == {"bob"}
-    created = [line for line in _log_lines(served) if line["logger"] == "ipp_wsgi.jobs"]
+    created = [line for line in _log_lines(served)
+               if line["logger"] == "ipp_wsgi.jobs" and line["event"] == "created"]
     assert sorted(line["job_id"] for line in created) == jobs
     assert {line["request_id"] for line in created} == {f"test-print-{n}" for n in range(PRINT_JOBS)}
 
@@ -150,3 +153,105 @@ def test_the_gunicorn_recipe_logs_json_and_counts(request: pytest.FixtureRequest
                    for family in text_string_to_metric_families(text) for s in family.samples}
         assert samples[("ipp_requests_total", (("operation", "Get-Printer-Attributes"),
                                                ("status", "successful-ok")))] == 5
+
+
+def _dead_port() -> int:
+    """A loopback port nobody listens on (connections to it are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def served_two_printers(ipp_server_factory: Callable[..., IppServer], tmp_path: Path) -> IppServer:
+    """``print`` (a directory) and ``dead`` (a socket printer nobody listens for: two attempts, then the
+    job is aborted), two workers, JSON logs."""
+    config = tmp_path / "ipp.toml"
+    config.write_text('[[printers]]\nname = "print"\npaths = ["/ipp/print"]\n\n'
+                      '[[printers]]\nname = "dead"\npaths = ["/ipp/dead"]\noutput = "socket"\n'
+                      f'device_uri = "socket://127.0.0.1:{_dead_port()}"\n'
+                      "retries = 1\nretry_delay = 0.2\ndevice_timeout = 5\n")
+    return ipp_server_factory(config=config, extra_args=["--workers", "2", "--log-format", "json"])
+
+
+def _print(server: IppServer, printer: str, request_id: str) -> int:
+    uri = server.uri.replace("/ipp/print", f"/ipp/{printer}")
+    answer = post_ipp(server.port, f"/ipp/{printer}", ipp_request(operations.PRINT_JOB, uri, "carol"),
+                      tls=False, headers={"X-Request-Id": request_id}, document=b"%PDF-1.4 followed\n")
+    assert answer.ipp is not None and answer.ipp.job is not None, answer
+    return int(answer.ipp.job.value("job-id"))
+
+
+def _printer_state(server: IppServer, printer: str) -> Message:
+    uri = server.uri.replace("/ipp/print", f"/ipp/{printer}")
+    answer = post_ipp(server.port, f"/ipp/{printer}", ipp_request(operations.GET_PRINTER_ATTRIBUTES, uri),
+                      tls=False)
+    assert answer.ipp is not None and answer.ipp.printer is not None
+    return answer.ipp
+
+
+def _sum(samples: Samples, name: str, **labels: str) -> float:
+    """The sum of ``name``'s samples with ``labels`` (whatever their other labels, the pid's)."""
+    return sum(value for (sample, sample_labels), value in samples.items()
+               if sample == name and labels.items() <= dict(sample_labels).items())
+
+
+def test_jobs_are_followed_from_request_to_device(served_two_printers: IppServer) -> None:
+    """Counters of the spooler process add up with the workers', and each job's changes are logged with
+    the request id of the request that created it."""
+    served = served_two_printers
+    good = {_print(served, "print", f"good-{n}"): f"good-{n}" for n in range(3)}
+    dead_job = _print(served, "dead", "to-the-dead")
+
+    def ended() -> bool:
+        samples = _scrape(served)
+        return (samples.get(("ipp_jobs", (("printer", "print"), ("state", "completed")))) == len(good)
+                and samples.get(("ipp_jobs", (("printer", "dead"), ("state", "aborted")))) == 1)
+
+    wait_for("the jobs to end", ended, timeout=60)
+    samples = _scrape(served)
+    changes = "ipp_job_state_changes_total"
+    assert _sum(samples, changes, printer="print", state="processing") == len(good)
+    assert _sum(samples, changes, printer="print", state="completed") == len(good)
+    assert _sum(samples, changes, printer="dead", state="processing") == 1
+    assert _sum(samples, changes, printer="dead", state="aborted") == 1
+    assert _sum(samples, changes) == 2 * len(good) + 2
+    assert _sum(samples, "ipp_jobs_created_total", printer="print") == len(good)
+    assert _sum(samples, "ipp_delivery_failures_total", printer="dead", reason="retryable") == 2
+    assert _sum(samples, "ipp_delivery_failures_total", printer="print") == 0
+    assert _sum(samples, "ipp_delivery_retries_total", printer="dead") == 1
+    store_calls = "ipp_store_operation_duration_seconds_count"
+    assert _sum(samples, store_calls, operation="claim") >= 2
+    assert _sum(samples, store_calls, operation="finish") >= 2
+    assert _sum(samples, store_calls, operation="submit_job") == len(good) + 1
+
+    lines = _log_lines(served)
+    workers = {line["pid"] for line in lines if line["logger"] == "ipp_wsgi.requests"}
+    holders = {dict(labels)["pid"]: value for (name, labels), value in samples.items()
+               if name == "ipp_printing_lease_holder" and dict(labels)["printer"] == "print"}
+    assert sum(holders.values()) == 1, holders
+    (holder,) = [int(pid) for pid, value in holders.items() if value == 1]
+    assert holder not in workers, "the spooler process prints, not a worker"
+
+    # Every change of every job, each once, with the request that created the job.
+    jobs = [line for line in lines if line["logger"] == "ipp_wsgi.jobs"]
+    seen = sorted((line["job_id"], line["event"], line["request_id"]) for line in jobs)
+    expected = [(job_id, event, request_id) for job_id, request_id in good.items()
+                for event in ("created", "processing", "completed")]
+    expected += [(dead_job, event, "to-the-dead") for event in ("created", "processing", "aborted")]
+    assert seen == sorted(expected)
+    assert {line["pid"] for line in jobs if line["event"] != "created"} == {holder}
+    assert {line["pid"] for line in jobs if line["event"] == "created"} <= workers
+    (aborted,) = [line for line in jobs if line["event"] == "aborted"]
+    assert aborted["level"] == "warning" and aborted["reasons"] == ["aborted-by-system"]
+    assert "gave up after 2 attempts" in aborted["state_message"] and aborted["user"] == "carol"
+
+    # The fault is the dead printer's state while it lasts, and logged once.
+    dead = _printer_state(served, "dead").printer
+    assert dead is not None and "offline-report" in dead["printer-state-reasons"].values
+    assert "Connection refused" in str(dead.value("printer-state-message"))
+    faults = [line for line in lines if line["logger"] == "ipp_wsgi.backends.embedded.printing"
+              and "offline-report" in line["message"]]
+    assert len(faults) == 1, faults
+    good_printer = _printer_state(served, "print").printer
+    assert good_printer is not None and list(good_printer["printer-state-reasons"].values) == ["none"]

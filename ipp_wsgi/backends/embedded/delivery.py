@@ -26,12 +26,14 @@ class DeliveryError(Exception):
     """The output refused or failed the document; the message is for job-state-message.
 
     ``retryable`` errors (a device that cannot be reached, is busy or dropped the connection) are tried
-    again as the printer's retry policy says; the others abort the job at once.
+    again as the printer's retry policy says; the others abort the job at once. ``device_fault``: the
+    output itself failed (shown in printer-state-reasons until a job prints again), not the one job.
     """
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, device_fault: bool = True) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.device_fault = device_fault
 
 
 class DeliveryStopped(Exception):

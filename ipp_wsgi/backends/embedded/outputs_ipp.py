@@ -92,7 +92,7 @@ class IppDevice:
         if answer.code >= 0x0100:
             text = answer.operation.value("status-message", "")
             said = f"the printer answered {_status_name(answer.code)}" + (f": {text}" if text else "")
-            raise DeliveryError(said, retryable=answer.code >= 0x0500)
+            raise DeliveryError(said, retryable=answer.code >= 0x0500, device_fault=answer.code >= 0x0500)
         return answer
 
     def _connection(self) -> http.client.HTTPConnection:
@@ -163,7 +163,8 @@ def pick_document_format(wanted: str, capabilities: AttributeGroup) -> str:
     if OCTET_STREAM in listed:
         return OCTET_STREAM
     raise DeliveryError(f"the printer does not print {wanted}"
-                        f" ({_status_name(status.CLIENT_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED)})")
+                        f" ({_status_name(status.CLIENT_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED)})",
+                        device_fault=False)
 
 
 def _job_attributes(item: Delivery) -> dict[str, tuple[int, object]]:
@@ -204,7 +205,8 @@ def _follow(device: IppDevice, item: Delivery, job_id: int, patience: int) -> No
                 if state == JOB_COMPLETED:
                     return
                 what = "aborted" if state == JOB_ABORTED else "canceled" if state == JOB_CANCELED else "ended"
-                raise DeliveryError(f"the printer {what} its job {job_id} ({reasons or 'no reason given'})")
+                raise DeliveryError(f"the printer {what} its job {job_id} ({reasons or 'no reason given'})",
+                                    device_fault=False)
         time.sleep(POLL_SECONDS)
 
 

@@ -40,7 +40,7 @@ def to_lpd(printer: EmbeddedPrinter, item: Delivery, progress: Progress) -> None
         _ack(sock, "control file")
         _command(sock, f"{RECEIVE_DATA_FILE:c}{size} {data_name}\n", "data file")
         if send_document(sock, item, progress) != size:
-            raise DeliveryError("the spool file changed while it was sent")
+            raise DeliveryError("the spool file changed while it was sent", device_fault=False)
         sock.sendall(b"\0")
         _ack(sock, "data file")
 

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PROCESSING
-from ipp_wsgi.backends.embedded import processes
+from ipp_wsgi.backends.embedded import observe, processes
 from ipp_wsgi.backends.embedded.delivery import Report
 from ipp_wsgi.backends.embedded.outputs import Delivery, DeliveryError, DeliveryStopped, Progress, deliver
-from ipp_wsgi.backends.embedded.outputs_net import OFFLINE
-from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, OUTPUT_DIRECTORY, OUTPUT_FILE, EmbeddedPrinter
+from ipp_wsgi.backends.embedded.outputs_net import CONNECTING, OFFLINE
+from ipp_wsgi.backends.embedded.printer import DEVICE_SCHEMES, OUTPUT_DIRECTORY, EmbeddedPrinter
 from ipp_wsgi.backends.embedded.printing_lease import Taken
 from ipp_wsgi.backends.embedded.spool import fsync_dir
 from ipp_wsgi.backends.embedded.store import (
@@ -47,6 +47,10 @@ from ipp_wsgi.backends.embedded.store import (
 )
 
 log = logging.getLogger(__name__)
+
+OTHER_ERROR = "other-error"
+"""printer-state-reasons of an output that failed a job (as PAPPL reports a device error)."""
+_NOT_FAULTS = frozenset({CONNECTING})
 
 _PRINTING, _DOCUMENT_CANCELED, _JOB_STOPPED = "printing", "document-canceled", "job-stopped"
 """What :meth:`PrinterJobs._state` says of a document being printed."""
@@ -100,9 +104,15 @@ class Outcome(NamedTuple):
     reasons: tuple[str, ...] = ("job-completed-successfully",)
     message: str = ""
 
-    def aborted(self, message: str) -> Outcome:
-        """The same job aborted because its output failed."""
-        return self._replace(state=JOB_ABORTED, reasons=("aborted-by-system",), message=message)
+    device_fault: bool = False
+    """The job ended because the printer's output failed (shown in printer-state-reasons until a job
+    prints again)."""
+
+    def aborted(self, message: str, device_fault: bool = True) -> Outcome:
+        """The same job aborted because its output failed (``device_fault``: the output itself, not the
+        job's documents)."""
+        return self._replace(state=JOB_ABORTED, reasons=("aborted-by-system",), message=message,
+                             device_fault=device_fault)
 
 
 class PrinterJobs:
@@ -147,7 +157,7 @@ class PrinterJobs:
         :class:`~.store.LeaseLost` once the lease is lost."""
         if not claimed:
             now = time.time()
-            with self._store.write() as tx:
+            with observe.timed("claim"), self._store.write() as tx:
                 tx.check_lease(self._lease, now)
                 claimed = self._claim(tx, now, continuing=False)
         if not claimed:
@@ -160,6 +170,7 @@ class PrinterJobs:
                 fsync_dir(self._output_dir)
             except OSError as exc:
                 message = f"cannot write output: {exc.strerror or exc}"
+                observe.delivery_failed(self.printer.name, False, message)
                 outcomes = [(job_id, outcome.aborted(message) if outcome is not None else None)
                             for job_id, outcome in outcomes]
         following = self._finish(outcomes, claim_next and not batched)
@@ -193,7 +204,7 @@ class PrinterJobs:
                 if not self._print_document(job, document, report, claimed_at):
                     return None
         except DeliveryError as exc:
-            return Outcome(started).aborted(str(exc))
+            return Outcome(started).aborted(str(exc), exc.device_fault)
         if self.printer.output in DEVICE_SCHEMES:
             report([], "")
         return Outcome(started)
@@ -211,7 +222,7 @@ class PrinterJobs:
         try:
             progress.check()
             if isinstance(source, Path) and not source.exists():
-                raise DeliveryError(f"document {number} is no longer in the spool")
+                raise DeliveryError(f"document {number} is no longer in the spool", device_fault=False)
             self._deliver(item, progress)
         except DeliveryStopped:
             return not self.stopping() and self._state(job.job_id, number) == _DOCUMENT_CANCELED
@@ -225,6 +236,7 @@ class PrinterJobs:
                 deliver(self.printer, self._output_dir, item, progress)
                 return
             except DeliveryError as exc:
+                observe.delivery_failed(self.printer.name, exc.retryable, str(exc))
                 if not exc.retryable:
                     raise
                 if attempt >= attempts:
@@ -235,6 +247,7 @@ class PrinterJobs:
                 progress.report([OFFLINE], f"{exc}; trying again in {delay:g} s"
                                            f" (attempt {attempt + 1} of {attempts})")
                 self._back_off(delay, progress)
+                observe.delivery_retried(self.printer.name)
 
     def _back_off(self, seconds: float, progress: Progress) -> None:
         """Wait ``seconds``, or less when the job is cancelled or printing stops (DeliveryStopped)."""
@@ -250,7 +263,7 @@ class PrinterJobs:
         if started is None:
             return  # it is gone already (or no /proc here): nothing could be killed later anyway
         try:
-            with self._store.write() as tx:
+            with observe.timed("record_delivery"), self._store.write() as tx:
                 delivery = DeliveryProcess(processes.host_id(), pid, started)
                 tx.record_delivery(self._lease, delivery, time.time())
         except LeaseLost:
@@ -264,9 +277,9 @@ class PrinterJobs:
         def report(reasons: Sequence[str], message: str) -> None:
             now = time.time()
             try:
-                with self._store.write() as tx:
+                with observe.timed("report"), self._store.write() as tx:
                     tx.check_lease(self._lease, now)
-                    tx.set_device_status(self.printer.name, reasons, message, now)
+                    set_device_status(tx, self.printer.name, reasons, message, now)
                     job = tx.job(job_id)
                     if job is not None and self._ours(job):
                         tx.update_job(job_id, message=message)
@@ -296,7 +309,7 @@ class PrinterJobs:
     def _state(self, job_id: int, number: int) -> str:
         """Whether document ``number`` of job ``job_id`` is still ours to print, was canceled alone, or the
         job itself stopped being ours to print."""
-        with self._store.read() as tx:
+        with observe.timed("check"), self._store.read() as tx:
             job = tx.job(job_id)
             if job is None or not self._ours(job):
                 return _JOB_STOPPED
@@ -312,14 +325,16 @@ class PrinterJobs:
         """End each job that has an outcome and is still this lease's, then, when ``claim_next`` and
         printing goes on, claim the next ready jobs (:meth:`_claim`); one fenced transaction.
 
-        A local device (``file`` output) that printed a job works: what it reported before is cleared.
+        The device status follows the last job that ended: an output that failed it is reported
+        (:func:`device_fault`) until a job prints again, which clears what the device reported before.
         The printer's state-change is recorded unless it goes on with its next job (it stays processing).
         """
         now = time.time()
         name = self.printer.name
-        with self._store.write() as tx:
+        with observe.timed("finish"), self._store.write() as tx:
             tx.check_lease(self._lease, now)
-            ended = completed = False
+            ended = False
+            last: Outcome | None = None
             for job_id, outcome in outcomes:
                 job = tx.job(job_id) if outcome is not None else None
                 if outcome is None or job is None or not self._ours(job):
@@ -328,10 +343,43 @@ class PrinterJobs:
                               message=outcome.message, processing=outcome.started, completed=now,
                               worker_pid=None, holder=None, lease_token=None)
                 ended = True
-                completed = completed or outcome.state == JOB_COMPLETED
-            if completed and self.printer.output == OUTPUT_FILE and tx.device_status(name)[0]:
-                tx.set_device_status(name, [], "", now)
+                if outcome.state == JOB_COMPLETED or outcome.device_fault:
+                    last = outcome
+            if last is not None:
+                device_fault(tx, name, last.message if last.device_fault else None, now)
             following = self._claim(tx, now, continuing=ended) if claim_next and not self.stopping() else []
             if ended and not following:
                 tx.update_printer(name, state_change=now)
             return following
+
+
+def device_fault(tx: StoreTransaction, printer: str, message: str | None, now: float) -> None:
+    """After a job ended: its output failed with ``message`` (reported as ``other-error``, unless the
+    device reported a fault of its own already, as a network output does), or, None, it printed (what the
+    device reported is cleared)."""
+    reported = tx.device_status(printer)[0]
+    if message is None:
+        if reported:
+            set_device_status(tx, printer, [], "", now)
+    elif not _faults(reported):
+        set_device_status(tx, printer, [OTHER_ERROR], message, now)
+
+
+def set_device_status(tx: StoreTransaction, printer: str, reasons: Sequence[str], message: str,
+                      now: float) -> None:
+    """Record what ``printer``'s device reports; a fault that starts is logged once (a warning), and once
+    when it ends (however many processes print, whatever the retries). A fault lasts while the output
+    connects again (``connecting-to-device`` beside it), until the device reports otherwise."""
+    before = _faults(tx.device_status(printer)[0])
+    after = _faults(reasons)
+    if reasons and not after:
+        reasons, after = [*reasons, *before], before
+    tx.set_device_status(printer, reasons, message, now)
+    if after and after != before:
+        log.warning("printer %s: %s (%s)", printer, message, ", ".join(after))
+    elif before and not after:
+        log.info("printer %s: its output works again", printer)
+
+
+def _faults(reasons: Sequence[str]) -> list[str]:
+    return [reason for reason in reasons if reason not in _NOT_FAULTS]

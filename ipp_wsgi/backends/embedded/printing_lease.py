@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ipp_wsgi.backends.base import JOB_PROCESSING
-from ipp_wsgi.backends.embedded import processes
+from ipp_wsgi.backends.embedded import observe, processes
 from ipp_wsgi.backends.embedded.job_states import requeue, requeue_printing
 from ipp_wsgi.backends.embedded.store import DeliveryProcess, LeaseLost, PrinterLease, Store, StoreTransaction
 
@@ -120,7 +120,7 @@ class PrintingLeases:
         if not held and not wanted:
             return [], lost
         taken: list[Taken] = []
-        with self._store.write() as tx:
+        with observe.timed("keep_leases"), self._store.write() as tx:
             renewed = {p: tx.renew_lease(h.lease, now, now + LEASE_SECONDS) for p, h in held.items()}
             for printer in wanted:
                 found = self._take(tx, printer, now)
@@ -137,6 +137,8 @@ class PrintingLeases:
                     self._held[printer] = _Held(lease, started, self._held[printer].lost)
             for found in taken:
                 self._held[found.lease.printer] = _Held(found.lease, started, found.lost)
+        for found in taken:
+            observe.lease_held(found.lease.printer, True)
         return taken, lost
 
     def borrow(self, printer: str) -> Taken | None:
@@ -148,6 +150,7 @@ class PrintingLeases:
         if found is not None:
             with self._lock:
                 self._held[printer] = _Held(found.lease, started, found.lost)
+            observe.lease_held(printer, True)
         return found
 
     def release(self, printers: Iterable[str] | None = None, message: str = "") -> None:
@@ -159,7 +162,7 @@ class PrintingLeases:
         if not leases:
             return
         now = time.time()
-        with self._store.write() as tx:
+        with observe.timed("release_leases"), self._store.write() as tx:
             for lease in leases:
                 try:
                     tx.check_lease(lease, now)
@@ -197,4 +200,5 @@ class PrintingLeases:
     def _drop(self, printer: str) -> PrinterLease:
         held = self._held.pop(printer)
         held.lost.set()
+        observe.lease_held(printer, False)
         return held.lease

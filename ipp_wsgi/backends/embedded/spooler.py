@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ipp_wsgi.backends.base import JOB_ABORTED
+from ipp_wsgi.backends.embedded import observe
 from ipp_wsgi.backends.embedded.events import Notifier
 from ipp_wsgi.backends.embedded.job_limits import JobLimits
 from ipp_wsgi.backends.embedded.job_states import WAITING_JOB_STATES
@@ -102,7 +103,7 @@ class EmbeddedSpooler(PrinterOperations, JobOperations, DocumentOperations, Subs
     def housekeeping(self) -> None:
         """Requeue jobs whose printing lease is gone, abort abandoned uploads, purge old history and
         events."""
-        with self._store.write() as tx:
+        with observe.timed("housekeeping"), self._store.write() as tx:
             requeue_orphans(tx, time.time())
         self._abort_abandoned_uploads()
         self.purge_history()

@@ -29,6 +29,7 @@ from ipp_wsgi.backends.base import (
 )
 from ipp_wsgi.backends.embedded import events as events_
 from ipp_wsgi.backends.embedded import impressions
+from ipp_wsgi.backends.embedded import observe
 from ipp_wsgi.backends.embedded.job_states import (
     DEFAULT_PRIORITY,
     ENDED_JOB_STATES,
@@ -53,7 +54,7 @@ class JobOperations(SpoolerCore):
 
     def create_job(self, printer: str, request: JobRequest) -> Job:
         """A new job, pending (or pending-held for a ``job-hold-until``) with job-incoming until closed."""
-        with self._store.write() as tx:
+        with observe.timed("create_job"), self._store.write() as tx:
             return self._insert_job(tx, printer, request, closed=False).to_job()
 
     def submit_job(self, printer: str, request: JobRequest, data: BinaryIO, document: Document) -> Job:
@@ -73,7 +74,7 @@ class JobOperations(SpoolerCore):
         received = self._receive(data, refuse_early)
         try:
             pages = impressions.count(received, document.format)
-            with spool_errors(), self._store.write() as tx:
+            with spool_errors(), observe.timed("submit_job"), self._store.write() as tx:
                 self._limits.check_space(tx, self._spool_dir, received.size)
                 job = self._insert_job(tx, printer, request, closed=True, documents=1, octets=received.size,
                                        pages=pages)
@@ -247,7 +248,8 @@ class JobOperations(SpoolerCore):
             created=now, attributes=attributes, priority=attributes.value("job-priority", DEFAULT_PRIORITY),
             closed=closed,
             origin_host=request.origin_host, held_new=held_new,
-            owner_authenticated=request.owner_authenticated, documents=documents, octets=octets))
+            owner_authenticated=request.owner_authenticated, documents=documents, octets=octets,
+            request_id=request.request_id))
         for subscription in request.subscriptions:
             subscription.job_id = job.job_id
             tx.create_subscription(printer, subscription, now)

@@ -74,6 +74,8 @@ class JobRecord(NamedTuple):
     owner_authenticated: bool
     uuid: str
     """Its job-uuid (``urn:uuid:``, random, made by the store when it inserted the job)."""
+    request_id: str = ""
+    """The request id of the request that created it (its log lines carry it); ``""``: unknown."""
 
     def attributes(self) -> AttributeGroup:
         """The job's attributes (a new group, the caller may change it)."""
@@ -123,6 +125,7 @@ class NewJob(NamedTuple):
     owner_authenticated: bool = False
     documents: int = 0
     octets: int = 0
+    request_id: str = ""
 
 
 class JobChanges(TypedDict, total=False):

@@ -184,7 +184,12 @@ def _migration_4(db: sqlite3.Connection) -> None:
                        " BEGIN UPDATE store_generation SET n = n + 1; END")
 
 
-MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4)
+def _migration_5(db: sqlite3.Connection) -> None:
+    """A job keeps the request id of the request that created it, for the spooler's log lines."""
+    db.execute("ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5)
 """Migration N is ``MIGRATIONS[N - 1]``."""
 
 

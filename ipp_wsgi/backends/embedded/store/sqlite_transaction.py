@@ -31,7 +31,7 @@ from ipp_wsgi.codec import AttributeGroup
 
 _JOB_COLUMNS = ("job_id, printer, owner, name, state, reasons, message, created, processing, completed,"
                 " octets, documents, closed, origin_host, priority, attributes, touched, worker_pid, holder,"
-                " lease_token, receiver_pid, held_new, owner_authenticated, uuid")
+                " lease_token, receiver_pid, held_new, owner_authenticated, uuid, request_id")
 """The columns of a :class:`JobRecord`, in the order of its fields."""
 _READY_COLUMNS = ", ".join(f"j.{name.strip()}" for name in _JOB_COLUMNS.split(","))
 _PRINTER_COLUMNS = ("name, paused, accepting, state_change, config_change, overrides, identified,"
@@ -74,14 +74,18 @@ class SqliteTransaction(SubscriptionQueries, LeaseQueries):
         """(job-id, document count) of deleted jobs, whose files go once the transaction commits."""
 
     def committed(self) -> None:
-        """After COMMIT: make the document files kept durable, remove those of deleted jobs."""
-        for job_id, count in self._removed:
-            self._spool.remove_documents(job_id, count)
-        if self._kept_files:
-            try:
-                self._spool.sync()
-            except OSError as exc:
-                raise DocumentWriteError(exc.errno, f"cannot write to the spool: {exc.strerror}") from exc
+        """After COMMIT: make the document files kept durable, remove those of deleted jobs, tell the
+        observers of the job changes."""
+        try:
+            for job_id, count in self._removed:
+                self._spool.remove_documents(job_id, count)
+            if self._kept_files:
+                try:
+                    self._spool.sync()
+                except OSError as exc:
+                    raise DocumentWriteError(exc.errno, f"cannot write to the spool: {exc.strerror}") from exc
+        finally:
+            super().committed()
 
     # -- printers
 
@@ -113,11 +117,12 @@ class SqliteTransaction(SubscriptionQueries, LeaseQueries):
     def insert_job(self, job: NewJob) -> JobRecord:
         row = self.db.execute(
             "INSERT INTO jobs (printer, owner, name, state, reasons, created, touched, attributes, priority,"
-            " closed, origin_host, held_new, owner_authenticated, documents, octets, uuid)"
-            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_JOB_COLUMNS}",
+            " closed, origin_host, held_new, owner_authenticated, documents, octets, uuid, request_id)"
+            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_JOB_COLUMNS}",
             (job.printer, job.owner, job.name, job.state, json.dumps(list(job.reasons)), job.created,
              job.created, dumps_group(job.attributes), job.priority, job.closed, job.origin_host,
-             job.held_new, job.owner_authenticated, job.documents, job.octets, new_uuid())).fetchone()
+             job.held_new, job.owner_authenticated, job.documents, job.octets, new_uuid(),
+             job.request_id)).fetchone()
         return _job(row)
 
     def job(self, job_id: int, *, for_update: bool = False) -> JobRecord | None:

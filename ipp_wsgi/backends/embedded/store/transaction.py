@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, Protocol, Unpack
 
 from ipp_wsgi.backends.base import Event, Subscription, SubscriptionRequest
+from ipp_wsgi.backends.embedded import observe
+from ipp_wsgi.backends.embedded.observe import JobChange
 from ipp_wsgi.backends.embedded.store.documents import ReceivedDocument
 from ipp_wsgi.backends.embedded.store.records import (
     DeliveryProcess,
@@ -77,6 +79,15 @@ class StoreTransaction(ABC):
 
     def __init__(self, listener: ChangeListener) -> None:
         self._listener = listener
+        self._job_changes: list[JobChange] = []
+        """The job state changes of this transaction, for the spooler's observers once it committed."""
+
+    def committed(self) -> None:
+        """Call once the transaction committed: its job state changes reach the spooler's observers
+        (:mod:`~ipp_wsgi.backends.embedded.observe`). A store that overrides it calls it too."""
+        changes, self._job_changes = self._job_changes, []
+        for change in changes:
+            observe.job_changed(change)
 
     # -- printers
 
@@ -135,8 +146,12 @@ class StoreTransaction(ABC):
             before = self.job(job_id)
         self._set_job(job_id, changes)
         if state is not None and before is not None and before.state != state:
-            self._listener.job_state_changed(self, job_id, changes.get("printer", before.printer), state,
-                                             time.time())
+            printer = changes.get("printer", before.printer)
+            self._listener.job_state_changed(self, job_id, printer, state, time.time())
+            self._job_changes.append(JobChange(job_id, printer, state,
+                                               tuple(changes.get("reasons", before.reasons)),
+                                               changes.get("message", before.message), before.owner,
+                                               before.request_id))
 
     @abstractmethod
     def _set_job(self, job_id: int, changes: JobChanges) -> None:
