@@ -176,28 +176,38 @@ def wrk(target: Target, body: bytes, connections: int, seconds: int, work: Path)
     return float(found.group(1))
 
 
-def rss_bytes(pgid: int) -> int:
-    """The summed resident set size of every process in process group *pgid*."""
-    total = 0
+def memory_bytes(pgid: int) -> dict[str, int]:
+    """The resident set size and the proportional set size (PSS: each shared page counted once over the
+    processes that share it, so forked workers are not counted again for the pages they share with their
+    master) summed over every process in process group *pgid*, from ``/proc/PID/smaps_rollup``."""
+    total = {"rss": 0, "pss": 0}
     for pid in group_members(pgid):
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        total += int(found.group(1)) * 1024 if found else 0
+        for key, found in (("rss", _RSS_LINE.search(rollup)), ("pss", _PSS_LINE.search(rollup))):
+            total[key] += int(found.group(1)) * 1024 if found else 0
     return total
 
 
+_RSS_LINE = re.compile(r"^Rss:\s+(\d+) kB", re.MULTILINE)
+_PSS_LINE = re.compile(r"^Pss:\s+(\d+) kB", re.MULTILINE)
+
+
 @contextmanager
-def rss_peak(pgid: int, interval: float = 0.02) -> Iterator[dict[str, int]]:
-    """Sample :func:`rss_bytes` while the block runs; yields a dict filled with ``before`` and ``peak``."""
-    figures = {"before": rss_bytes(pgid), "peak": 0}
+def memory_peak(pgid: int, interval: float = 0.02) -> Iterator[dict[str, int]]:
+    """Sample :func:`memory_bytes` while the block runs; yields a dict filled with ``rss_before``,
+    ``pss_before``, ``rss_peak`` and ``pss_peak``."""
+    before = memory_bytes(pgid)
+    figures = {"rss_before": before["rss"], "pss_before": before["pss"], "rss_peak": 0, "pss_peak": 0}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            figures["peak"] = max(figures["peak"], rss_bytes(pgid))
+            now = memory_bytes(pgid)
+            figures["rss_peak"] = max(figures["rss_peak"], now["rss"])
+            figures["pss_peak"] = max(figures["pss_peak"], now["pss"])
             stop.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -207,6 +217,12 @@ def rss_peak(pgid: int, interval: float = 0.02) -> Iterator[dict[str, int]]:
     finally:
         stop.set()
         sampler.join()
+
+
+def service_memory(target: Target) -> dict[str, float]:
+    """RSS and PSS (MiB) of the whole service (every process of its group) between scenarios."""
+    now = memory_bytes(target.pgid)
+    return {"rss_mib": now["rss"] / MIB, "pss_mib": now["pss"] / MIB}
 
 
 def send_document(target: Target, attributes: bytes, block: bytes, blocks: int, chunked: bool) -> None:
@@ -239,14 +255,18 @@ def send_document(target: Target, attributes: bytes, block: bytes, blocks: int, 
 
 
 def print_job_stream(target: Target, mib: int, chunked: bool) -> dict[str, float]:
-    """MiB/s of one Print-Job of *mib* MiB and the server's RSS (MiB) before and at its peak."""
+    """MiB/s of one Print-Job of *mib* MiB and the server's RSS and PSS (MiB) before and at their peak."""
     block = os.urandom(MIB)
-    with rss_peak(target.pgid) as rss:
+    with memory_peak(target.pgid) as memory:
         start = time.perf_counter()
         send_document(target, print_job(target), block, mib, chunked)
         seconds = time.perf_counter() - start
-    return {"mib_per_s": mib / seconds, "rss_before_mib": rss["before"] / MIB,
-            "rss_peak_mib": rss["peak"] / MIB, "rss_growth_mib": (rss["peak"] - rss["before"]) / MIB}
+    figures = {"mib_per_s": mib / seconds}
+    for kind in ("rss", "pss"):
+        before, peak = memory[f"{kind}_before"], memory[f"{kind}_peak"]
+        figures |= {f"{kind}_before_mib": before / MIB, f"{kind}_peak_mib": peak / MIB,
+                    f"{kind}_growth_mib": (peak - before) / MIB}
+    return figures
 
 
 def submit_jobs(target: Target, clients: int, per_client: int, size: int) -> None:
@@ -371,12 +391,14 @@ def measure(targets: list[Target], plan: Plan, work: Path, log: Callable[[str], 
 
     for target in targets:
         record("printer_attributes_returned", target, check_answers(target))
+        record("service_memory_idle", target, service_memory(target))
         for label, requested in (("small", SMALL_ATTRIBUTES), ("all", ALL_ATTRIBUTES)):
             body = get_printer_attributes(target, requested)
             for connections in (1, 8):
                 rate = wrk(target, body, connections, plan.wrk_seconds, work)
                 record(f"gpa_{label}_c{connections}_req_per_s", target, rate)
         if target.name == REFERENCE_PRINTER:
+            record("service_memory_after", target, service_memory(target))
             continue
         for chunked in (False, True):
             framing = "chunked" if chunked else "length"
@@ -390,6 +412,7 @@ def measure(targets: list[Target], plan: Plan, work: Path, log: Callable[[str], 
         fill_history(target, plan.history_jobs - submitted)
         record(f"get_jobs_{plan.history_jobs}_req_per_s", target,
                wrk(target, get_jobs(target), 1, plan.wrk_seconds, work))
+        record("service_memory_after", target, service_memory(target))
     # Creating a file costs up to ten times more right after many were deleted (ext4 without a journal
     # skips every recently freed inode), which would penalise whichever server goes first: a second round
     # in the reverse order, and the better of the two.
@@ -436,10 +459,16 @@ def table(results: dict[str, Any], codec: dict[str, Any]) -> list[str]:
         if key == "printer_attributes_returned":
             rows.append(f"{'printer attributes returned (small/all)':48} "
                         f"{ours['small']:>5}/{ours['all']:<6} {theirs['small']:>5}/{theirs['all']:<6}")
+        elif key.startswith("service_memory"):
+            for kind in ("rss", "pss"):
+                row(f"{key} {kind.upper()} MiB", ours[f"{kind}_mib"], theirs[f"{kind}_mib"],
+                    reference[f"{kind}_mib"] if reference is not None else None)
         elif isinstance(ours, dict):
             row(f"{key} MiB/s", ours["mib_per_s"], theirs["mib_per_s"])
-            row(f"{key} peak RSS MiB", ours["rss_peak_mib"], theirs["rss_peak_mib"])
-            row(f"{key} RSS growth MiB", ours["rss_growth_mib"], theirs["rss_growth_mib"])
+            for kind in ("rss", "pss"):
+                label = f"{key} {kind.upper()}"
+                row(f"{label} peak MiB", ours[f"{kind}_peak_mib"], theirs[f"{kind}_peak_mib"])
+                row(f"{label} growth MiB", ours[f"{kind}_growth_mib"], theirs[f"{kind}_growth_mib"])
         else:
             row(key, ours, theirs, reference)
     jobs = sorted(k for k in results if k.startswith("get_jobs_"))
