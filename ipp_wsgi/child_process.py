@@ -17,8 +17,9 @@ class ChildCommand:
         self._command = [sys.executable, "-m", "ipp_wsgi", command, *arguments, "--exit-with-parent"]
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        """Start the process (its standard output a pipe when :meth:`_stdout` says so)."""
+    def start(self, inherited: Sequence[int] = ()) -> None:
+        """Start the process (its standard output a pipe when :meth:`_stdout` says so). *inherited*: the
+        descriptors of this process a child must not keep (a new program keeps none of them anyway)."""
         self._process = subprocess.Popen(self._command, stdin=subprocess.DEVNULL, stdout=self._stdout())
 
     def _stdout(self) -> int | None:

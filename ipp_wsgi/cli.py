@@ -5,8 +5,10 @@ changes a user of an htpasswd file (``serve --htpasswd``)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import getpass
+import importlib
 import ipaddress
 import logging
 import os
@@ -25,14 +27,13 @@ from ipp_wsgi.backends.embedded.store import StoreUnavailable
 from ipp_wsgi.basic_auth import PROTECTED_PATHS, BasicAuth
 from ipp_wsgi.child_process import ChildCommand
 from ipp_wsgi.config import Config, ConfigError, load_config
-from ipp_wsgi.dnssd.advertiser import run_advertiser
 from ipp_wsgi.dnssd.process import AdvertiserProcess
 from ipp_wsgi.htpasswd import COSTS, DEFAULT_COST, Htpasswd, HtpasswdError, delete_user, set_password
 from ipp_wsgi.logs import LOG_FORMATS, configure
 from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exited
 from ipp_wsgi.ops.service import check_embedded_store
 from ipp_wsgi.proxy import UNIX_SOCKET_UMASK, ProxySettings, ProxySettingsError, behind_proxy, proxy_settings
-from ipp_wsgi.spooler_process import run_spooler, spooler_process
+from ipp_wsgi.spooler_process import ForkedSpooler, freeze_shared_objects, prints_apart, run_spooler
 from ipp_wsgi.worker.limits import SETTINGS, Limits
 
 DEFAULT_BIND = "127.0.0.1:8631"
@@ -43,6 +44,9 @@ DEFAULT_WORKER_CONNECTIONS = 1000
 # --worker-class choices -> gunicorn worker classes.
 WORKER_CLASSES = {"ipp": "ipp_wsgi.worker.IppWorker", "gthread": "gthread"}
 DEFAULT_WORKER_CLASS = "ipp"
+PRELOADED = ("uvloop", "ipp_wsgi.backends.lp", "ipp_wsgi.codec.syntax")
+"""Modules a worker would load on its own (the event loop; those the application loads when it first
+needs them): the master loads them, so that every worker and the spooler process share them."""
 
 _DESCRIPTION = """\
 ipp-wsgi: an IPP (Internet Printing Protocol) print server that runs as a WSGI application.
@@ -71,8 +75,8 @@ occupies one thread, not a whole worker. Measured on 2 cores (hello-world app, s
 about 5 times as many requests per second as gunicorn's gthread worker; `--worker-class gthread` selects
 gunicorn's own threaded worker instead. About one worker per core is a good start.
 
-The jobs of the embedded printers are printed by a process of their own, `ipp-wsgi spooler`, started
-before the workers (should it stop, a worker takes over).
+The jobs of the embedded printers are printed by a process of their own (what `ipp-wsgi spooler` runs),
+forked from the master before the workers and named ipp-wsgi-spool (should it stop, a worker takes over).
 
 Browser pages: http://HOST:PORT/ (printers, jobs), http://HOST:PORT/admin/ (actions, for authenticated
 users); Prometheus metrics at /metrics.
@@ -236,7 +240,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     """
 
     def __init__(self, config: Config, options: dict[str, Any],
-                 children: Sequence[ChildCommand] = (), htpasswd: Path | None = None,
+                 children: Sequence[ChildCommand | ForkedSpooler] = (), htpasswd: Path | None = None,
                  proxy: ProxySettings | None = None) -> None:
         self.ipp_config = config
         self.options = options
@@ -260,8 +264,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set("control_socket_disable", True)
 
     def _start_children(self, server: Any) -> None:
+        inherited = [listener.fileno() for listener in server.LISTENERS] + list(getattr(server, "PIPE", ()))
         for child in self.children:
-            child.start()
+            child.start(inherited)
 
     def _stop_children(self, server: Any) -> None:
         for child in reversed(self.children):
@@ -273,6 +278,10 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             return behind_proxy(application, self.proxy)
         protected = {*PROTECTED_PATHS, self.ipp_config.web.admin_path} - {""}
         return BasicAuth(application, Htpasswd(self.htpasswd), sorted(protected))
+
+
+def _pre_fork(server: Any, worker: Any) -> None:
+    freeze_shared_objects()  # the master's modules stay shared with the worker
 
 
 def _child_exit(server: Any, worker: Any) -> None:
@@ -302,6 +311,7 @@ def gunicorn_options(args: argparse.Namespace, proxy: ProxySettings | None = Non
         "accesslog": "-" if args.access_log else None,
         "proc_name": "ipp-wsgi",
         "preload_app": False,
+        "pre_fork": _pre_fork,
         "worker_exit": _worker_exit,
         "child_exit": _child_exit,
         "logger_class": "ipp_wsgi.logs.GunicornLogger",
@@ -339,9 +349,9 @@ def serve(args: argparse.Namespace) -> int:
         args.bind,
     )
     made = _metrics_directory()
+    _preload()
     try:
-        spooler = spooler_process(config, args.config, args.log_level, args.log_format)
-        children: list[ChildCommand] = [spooler] if spooler is not None else []
+        children: list[ChildCommand | ForkedSpooler] = [ForkedSpooler(config)] if prints_apart(config) else []
         if config.dnssd.enabled and args.dnssd:
             tls = ["--tls"] if args.certfile else []  # the bind address serves ipps:// only
             children.append(AdvertiserProcess([*_forwarded(args), "--bind", args.bind, *tls]))
@@ -351,6 +361,12 @@ def serve(args: argparse.Namespace) -> int:
             shutil.rmtree(made, ignore_errors=True)
             os.environ.pop(MULTIPROC_ENV, None)  # it named the directory just removed
     return 0
+
+
+def _preload() -> None:
+    for name in PRELOADED:
+        with contextlib.suppress(ImportError):  # uvloop is optional
+            importlib.import_module(name)
 
 
 def _forwarded(args: argparse.Namespace) -> list[str]:
@@ -365,6 +381,10 @@ def advertise(args: argparse.Namespace) -> int:
     config = load_config(args.config, spool_dir=args.spool_dir)
     configure(args.log_level, args.log_format)
     settings = config.dnssd.for_bind(args.bind) if args.bind else config.dnssd
+    # Here, not at the top: only this command needs D-Bus and zeroconf, and the processes of `serve` (its
+    # master, workers and spooler) are smaller without them.
+    from ipp_wsgi.dnssd.advertiser import run_advertiser
+
     if args.tls:
         settings = settings.tls_only()
     return run_advertiser(config, settings, exit_with_parent=args.exit_with_parent)
