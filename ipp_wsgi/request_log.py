@@ -143,12 +143,18 @@ def _instruments(operation: str, status: str) -> _Instruments:
 def key_values(values: dict[str, Any]) -> str:
     """``key=value`` pairs for a text log line; a value with spaces, quotes or control characters is
     quoted with its escapes, so that a client's names cannot forge lines."""
-    return " ".join(f"{key}={_text_value(value)}" for key, value in values.items())
+    return " ".join([f"{key}={_text_value(value)}" for key, value in values.items()])
+
+
+_NEEDS_QUOTES = re.compile(r'[ "=\\]')
 
 
 def _text_value(value: Any) -> str:
+    kind = type(value)
+    if kind is int or kind is float:
+        return str(value)
     text = "-" if value is None or value == "" else str(value)
-    if text.isprintable() and not any(c in text for c in ' "=\\'):
+    if text.isprintable() and _NEEDS_QUOTES.search(text) is None:
         return text
     return '"' + "".join(c if c.isprintable() and c not in '"\\' else repr(c)[1:-1] if c != '"' else '\\"'
                          for c in text) + '"'
