@@ -75,10 +75,22 @@ def job_attributes(call: Call, printer: PrinterEntry, job: Job,
         built = value(call, printer, job)
         if built is not None:
             g.add(name, *built)
-    for attr in job.attributes.attributes():
-        if attr.name not in g and (requested is None or requested.wants(attr.name, JOB)):
-            g.append(attr)
+    if requested is None or _may_want_stored(requested):
+        for attr in job.attributes.attributes():
+            if attr.name not in g and (requested is None or requested.wants(attr.name, JOB)):
+                g.append(attr)
     return g
+
+
+_ALWAYS_BUILT = frozenset(name for name, _ in _STATUS) - {"job-originating-host-name"}
+"""The status attributes every job has (a stored attribute of one of these names is never shown)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _may_want_stored(requested: Requested) -> bool:
+    """Whether ``requested`` may ask for an attribute kept with the job: when not, the job's stored
+    attributes are not even decoded (:class:`~ipp_wsgi.backends.embedded.serialize.StoredGroup`)."""
+    return requested.everything or bool(requested.groups) or not requested.names <= _ALWAYS_BUILT
 
 
 @functools.lru_cache(maxsize=256)  # a few distinct requested-attributes lists recur in every Get-Jobs

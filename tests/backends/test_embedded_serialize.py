@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
+from ipp_wsgi.backends.embedded.serialize import StoredGroup, dumps_group, loads_group
 from ipp_wsgi.codec import (
     DELETE_ATTRIBUTE,
     NO_VALUE,
@@ -78,3 +78,19 @@ def test_each_read_gives_attributes_of_its_own(with_collection: bool) -> None:
     again = loads_group(text)
     assert again == group  # ... changes nothing another caller reads
     assert again["sides"] is not loads_group(text)["sides"]
+
+
+def test_a_stored_group_is_read_when_first_used() -> None:
+    size = Collection([Attribute.single("x-dimension", tags.INTEGER, 21000)], member_of="media-size")
+    group = AttributeGroup([Attribute("sides", [tags.KEYWORD], ["one-sided"]),
+                            Attribute.single("media-size", tags.BEG_COLLECTION, size)])
+    stored = StoredGroup(dumps_group(group))
+    assert stored == group and stored.names() == ["sides", "media-size"] and "sides" in stored
+    stored.add("copies", 2, tag=tags.INTEGER)  # the caller's to change, like any group read
+    assert stored.value("copies") == 2 and loads_group(dumps_group(group)) == group
+
+    broken = StoredGroup("not a stored group")  # nothing is read before the group is used ...
+    with pytest.raises(ValueError):
+        broken.names()  # ... then the text is
+    with pytest.raises(AttributeError):
+        _ = stored.no_such_attribute

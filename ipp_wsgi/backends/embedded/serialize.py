@@ -49,6 +49,33 @@ def loads_group(text: str) -> AttributeGroup:
                            for name, value_tags, values in flat])
 
 
+class StoredGroup(AttributeGroup):
+    """The group that :func:`dumps_group` wrote as a text, read from it when first used: Get-Jobs turns
+    up to thousands of stored jobs into :class:`~ipp_wsgi.backends.Job` s, and of most it shows only
+    job-id and job-uri, never the attributes stored with them."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:  # the group's _attrs stay unset until used
+        self._text = text
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for what is not set: AttributeGroup's one slot, _attrs, before its first use.
+        if name != "_attrs":
+            raise AttributeError(name)
+        attrs = loads_group(self._text)._attrs
+        self._attrs = attrs
+        return attrs
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to the plain group it stands for (a group equals no group of another type: collections).
+        if type(other) is AttributeGroup or type(other) is StoredGroup:
+            return list(self.attributes()) == list(other.attributes())
+        return NotImplemented
+
+    __hash__ = None
+
+
 @functools.lru_cache(maxsize=1024)  # jobs of one printer mostly share their few template attributes
 def _flat_attributes(text: str) -> tuple[tuple[str, tuple[int, ...], tuple[Any, ...]], ...] | None:
     """The attributes of ``text`` as tuples, when every value is immutable (no collection): read once, then

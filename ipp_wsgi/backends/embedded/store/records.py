@@ -22,8 +22,11 @@ from ipp_wsgi.backends.base import (
     JOB_PROCESSING_STOPPED,
     Job,
 )
-from ipp_wsgi.backends.embedded.serialize import loads_group
+from ipp_wsgi.backends.embedded.serialize import StoredGroup, loads_group
 from ipp_wsgi.codec import AttributeGroup
+
+_IMPRESSIONS = '"job-impressions"'
+"""How job-impressions stands in a stored attributes text (:func:`.dumps_group`, JSON)."""
 
 ACTIVE_JOB_STATES = (JOB_PENDING, JOB_PENDING_HELD, JOB_PROCESSING, JOB_PROCESSING_STOPPED)
 """The states of a job that has not ended."""
@@ -82,9 +85,10 @@ class JobRecord(NamedTuple):
         return loads_group(self.attributes_text)
 
     def to_job(self) -> Job:
-        """The :class:`~ipp_wsgi.backends.base.Job` this record describes."""
-        attributes = self.attributes()
-        impressions = attributes.value("job-impressions")
+        """The :class:`~ipp_wsgi.backends.base.Job` this record describes (its attributes decoded when
+        first used: only a job whose pages were counted is decoded here, for its job-impressions)."""
+        attributes = StoredGroup(self.attributes_text)
+        impressions = attributes.value("job-impressions") if _IMPRESSIONS in self.attributes_text else None
         if type(impressions) is not int:
             impressions = None
         return Job(
