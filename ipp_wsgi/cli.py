@@ -31,7 +31,7 @@ from ipp_wsgi.dnssd.process import AdvertiserProcess
 from ipp_wsgi.htpasswd import COSTS, DEFAULT_COST, Htpasswd, HtpasswdError, delete_user, set_password
 from ipp_wsgi.logs import LOG_FORMATS, configure
 from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exited
-from ipp_wsgi.ops.service import check_embedded_store
+from ipp_wsgi.ops.service import check_embedded_store, encoded_description_attributes
 from ipp_wsgi.proxy import UNIX_SOCKET_UMASK, ProxySettings, ProxySettingsError, behind_proxy, proxy_settings
 from ipp_wsgi.spooler_process import ForkedSpooler, freeze_shared_objects, prints_apart, run_spooler
 from ipp_wsgi.worker.limits import SETTINGS, Limits
@@ -349,7 +349,7 @@ def serve(args: argparse.Namespace) -> int:
         args.bind,
     )
     made = _metrics_directory()
-    _preload()
+    _preload(config)
     try:
         children: list[ChildCommand | ForkedSpooler] = [ForkedSpooler(config)] if prints_apart(config) else []
         if config.dnssd.enabled and args.dnssd:
@@ -363,10 +363,14 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preload() -> None:
+def _preload(config: Config) -> None:
+    """What every worker and the spooler process would build alike, built once in the master."""
     for name in PRELOADED:
         with contextlib.suppress(ImportError):  # uvloop is optional
             importlib.import_module(name)
+    for printer in config.printers:
+        if printer.backend != "cups":
+            encoded_description_attributes(printer)
 
 
 def _forwarded(args: argparse.Namespace) -> list[str]:

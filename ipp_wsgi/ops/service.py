@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from ipp_wsgi.backends import Backend
 from ipp_wsgi.backends.cups import CupsConnection
 from ipp_wsgi.backends.embedded.job_limits import JobLimits
 from ipp_wsgi.backends.embedded.printer import OUTPUT_IPP, RetryPolicy
-from ipp_wsgi.codec import AttributeGroup, tags
+from ipp_wsgi.codec import Attribute, AttributeGroup, tags
 from ipp_wsgi.codec.encoder import pre_encoded
 from ipp_wsgi.ops.documents import COMPRESSIONS
 from ipp_wsgi.ops.downstream import DownstreamRefresh, ipp_output_fetch
@@ -211,7 +212,14 @@ def _downstream_refresh(entry: PrinterEntry, printer: PrinterConfig) -> Downstre
 def _encoded_description(printer: PrinterConfig) -> AttributeGroup:
     """The static description of ``printer``, each attribute encoded once: every Get-Printer-Attributes
     copies their bytes (so they are never changed in place)."""
-    return AttributeGroup(pre_encoded(build_description(printer.name, printer.description).attributes()))
+    return AttributeGroup(encoded_description_attributes(printer))
+
+
+@functools.lru_cache(maxsize=64)
+def encoded_description_attributes(printer: PrinterConfig) -> tuple[Attribute, ...]:
+    """The encoded attributes of ``printer``'s static description, built once per process (and once for
+    every process of a server when its master calls this before it forks: their pages are then shared)."""
+    return tuple(pre_encoded(build_description(printer.name, printer.description).attributes()))
 
 
 def _shared_backends(printers: Sequence[PrinterConfig]) -> list[tuple[Backend, list[str]]]:

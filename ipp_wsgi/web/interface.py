@@ -107,10 +107,22 @@ class WebInterface:
         self.service = service
         self.settings = settings
         self._spool_dir = spool_dir
-        self.templates = Environment(loader=PackageLoader("ipp_wsgi.web", "templates"), autoescape=True,
-                                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.templates.globals.update(private=PRIVATE_TEXT, state_line=state_line,
-                                      description_fields=DESCRIPTION_FIELDS)
+
+    # The templates and the URL map are made when a page is first asked for: a worker that only answers
+    # IPP never needs them (1.5 MiB of a worker's own memory).
+    @functools.cached_property
+    def templates(self) -> Environment:
+        """The pages' Jinja2 templates."""
+        templates = Environment(loader=PackageLoader("ipp_wsgi.web", "templates"), autoescape=True,
+                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        templates.globals.update(private=PRIVATE_TEXT, state_line=state_line,
+                                 description_fields=DESCRIPTION_FIELDS)
+        return templates
+
+    @functools.cached_property
+    def url_map(self) -> Map:
+        """The pages' URL rules."""
+        settings = self.settings
         rules = [Rule(_join(settings.path, "/"), endpoint="read.printers"),
                  Rule(_join(settings.path, "/jobs"), endpoint="read.jobs"),
                  Rule(_join(settings.path, "/jobs/<int:job_id>"), endpoint="read.job"),
@@ -124,7 +136,7 @@ class WebInterface:
                            methods=["GET", "HEAD", "POST"]),
                       Rule(_join(a, "/printers/<name>"), endpoint="admin.printer",
                            methods=["GET", "HEAD", "POST"])]
-        self.url_map = Map(rules)
+        return Map(rules)
 
     @functools.cached_property
     def tokens(self) -> Tokens:
