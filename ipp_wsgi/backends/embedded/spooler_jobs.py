@@ -28,8 +28,7 @@ from ipp_wsgi.backends.base import (
     JobRequest,
 )
 from ipp_wsgi.backends.embedded import events as events_
-from ipp_wsgi.backends.embedded import impressions
-from ipp_wsgi.backends.embedded import observe
+from ipp_wsgi.backends.embedded import impressions, observe
 from ipp_wsgi.backends.embedded.job_states import (
     DEFAULT_PRIORITY,
     ENDED_JOB_STATES,
