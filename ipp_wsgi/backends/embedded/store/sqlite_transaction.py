@@ -266,7 +266,7 @@ class SqliteTransaction(SubscriptionQueries, LeaseQueries):
 def _job(row: tuple[Any, ...]) -> JobRecord:
     return JobRecord(row[0], row[1], row[2], row[3], row[4], _reasons(row[5]), row[6], row[7], row[8], row[9],
                      row[10], row[11], row[12] == 1, row[13], row[14], row[15], row[16], row[17], row[18],
-                     row[19], row[20], row[21] == 1, row[22] == 1, row[23])
+                     row[19], row[20], row[21] == 1, row[22] == 1, row[23], row[24])
 
 
 def _document(row: tuple[Any, ...]) -> DocumentRecord:
