@@ -4,6 +4,7 @@ over the same data."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from harness.spool import opened
 
 from ipp_wsgi.backends.base import JOB_PENDING
+from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
 from ipp_wsgi.backends.embedded.store import NewJob, Store
 from ipp_wsgi.codec import AttributeGroup
 
@@ -140,3 +142,32 @@ def test_the_version_moves_with_what_answers_show_not_with_leases(stores: tuple[
     with reader.write() as tx:
         tx.set_device_status("print", ["offline-report"], "unreachable", time.time())
     assert reader.version() not in (unchanged, changed)
+
+
+def test_a_document_kept_by_a_write_not_committed_survives_a_recovery(stores: tuple[Store, Store]) -> None:
+    """A spooler starting (recover) while a worker of the same service stores a job: the worker's
+    document is in place before its transaction commits, and must not be swept as an orphan."""
+    writer, starting = stores
+    job_id = _job(writer)
+    received = writer.receive(io.BytesIO(b"%PDF" * (INLINE_BYTES // 2)))
+    inside, release = threading.Event(), threading.Event()
+
+    def keep() -> None:
+        with writer.write() as tx:
+            tx.add_document(job_id, 1, "application/pdf", "kept", AttributeGroup(), received)
+            inside.set()
+            release.wait()
+
+    holder = threading.Thread(target=keep)
+    holder.start()
+    inside.wait()
+    recovering = threading.Thread(target=starting.recover)
+    recovering.start()
+    recovering.join(0.3)  # it must wait for the writer: no timing assertion, only a chance to sweep
+    release.set()
+    holder.join()
+    recovering.join()
+    with starting.read() as tx:
+        (document,) = tx.documents(job_id)
+    source = starting.document_source(document)
+    assert isinstance(source, Path) and source.read_bytes() == b"%PDF" * (INLINE_BYTES // 2)

@@ -163,13 +163,16 @@ class SqliteStore(Store):
 
     def recover(self) -> None:
         """Remove temporary files of dead processes, and document files no job records (a crash between
-        a purge and its file removal)."""
+        a purge and its file removal, or a write rolled back after it kept its file).
+
+        The files are listed holding the write lock: a writer of another process renames its document
+        into place inside its transaction, before its commit, and must not lose it to this sweep."""
         self.spool.remove_dead_temp_files()
-        with self.read() as tx:
+        with self.write() as tx:
             known = tx.document_keys()
-        for job_id, number, path in list(self.spool.stored_documents()):
-            if (job_id, number) not in known:
-                self.spool.discard(path)
+            for job_id, number, path in list(self.spool.stored_documents()):
+                if (job_id, number) not in known:
+                    self.spool.discard(path)
 
     def wake(self) -> None:
         """One byte to the FIFO (:class:`.WakeSignal`)."""
