@@ -31,7 +31,7 @@ from ipp_wsgi.backends.embedded.store.base import Store, StoreUnavailable, Waite
 from ipp_wsgi.backends.embedded.store.documents import DocumentSource, DocumentWriteError
 from ipp_wsgi.backends.embedded.store.records import DocumentRecord
 from ipp_wsgi.backends.embedded.store.sqlite_schema import migrate
-from ipp_wsgi.backends.embedded.store.sqlite_transaction import SqliteReceived, SqliteTransaction
+from ipp_wsgi.backends.embedded.store.sqlite_transaction import SpoolReceived, SqliteTransaction
 from ipp_wsgi.backends.embedded.store.sqlite_wake import WakeSignal
 from ipp_wsgi.backends.embedded.store.transaction import NO_LISTENER, ChangeListener
 
@@ -140,11 +140,11 @@ class SqliteStore(Store):
         self._local.version = (seen, generation)
         return int(generation)
 
-    def receive(self, data: BinaryIO, before_large: Callable[[], None] | None = None) -> SqliteReceived:
+    def receive(self, data: BinaryIO, before_large: Callable[[], None] | None = None) -> SpoolReceived:
         """Its bytes in memory up to :data:`~.spool.INLINE_BYTES`, else a new fsync'd temporary file
         (:meth:`.Spool.receive`)."""
         try:
-            return SqliteReceived(self.spool.receive(data, before_large))
+            return SpoolReceived(self.spool.receive(data, before_large))
         except SpoolWriteError as exc:
             raise DocumentWriteError(exc.errno, exc.strerror) from exc
 

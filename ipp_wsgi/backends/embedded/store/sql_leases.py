@@ -1,37 +1,38 @@
-"""The SQLite store's printing leases and device status: the queries of :class:`.SqliteTransaction`.
+"""Printing leases and device status: the SQL queries both SQL stores share (SQLite's
+:class:`.SqliteTransaction`, PostgreSQL's :class:`.PgTransaction`).
 
-``BEGIN IMMEDIATE`` makes every write transaction exclusive, so the fence (:meth:`LeaseQueries.check_lease`)
-read at its start holds until its COMMIT: no other process can take the lease in between.
+Every write transaction of either store is exclusive (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
+transaction-level advisory lock, :mod:`.pg`), so the fence (:meth:`LeaseQueries.check_lease`) read at its
+start holds until its COMMIT: no other process can take the lease in between. PostgreSQL also locks the
+lease's row (:attr:`~.sql_db.SqlQueries.ROW_LOCK`).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from ipp_wsgi.backends.embedded.store.records import DeliveryProcess, PrinterLease
-from ipp_wsgi.backends.embedded.store.transaction import LeaseLost, StoreTransaction
+from ipp_wsgi.backends.embedded.store.sql_db import SqlQueries
+from ipp_wsgi.backends.embedded.store.transaction import LeaseLost
 
 _LEASE_COLUMNS = "printer, holder, token, expires, delivery_host, delivery_pgid, delivery_started"
 _HELD = "printer = ? AND holder = ? AND token = ?"
 
 
-class LeaseQueries(StoreTransaction):
+class LeaseQueries(SqlQueries):
     """Printing leases and device status of a transaction on the connection ``db``."""
 
-    db: sqlite3.Connection
-
     def lease(self, printer: str, *, for_update: bool = False) -> PrinterLease | None:
-        row = self.db.execute(f"SELECT {_LEASE_COLUMNS} FROM printer_leases WHERE printer = ?",
-                              (printer,)).fetchone()
+        row = self.db.execute(f"SELECT {_LEASE_COLUMNS} FROM printer_leases WHERE printer = ?"
+                              f"{self.locked(for_update)}", (printer,)).fetchone()
         return _lease(row) if row is not None else None
 
     def take_lease(self, printer: str, holder: str, expires: float) -> PrinterLease:
         row = self.db.execute(
             "INSERT INTO printer_leases (printer, holder, token, expires) VALUES (?, ?, 1, ?)"
-            " ON CONFLICT (printer) DO UPDATE SET holder = excluded.holder, token = token + 1,"
+            " ON CONFLICT (printer) DO UPDATE SET holder = excluded.holder, token = printer_leases.token + 1,"
             f" expires = excluded.expires RETURNING {_LEASE_COLUMNS}", (printer, holder, expires)).fetchone()
         return _lease(row)
 
@@ -44,8 +45,8 @@ class LeaseQueries(StoreTransaction):
         self.db.execute(f"UPDATE printer_leases SET holder = NULL, expires = 0 WHERE {_HELD}", _key(lease))
 
     def check_lease(self, lease: PrinterLease, now: float) -> None:
-        held = self.db.execute(f"SELECT 1 FROM printer_leases WHERE {_HELD} AND expires > ?",
-                               (*_key(lease), now)).fetchone()
+        held = self.db.execute(f"SELECT 1 FROM printer_leases WHERE {_HELD} AND expires > ?"
+                               f"{self.locked(True)}", (*_key(lease), now)).fetchone()
         if held is None:
             raise LeaseLost(lease.printer)
 

@@ -1,17 +1,17 @@
-"""The SQLite store's subscriptions and their events (RFC 3995): queries of :class:`.SqliteTransaction`."""
+"""Subscriptions and their events (RFC 3995): the SQL queries both SQL stores share (SQLite's
+:class:`.SqliteTransaction`, PostgreSQL's :class:`.PgTransaction`)."""
 
 from __future__ import annotations
 
 import functools
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from ipp_wsgi.backends.base import Event, Subscription, SubscriptionRequest
 from ipp_wsgi.backends.embedded.serialize import dumps_group, loads_group
 from ipp_wsgi.backends.embedded.store.records import Subscriber
-from ipp_wsgi.backends.embedded.store.transaction import StoreTransaction
+from ipp_wsgi.backends.embedded.store.sql_db import SqlQueries
 from ipp_wsgi.codec import AttributeGroup
 
 _LIVE = "ended IS NULL AND (expires IS NULL OR expires > ?)"
@@ -19,22 +19,20 @@ _SUBSCRIPTION_COLUMNS = ("subscription_id, printer, owner, events, job_id, lease
                          " time_interval, sequence, ended, attributes, owner_authenticated")
 
 
-class SubscriptionQueries(StoreTransaction):
+class SubscriptionQueries(SqlQueries):
     """Subscriptions and events of a transaction on the connection ``db``."""
-
-    db: sqlite3.Connection
 
     def create_subscription(self, printer: str, request: SubscriptionRequest, now: float) -> int:
         job = request.job_id is not None
         expires = now + request.lease_duration if not job and request.lease_duration else None
-        cursor = self.db.execute(
+        (subscription_id,) = self.db.execute(
             "INSERT INTO subscriptions (printer, job_id, owner, events, lease_duration, expires,"
-            " time_interval, attributes, owner_authenticated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " time_interval, attributes, owner_authenticated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING subscription_id",
             (printer, request.job_id, request.owner, json.dumps(request.events),
              0 if job else request.lease_duration, expires, request.time_interval,
-             dumps_group(request.attributes), request.owner_authenticated))
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+             dumps_group(request.attributes), request.owner_authenticated)).fetchone()
+        return int(subscription_id)
 
     def subscription(self, printer: str, subscription_id: int, now: float) -> Subscription | None:
         row = self.db.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE subscription_id = ?"
@@ -44,14 +42,14 @@ class SubscriptionQueries(StoreTransaction):
 
     def select_subscriptions(self, printer: str, job_id: int | None, owner: str | None, limit: int | None,
                              now: float) -> list[Subscription]:
-        where = ["printer = ? AND (expires IS NULL OR expires > ?)", "job_id IS ?"]
+        where = ["printer = ? AND (expires IS NULL OR expires > ?)", "job_id IS NOT DISTINCT FROM ?"]
         params: list[object] = [printer, now, job_id]
         if owner is not None:
             where.append("owner = ?")
             params.append(owner)
         sql = (f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE {' AND '.join(where)}"
                " ORDER BY subscription_id LIMIT ?")
-        return [_subscription(row) for row in self.db.execute(sql, [*params, -1 if limit is None else limit])]
+        return [_subscription(row) for row in self.db.execute(sql, [*params, self.limit(limit)])]
 
     def renew_subscription(self, subscription_id: int, lease_duration: int, now: float) -> None:
         self.db.execute("UPDATE subscriptions SET lease_duration = ?, expires = ? WHERE subscription_id = ?",
@@ -63,9 +61,11 @@ class SubscriptionQueries(StoreTransaction):
         self.db.executemany("DELETE FROM subscriptions WHERE subscription_id = ?", ids)
 
     def subscribers(self, printer: str, job_id: int | None, now: float) -> list[Subscriber]:
-        rows = self.db.execute(f"SELECT subscription_id, events FROM subscriptions WHERE printer = ?"
-                               f" AND {_LIVE} AND (job_id IS NULL OR job_id = ? OR ? IS NULL)",
-                               (printer, now, job_id, job_id))
+        sql = f"SELECT subscription_id, events FROM subscriptions WHERE printer = ? AND {_LIVE}"
+        if job_id is None:  # a printer event: every subscription of the printer
+            rows = self.db.execute(sql, (printer, now))
+        else:
+            rows = self.db.execute(sql + " AND (job_id IS NULL OR job_id = ?)", (printer, now, job_id))
         return [Subscriber(subscription_id, _events(events)) for subscription_id, events in rows]
 
     def has_subscribers(self, printer: str, now: float) -> bool:
