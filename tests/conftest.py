@@ -53,8 +53,11 @@ def pytest_runtest_makereport(
 @pytest.fixture(params=STORE_URLS)
 def store_url(request: pytest.FixtureRequest) -> str:
     """The job store of the embedded-spooler tests: each test that uses it runs once per store of
-    :data:`harness.spool.STORE_URLS`."""
+    :data:`harness.spool.STORE_URLS` (``postgresql``: a new database of the session's server)."""
     url: str = request.param
+    if url == "postgresql":
+        pg_url: str = request.getfixturevalue("postgres_url")
+        return pg_url
     return url
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from ipp_wsgi.backends.embedded import WHICH_JOBS, EmbeddedPrinter, EmbeddedSpooler
 from ipp_wsgi.backends.embedded.store import Store, open_document, open_store
 
-STORE_URLS = ["sqlite"]
+STORE_URLS = ["sqlite", "postgresql"]
 """Every job store the embedded-spooler tests run against (``store_url`` fixture, tests/conftest.py)."""
 
 

@@ -1,0 +1,194 @@
+"""The PostgreSQL store's own tests: its migrations, documents kept as chunks, a database that goes away
+and comes back, its pool across fork(), and URLs kept out of errors. What every store does is tested on
+the ``store_url`` fixture (test_store.py and every embedded-spooler test)."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pytest
+from harness import PrivatePostgres, free_port, wait_for
+
+from ipp_wsgi.backends.base import JOB_PENDING
+from ipp_wsgi.backends.embedded.store import NewJob, Store, StoreUnavailable, open_document, open_store
+from ipp_wsgi.backends.embedded.store.pg import PgStore, redact
+from ipp_wsgi.backends.embedded.store.pg_schema import MIGRATIONS
+from ipp_wsgi.backends.embedded.store.pg_transaction import CHUNK_BYTES
+from ipp_wsgi.codec import AttributeGroup
+
+FORK = multiprocessing.get_context("fork")
+
+
+@pytest.fixture
+def pg_store(postgres_url: str, tmp_path: Path) -> Iterator[PgStore]:
+    """A PostgreSQL store on a new database."""
+    store = open_store(postgres_url, tmp_path / "spool")
+    assert isinstance(store, PgStore)
+    yield store
+    store.close()
+
+
+def _insert_job(store: Store) -> int:
+    with store.write() as tx:
+        tx.ensure_printer("print", time.time())
+        job = tx.insert_job(NewJob(printer="print", owner="alice", name="a job", state=JOB_PENDING,
+                                   reasons=["none"], created=time.time(), attributes=AttributeGroup(),
+                                   priority=50))
+    return job.job_id
+
+
+def _database(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+def test_stores_opening_a_new_database_at_once_migrate_it_once(
+        postgres_url: str, postgres_server: PrivatePostgres, tmp_path: Path) -> None:
+    start = threading.Barrier(6)
+    results: list[str] = []
+
+    def open_one(index: int) -> None:
+        start.wait()
+        try:
+            PgStore(postgres_url, tmp_path / f"spool-{index}").close()
+            results.append("opened")
+        except BaseException as exc:
+            results.append(repr(exc))
+
+    threads = [threading.Thread(target=open_one, args=(index,)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["opened"] * 6
+    applied = postgres_server.sql("SELECT version FROM schema_version ORDER BY version",
+                                  _database(postgres_url))
+    assert applied.split() == [str(number) for number in range(1, len(MIGRATIONS) + 1)]
+
+
+def test_a_database_of_a_newer_release_is_refused(postgres_url: str, postgres_server: PrivatePostgres,
+                                                  tmp_path: Path) -> None:
+    PgStore(postgres_url, tmp_path / "spool").close()
+    postgres_server.sql(f"INSERT INTO schema_version (version) VALUES ({len(MIGRATIONS) + 1})",
+                        _database(postgres_url))
+    with pytest.raises(StoreUnavailable, match="newer release"):
+        PgStore(postgres_url, tmp_path / "spool")
+
+
+def test_a_document_of_several_chunks_is_read_back_and_seeked(pg_store: PgStore,
+                                                              postgres_server: PrivatePostgres) -> None:
+    size = CHUNK_BYTES * 2 + CHUNK_BYTES // 2
+    content = bytes(range(251)) * (size // 251) + b"end"[: size % 251]
+    content = content.ljust(size, b"x")
+    job_id = _insert_job(pg_store)
+    received = pg_store.receive(io.BytesIO(content))
+    with pg_store.write() as tx:
+        tx.add_document(job_id, 1, "application/pdf", "big", AttributeGroup(), received)
+    assert not list((pg_store.spool.tmp).iterdir()), "the temporary file went with the write"
+    chunks = postgres_server.sql(f"SELECT seq, length(data) FROM document_chunks WHERE job_id = {job_id}"
+                                 " ORDER BY seq", _database(pg_store.url))
+    assert chunks.split() == [f"0|{CHUNK_BYTES}", f"1|{CHUNK_BYTES}", f"2|{CHUNK_BYTES // 2}"]
+    with pg_store.read() as tx:
+        (record,) = tx.documents(job_id, with_data=True)
+        assert tx.document_kept(job_id, 1)
+    assert record.data is None, "a large document is not read with its record"
+    source = pg_store.document_source(record)
+    with open_document(source) as data:
+        assert data.read() == content
+        for position in (CHUNK_BYTES - 7, 5, CHUNK_BYTES * 2 + 1, size - 3):
+            assert data.seek(position) == position
+            assert data.read(11) == content[position:position + 11]
+        assert data.seek(-100, io.SEEK_END) == size - 100
+        assert data.read() == content[-100:]
+        assert data.read(1) == b""
+    assert pg_store.stored_documents()[(job_id, 1)].size == size  # type: ignore[union-attr]
+
+
+def test_a_small_document_comes_with_its_record_and_an_empty_one_is_kept(pg_store: PgStore) -> None:
+    job_id = _insert_job(pg_store)
+    with pg_store.write() as tx:
+        tx.add_document(job_id, 1, "application/pdf", "small", AttributeGroup(),
+                        pg_store.receive(io.BytesIO(b"%PDF-small")))
+        tx.add_document(job_id, 2, "application/pdf", "empty", AttributeGroup(),
+                        pg_store.receive(io.BytesIO(b"")))
+    with pg_store.read() as tx:
+        assert [record.data for record in tx.documents(job_id, with_data=True)] == [b"%PDF-small", b""]
+        assert tx.document_kept(job_id, 2)
+
+
+def test_the_database_stopped_is_unavailable_and_the_store_works_once_it_is_back(
+        postgres_url: str, postgres_server: PrivatePostgres, tmp_path: Path) -> None:
+    store = PgStore(postgres_url, tmp_path / "spool")
+    store.timeout = 2.0
+    try:
+        job_id = _insert_job(store)
+        postgres_server.stop()
+        try:
+            with pytest.raises(StoreUnavailable), store.read() as tx:
+                tx.job(job_id)
+            with pytest.raises(StoreUnavailable), store.write() as tx:
+                tx.update_job(job_id, name="lost")
+            store.wake()  # never fails
+        finally:
+            postgres_server.start()
+
+        def works() -> bool:
+            try:
+                with store.write() as tx:
+                    tx.update_job(job_id, name="back")
+            except StoreUnavailable:
+                return False
+            return True
+
+        wait_for("the store to work again", works, timeout=60)
+        with store.read() as tx:
+            job = tx.job(job_id)
+        assert job is not None and job.name == "back"
+    finally:
+        store.close()
+
+
+def _use_in_child(store: PgStore, job_id: int, out: Connection) -> None:
+    try:
+        with store.write() as tx:
+            tx.update_job(job_id, name="from the child")
+        store.close()
+        out.send("written")
+    except BaseException as exc:
+        out.send(repr(exc))
+
+
+def test_a_store_used_before_fork_opens_a_pool_of_its_own_in_the_child(pg_store: PgStore) -> None:
+    job_id = _insert_job(pg_store)  # the parent's pool is open
+    receive, send = FORK.Pipe(duplex=False)
+    child = FORK.Process(target=_use_in_child, args=(pg_store, job_id, send))
+    child.start()
+    assert receive.recv() == "written"
+    child.join()
+    with pg_store.read() as tx:  # the child's exit ended none of the parent's sessions
+        job = tx.job(job_id)
+    assert job is not None and job.name == "from the child"
+
+
+def test_a_database_that_cannot_be_reached_is_one_line_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql://printing:s3cret@127.0.0.1:{free_port()}/jobs"
+    with pytest.raises(StoreUnavailable) as raised:
+        open_store(url, tmp_path / "spool")
+    message = raised.value.message
+    assert message.startswith("cannot open the job database postgresql://printing:***@127.0.0.1:")
+    assert "s3cret" not in message and "\n" not in message
+    assert "refused" in message.lower()
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://u:pw@db.example:5432/jobs", "postgresql://u:***@db.example:5432/jobs"),
+    ("postgres://u@db/jobs?password=pw&sslmode=require", "postgres://u@db/jobs?password=***&sslmode=require"),
+    ("postgresql://db/jobs", "postgresql://db/jobs"),
+])
+def test_a_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    assert redact(url) == shown
