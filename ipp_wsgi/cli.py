@@ -23,10 +23,10 @@ from gunicorn.app.base import BaseApplication
 
 from ipp_wsgi import __version__
 from ipp_wsgi.app import IppApplication
-from ipp_wsgi.backends.embedded.store import StoreUnavailable
+from ipp_wsgi.backends.embedded.store import StoreUnavailable, store_name
 from ipp_wsgi.basic_auth import PROTECTED_PATHS, BasicAuth
 from ipp_wsgi.child_process import ChildCommand
-from ipp_wsgi.config import Config, ConfigError, load_config
+from ipp_wsgi.config import STORE_ENV, Config, ConfigError, load_config
 from ipp_wsgi.dnssd.process import AdvertiserProcess
 from ipp_wsgi.htpasswd import COSTS, DEFAULT_COST, Htpasswd, HtpasswdError, delete_user, set_password
 from ipp_wsgi.logs import LOG_FORMATS, configure
@@ -133,6 +133,10 @@ _SHARED_OPTIONS: dict[str, dict[str, Any]] = {
                     "help": "where jobs and documents are kept, overriding the configuration "
                             "(default $IPP_WSGI_SPOOL_DIR, else $XDG_STATE_HOME/ipp-wsgi, "
                             "else ~/.local/state/ipp-wsgi)"},
+    "--store": {"metavar": "URL",
+                "help": "the job store of the embedded printers, overriding $IPP_WSGI_STORE and the "
+                        "configuration's store: sqlite (the default) or postgresql://user@host:port/db "
+                        "(a password is best left to PGPASSFILE or PGPASSWORD)"},
     "--log-level": {"default": "info", "choices": ["debug", "info", "warning", "error", "critical"],
                     "help": "logging level (default info; info logs one line per IPP request)"},
     "--log-format": {"default": "text", "choices": list(LOG_FORMATS),
@@ -335,6 +339,8 @@ def serve(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi serve`` until the server is stopped."""
     config = serve_config(args)
     check_embedded_store(config)  # one clear line, not a traceback from every worker that opens it
+    if args.store:  # the children started as commands (spooler, advertiser) use it too, off their argv
+        os.environ[STORE_ENV] = args.store
     configure(args.log_level, args.log_format)
     log = logging.getLogger(__name__)
     htpasswd = _check_tls_and_users(args, log)
@@ -344,9 +350,9 @@ def serve(args: argparse.Namespace) -> int:
                           "the proxy in front does)")
     options = gunicorn_options(args, proxy)  # a bad limit stops the server here, before anything starts
     log.info(
-        "serving %s from spool directory %s on %s",
+        "serving %s from spool directory %s (job store %s) on %s",
         ", ".join(f"{printer.name} ({printer.paths[0]})" for printer in config.printers), config.spool_dir,
-        args.bind,
+        store_name(config.store), args.bind,
     )
     made = _metrics_directory()
     _preload(config)
@@ -382,7 +388,7 @@ def _forwarded(args: argparse.Namespace) -> list[str]:
 
 def advertise(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi advertise`` until it is stopped."""
-    config = load_config(args.config, spool_dir=args.spool_dir)
+    config = load_config(args.config, spool_dir=args.spool_dir, store=args.store)
     configure(args.log_level, args.log_format)
     settings = config.dnssd.for_bind(args.bind) if args.bind else config.dnssd
     # Here, not at the top: only this command needs D-Bus and zeroconf, and the processes of `serve` (its
@@ -410,7 +416,7 @@ def _metrics_directory() -> str | None:
 def serve_config(args: argparse.Namespace) -> Config:
     """The configuration ``serve`` serves: the file's (or the defaults), with ``--spool-dir`` and the
     ``--admin`` users added to policy.admins."""
-    config = load_config(args.config, spool_dir=args.spool_dir)
+    config = load_config(args.config, spool_dir=args.spool_dir, store=args.store)
     if not args.admin:
         return config
     admins = config.policy.admins | frozenset(args.admin)
@@ -481,7 +487,7 @@ def _read_password() -> str:
 
 def spooler(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi spooler`` until it is stopped."""
-    config = load_config(args.config, spool_dir=args.spool_dir)
+    config = load_config(args.config, spool_dir=args.spool_dir, store=args.store)
     check_embedded_store(config)
     configure(args.log_level, args.log_format)
     return run_spooler(config, exit_with_parent=args.exit_with_parent)

@@ -42,6 +42,11 @@ from ipp_wsgi.web.settings import WebSettings
 __all__ = ["Config", "ConfigError", "PrinterConfig", "default_spool_dir", "load_config"]
 
 SPOOL_DIR_ENV = "IPP_WSGI_SPOOL_DIR"
+STORE_ENV = "IPP_WSGI_STORE"
+"""The job store of the embedded printers, overriding the file's ``store`` (``ipp-wsgi serve --store``
+overrides both)."""
+DEFAULT_STORE = "sqlite"
+_PG_SCHEMES = ("postgresql://", "postgres://")
 MIN_EVENT_LIFE = 15
 LP_KEYS = ("lp_server", "lp_timeout")
 _EMBEDDED_KEYS = ("output", "output_dir", "command", *DEVICE_KEYS)
@@ -74,6 +79,20 @@ class Config:
     """DNS-SD advertising (``[dnssd]``)."""
     web: WebSettings = field(default_factory=WebSettings)
     """Where the browser pages and the metrics live."""
+    store: str = DEFAULT_STORE
+    """The job store of the embedded printers: ``sqlite`` (the database of the spool directory) or a
+    ``postgresql://user@host:port/db`` URL (a database several hosts share; the password, if any, best
+    from libpq's ``PGPASSFILE`` or ``PGPASSWORD``)."""
+
+
+def check_store(url: str) -> str:
+    """``url`` if it names a job store (``sqlite``, a ``postgresql://`` or ``postgres://`` URL), else
+    :class:`ConfigError` (the URL shown without a password)."""
+    if url == DEFAULT_STORE or (url.lower().startswith(_PG_SCHEMES) and len(url) > url.index("://") + 3):
+        return url
+    from ipp_wsgi.backends.embedded.store import store_name
+
+    raise ConfigError(f"store {store_name(url)!r}: use sqlite or a postgresql://user@host:port/database URL")
 
 
 def default_spool_dir() -> Path:
@@ -385,6 +404,7 @@ def _with_extra(printer: PrinterConfig, extra: dict[str, Any]) -> PrinterConfig:
 def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
     top = _Table(data, "")
     spool = top.get("spool_dir", str, "")
+    store = check_store(top.get("store", str, DEFAULT_STORE))
     max_doc = top.get("max_document_bytes", int, 0)
     history, spooler, notifications = top.table("history"), top.table("spooler"), top.table("notifications")
     job_limits, extra = _jobs(top.table("jobs"))
@@ -408,6 +428,7 @@ def _parse(data: dict[str, Any], base_dir: Path | None) -> Config:
         job_limits=job_limits,
         dnssd=_dnssd(top.table("dnssd"), printers),
         web=_web(top.table("web")),
+        store=store,
     )
     for table in (history, spooler, notifications, top):
         table.done()
@@ -440,9 +461,10 @@ def _builtin_printers() -> list[Any]:
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *,
-                spool_dir: str | os.PathLike[str] | None = None) -> Config:
+                spool_dir: str | os.PathLike[str] | None = None, store: str | None = None) -> Config:
     """Read the configuration file at ``path`` (None: the built-in defaults); ``spool_dir`` overrides the
-    file's spool directory. Raises :class:`ConfigError` for a file that cannot be used."""
+    file's spool directory, and the job store is ``store`` if given, else $IPP_WSGI_STORE if set, else the
+    file's. Raises :class:`ConfigError` for a file that cannot be used."""
     if path is None:
         text, base_dir = _default_text(), None
     else:
@@ -462,4 +484,11 @@ def load_config(path: str | os.PathLike[str] | None = None, *,
         raise ConfigError(f"{path or 'default config'}: {exc}") from None
     if spool_dir is not None:
         config = Config(**{**config.__dict__, "spool_dir": Path(spool_dir)})
+    chosen = store or os.environ.get(STORE_ENV)
+    if chosen:
+        where = "--store" if store else STORE_ENV
+        try:
+            config = Config(**{**config.__dict__, "store": check_store(chosen)})
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     return config

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from harness import free_port
 
 from ipp_wsgi import proxy
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.basic_auth import BasicAuth
 from ipp_wsgi.cli import GunicornServer, build_parser, gunicorn_options, main, serve_config
-from ipp_wsgi.config import load_config
+from ipp_wsgi.config import STORE_ENV, load_config
 from ipp_wsgi.htpasswd import Htpasswd, set_password
 from ipp_wsgi.logs import LOG_FORMAT_ENV
 from ipp_wsgi.proxy import ProxyUser, proxy_settings
@@ -46,7 +47,7 @@ def test_serve_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit):
         main(["serve", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    for text in ("--bind", "--workers", "--threads", "--worker-class", "--config", "--spool-dir",
+    for text in ("--bind", "--workers", "--threads", "--worker-class", "--config", "--spool-dir", "--store",
                  "127.0.0.1:8631", "gthread", "ipp_wsgi.worker.IppWorker", "--keep-alive", "(default 5)",
                  "--worker-connections", "(default 1000)", "--client-timeout", "(default 60, or "
                  "$IPP_WSGI_CLIENT_TIMEOUT", "--header-timeout", "(default 20, or $IPP_WSGI_HEADER_TIMEOUT",
@@ -126,6 +127,28 @@ def test_an_unusable_job_store_is_one_line_and_a_failure(command: str, tmp_path:
     assert main([command, "--spool-dir", str(spool)]) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("ipp-wsgi: cannot open the job database") and "not a database" in line
+
+
+@pytest.mark.parametrize(("command", "how"),
+                         [("serve", "option"), ("spooler", "option"), ("serve", "environ")])
+def test_a_postgresql_store_that_cannot_be_reached_is_one_line_and_a_failure(
+        command: str, how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"postgresql://printing:s3cret@127.0.0.1:{free_port()}/jobs"  # nothing listens there
+    monkeypatch.delenv(STORE_ENV, raising=False)
+    if how == "environ":
+        monkeypatch.setenv(STORE_ENV, url)
+    store = ["--store", url] if how == "option" else []
+    assert main([command, "--spool-dir", str(tmp_path / "spool"), *store]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ipp-wsgi: cannot open the job database postgresql://printing:***@127.0.0.1:")
+    assert "refused" in line.lower() and "s3cret" not in line
+
+
+def test_serve_store_option_wins_over_the_environment() -> None:
+    args = build_parser().parse_args(["serve", "--store", "postgresql://db/jobs"])
+    assert args.store == "postgresql://db/jobs"
+    assert build_parser().parse_args(["serve"]).store is None
 
 
 def test_gunicorn_server_settings(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from ipp_wsgi.backends.embedded.job_limits import JobLimits
 from ipp_wsgi.backends.embedded.printer import COMMAND_TIMEOUT
 from ipp_wsgi.codec import Range, operations
-from ipp_wsgi.config import ConfigError, default_spool_dir, load_config
+from ipp_wsgi.config import STORE_ENV, ConfigError, default_spool_dir, load_config
 from ipp_wsgi.ops.policy import ADMIN_OPERATIONS
 
 
@@ -65,6 +65,34 @@ def test_spool_dir_argument_wins(tmp_path: Path) -> None:
     path = _write(tmp_path, 'spool_dir = "relative/spool"\n' + PRINTER)
     assert load_config(path).spool_dir == tmp_path / "relative" / "spool"
     assert load_config(path, spool_dir=tmp_path / "x").spool_dir == tmp_path / "x"
+
+
+def test_the_job_store_is_sqlite_unless_the_file_the_environment_or_the_argument_says(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STORE_ENV, raising=False)
+    assert load_config().store == "sqlite"
+    path = _write(tmp_path, 'store = "postgresql://printing@db.example/jobs"\n' + PRINTER)
+    assert load_config(path).store == "postgresql://printing@db.example/jobs"
+    monkeypatch.setenv(STORE_ENV, "postgres://other@db2/jobs")
+    assert load_config(path).store == "postgres://other@db2/jobs", "the environment wins over the file"
+    assert load_config(path, store="sqlite").store == "sqlite", "the argument wins over both"
+
+
+@pytest.mark.parametrize(("text", "environ", "argument", "message"), [
+    ('store = "mysql://u:pw@h/db"\n', None, None, "store 'mysql://u:***@h/db': use sqlite or a postgresql://"),
+    ("store = 5\n", None, None, "store has the wrong type"),
+    ("", "sqlite3", None, "IPP_WSGI_STORE: store 'sqlite3'"),
+    ("", None, "postgresql://", "--store: store 'postgresql:"),
+])
+def test_a_store_of_no_kind_known_is_refused_without_its_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, environ: str | None, argument: str | None,
+        message: str) -> None:
+    monkeypatch.delenv(STORE_ENV, raising=False)
+    if environ is not None:
+        monkeypatch.setenv(STORE_ENV, environ)
+    with pytest.raises(ConfigError) as raised:
+        load_config(_write(tmp_path, text + PRINTER), store=argument)
+    assert message in str(raised.value) and "pw" not in str(raised.value)
 
 
 def test_a_full_printer(tmp_path: Path) -> None:

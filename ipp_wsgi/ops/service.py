@@ -27,8 +27,8 @@ DESCRIPTION_TTL = 2.0
 """Seconds a backend-described printer's capabilities are reused before the backend is asked again."""
 
 EMBEDDED_STORE = "sqlite"
-"""The job store of the embedded printers (:func:`~ipp_wsgi.backends.embedded.store.open_store`): the
-SQLite database of the spool directory."""
+"""The default job store of the embedded printers (:func:`~ipp_wsgi.backends.embedded.store.open_store`):
+the SQLite database of the spool directory; a configuration's ``store`` says which one it uses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,8 @@ class ServiceConfig(Protocol):
     def event_life(self) -> int: ...
     @property
     def job_limits(self) -> JobLimits: ...
+    @property
+    def store(self) -> str: ...
 
 
 @dataclass(slots=True)
@@ -244,11 +246,12 @@ def _shared_backends(printers: Sequence[PrinterConfig]) -> list[tuple[Backend, l
 def check_embedded_store(config: ServiceConfig) -> None:
     """Open and close the job store of ``config``'s embedded printers, if it has any: a store that cannot be
     used raises :class:`~ipp_wsgi.backends.embedded.store.StoreUnavailable` (with the reason, for the
-    administrator) before any server process starts."""
+    administrator) before any server process starts. The store is closed before this returns, so that a
+    process that forks next hands no connection of it to its children."""
     from ipp_wsgi.backends.embedded.store import open_store
 
     if any(p.backend == "embedded" for p in config.printers):
-        open_store(EMBEDDED_STORE, config.spool_dir).close()
+        open_store(config.store, config.spool_dir).close()
 
 
 def embedded_spooler(config: ServiceConfig) -> Backend | None:
@@ -272,7 +275,7 @@ def _embedded_spooler(config: ServiceConfig, printers: Sequence[PrinterConfig],
         for p in printers
     ]
     kwargs: dict[str, Any] = {
-        "store": EMBEDDED_STORE,
+        "store": config.store,
         "history_seconds": config.history_seconds, "history_jobs": config.history_jobs,
         # Each printer this process holds the printing lease of has its own printing thread.
         "printing": config.spooler_workers != 0,
