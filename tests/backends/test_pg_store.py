@@ -153,6 +153,15 @@ def test_the_database_stopped_is_unavailable_and_the_store_works_once_it_is_back
         store.close()
 
 
+def test_a_write_within_a_write_fails_instead_of_waiting_for_itself(pg_store: PgStore) -> None:
+    with pg_store.write() as tx:
+        tx.ensure_printer("print", time.time())
+        with pytest.raises(StoreUnavailable), pg_store.write():
+            pass
+    with pg_store.read() as tx:
+        assert tx.printer("print") is not None, "the outer write went ahead"
+
+
 def _use_in_child(store: PgStore, job_id: int, out: Connection) -> None:
     try:
         with store.write() as tx:
