@@ -31,14 +31,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from ipp_wsgi.backends.embedded.spool import Spool, SpoolWriteError
+from ipp_wsgi.backends.embedded.spool import Spool
 from ipp_wsgi.backends.embedded.store.base import Store, StoreUnavailable, Waiter
-from ipp_wsgi.backends.embedded.store.documents import DocumentSource, DocumentWriteError
+from ipp_wsgi.backends.embedded.store.documents import DocumentSource
 from ipp_wsgi.backends.embedded.store.pg_schema import migrate
 from ipp_wsgi.backends.embedded.store.pg_transaction import CHUNK_BYTES, PgDatabase, PgTransaction
 from ipp_wsgi.backends.embedded.store.pg_wake import PgWaiter, notify
+from ipp_wsgi.backends.embedded.store.received import SpoolReceived, receive
 from ipp_wsgi.backends.embedded.store.records import DocumentRecord
-from ipp_wsgi.backends.embedded.store.sqlite_transaction import SpoolReceived
 from ipp_wsgi.backends.embedded.store.transaction import NO_LISTENER, ChangeListener
 
 SCHEMES = ("postgresql", "postgres")
@@ -197,10 +197,7 @@ class PgStore(Store):
     def receive(self, data: BinaryIO, before_large: Callable[[], None] | None = None) -> SpoolReceived:
         """Its bytes in memory up to :data:`~.spool.INLINE_BYTES`, else a temporary file of the spool
         directory, until :meth:`~.PgTransaction.add_document` copies it into the database."""
-        try:
-            return SpoolReceived(self.spool.receive(data, before_large))
-        except SpoolWriteError as exc:
-            raise DocumentWriteError(exc.errno, exc.strerror) from exc
+        return receive(self.spool, data, before_large)
 
     def document_source(self, record: DocumentRecord) -> DocumentSource:
         """The bytes read with the record (``with_data``), else its chunks, read as they are needed."""

@@ -16,9 +16,9 @@ import psycopg
 from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
 from ipp_wsgi.backends.embedded.store.documents import ReceivedDocument
 from ipp_wsgi.backends.embedded.store.pg_subscriptions import PgSubscriptionQueries
+from ipp_wsgi.backends.embedded.store.received import SpoolReceived
 from ipp_wsgi.backends.embedded.store.sql_db import Cursor
 from ipp_wsgi.backends.embedded.store.sql_transaction import DOCUMENT_COLUMNS, SqlTransaction
-from ipp_wsgi.backends.embedded.store.sqlite_transaction import SpoolReceived
 from ipp_wsgi.backends.embedded.store.transaction import ChangeListener
 from ipp_wsgi.codec import AttributeGroup
 

@@ -26,12 +26,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from ipp_wsgi.backends.embedded.spool import Spool, SpoolWriteError
+from ipp_wsgi.backends.embedded.spool import Spool
 from ipp_wsgi.backends.embedded.store.base import Store, StoreUnavailable, Waiter
-from ipp_wsgi.backends.embedded.store.documents import DocumentSource, DocumentWriteError
+from ipp_wsgi.backends.embedded.store.documents import DocumentSource
+from ipp_wsgi.backends.embedded.store.received import SpoolReceived, receive
 from ipp_wsgi.backends.embedded.store.records import DocumentRecord
 from ipp_wsgi.backends.embedded.store.sqlite_schema import migrate
-from ipp_wsgi.backends.embedded.store.sqlite_transaction import SpoolReceived, SqliteTransaction
+from ipp_wsgi.backends.embedded.store.sqlite_transaction import SqliteTransaction
 from ipp_wsgi.backends.embedded.store.sqlite_wake import WakeSignal
 from ipp_wsgi.backends.embedded.store.transaction import NO_LISTENER, ChangeListener
 
@@ -143,10 +144,7 @@ class SqliteStore(Store):
     def receive(self, data: BinaryIO, before_large: Callable[[], None] | None = None) -> SpoolReceived:
         """Its bytes in memory up to :data:`~.spool.INLINE_BYTES`, else a new fsync'd temporary file
         (:meth:`.Spool.receive`)."""
-        try:
-            return SpoolReceived(self.spool.receive(data, before_large))
-        except SpoolWriteError as exc:
-            raise DocumentWriteError(exc.errno, exc.strerror) from exc
+        return receive(self.spool, data, before_large)
 
     def document_source(self, record: DocumentRecord) -> DocumentSource:
         """The bytes read with the record (``with_data``), else its spool file."""

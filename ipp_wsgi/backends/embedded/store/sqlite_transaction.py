@@ -4,41 +4,17 @@ larger ones as files of the spool); every other query is shared with the Postgre
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import Any
 
-from ipp_wsgi.backends.embedded.spool import Received, Spool
+from ipp_wsgi.backends.embedded.spool import Spool
 from ipp_wsgi.backends.embedded.store.documents import DocumentWriteError, ReceivedDocument
+from ipp_wsgi.backends.embedded.store.received import SpoolReceived
 from ipp_wsgi.backends.embedded.store.sql_transaction import SqlTransaction
 from ipp_wsgi.backends.embedded.store.transaction import ChangeListener
 from ipp_wsgi.codec import AttributeGroup
-
-
-class SpoolReceived(ReceivedDocument):
-    """A document a store received into its spool directory: in memory, or in a temporary file of the
-    spool (:meth:`.Spool.receive`)."""
-
-    def __init__(self, received: Received) -> None:
-        self.size = received.size
-        self.received = received
-
-    def open(self) -> BinaryIO:
-        """Its bytes in memory, or its temporary file."""
-        if self.received.data is not None:
-            return io.BytesIO(self.received.data)
-        assert self.received.path is not None
-        return open(self.received.path, "rb")
-
-    def discard(self) -> None:
-        """Remove its temporary file, if it has one."""
-        self.received.discard()
-
-
-SqliteReceived = SpoolReceived
-"""A document the SQLite store received."""
 
 
 class SqliteTransaction(SqlTransaction):
