@@ -129,14 +129,24 @@ def printing_child(spool_dir: Path, store_url: str, tmp_path: Path) -> Iterator[
 
 
 def _two_jobs_one_printing(device: Device, make_spooler: MakeSpooler) -> tuple[int, int, int]:
-    """Queue two jobs for ``device``, wait until the first is being delivered; the two job-ids, and the
+    """Queue two jobs for ``device``, wait until the first is being delivered and its holder has recorded
+    the delivery with its lease (a holder killed before that leaves a delivery no other holder knows of:
+    the window is short, but a store over the network makes it longer); the two job-ids, and the
     delivery's pid."""
     submitter = make_spooler([device.printer], start=False)
     first, second = (submit(submitter, data).job_id for data in (b"first", b"second"))
     wait_until(lambda: bool(device.starts()))
     ((pid, job),) = device.starts()
     assert job == first
+    wait_until(lambda: _recorded_delivery(submitter, device.name) == pid)
     return first, second, pid
+
+
+def _recorded_delivery(spooler: EmbeddedSpooler, printer: str) -> int | None:
+    """The process group of the delivery the printing lease of ``printer`` records last."""
+    with spooler.store.read() as tx:
+        lease = tx.lease(printer)
+    return lease.delivery.pgid if lease is not None and lease.delivery is not None else None
 
 
 def test_a_delivery_left_by_a_killed_spooler_is_killed_before_its_job_prints_again(
