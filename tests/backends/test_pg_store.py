@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 from harness import PrivatePostgres, free_port, wait_for
+from spooler_helpers import dead_pid
 
 from ipp_wsgi.backends.base import JOB_PENDING
 from ipp_wsgi.backends.embedded.store import NewJob, Store, StoreUnavailable, open_document, open_store
 from ipp_wsgi.backends.embedded.store.pg import PgStore, redact
+from ipp_wsgi.backends.embedded.store.pg_documents import CHUNK_BYTES, StagedDocument
 from ipp_wsgi.backends.embedded.store.pg_schema import MIGRATIONS
-from ipp_wsgi.backends.embedded.store.pg_transaction import CHUNK_BYTES
 from ipp_wsgi.codec import AttributeGroup
 
 FORK = multiprocessing.get_context("fork")
@@ -107,6 +108,52 @@ def test_a_document_of_several_chunks_is_read_back_and_seeked(pg_store: PgStore,
         assert data.read() == content[-100:]
         assert data.read(1) == b""
     assert pg_store.stored_documents()[(job_id, 1)].size == size  # type: ignore[union-attr]
+
+
+def test_a_large_document_is_copied_in_when_received_without_waiting_for_the_writers(
+        pg_store: PgStore, postgres_server: PrivatePostgres) -> None:
+    content = b"%PDF" * CHUNK_BYTES  # four chunks
+    inside, received = threading.Event(), threading.Event()
+    waited: list[bool] = []
+
+    def write_meanwhile() -> None:
+        with pg_store.write():
+            inside.set()
+            waited.append(received.wait(20))
+
+    writer = threading.Thread(target=write_meanwhile)
+    writer.start()
+    inside.wait()
+    document = pg_store.receive(io.BytesIO(content))
+    received.set()
+    writer.join()
+    assert waited == [True], "receive() took no write lock"
+    database = _database(pg_store.url)
+    assert postgres_server.sql("SELECT count(*) FROM document_chunks WHERE job_id < 0", database) == "4"
+    job_id = _insert_job(pg_store)
+    with pg_store.write() as tx:
+        tx.add_document(job_id, 1, "application/pdf", "big", AttributeGroup(), document)
+    kept = postgres_server.sql(f"SELECT count(*) FROM document_chunks WHERE job_id = {job_id}", database)
+    assert kept == "4", "the chunks received are the document's"
+    assert postgres_server.sql("SELECT count(*) FROM uploads", database) == "0"
+    with pg_store.read() as tx:
+        (record,) = tx.documents(job_id)
+    with open_document(pg_store.document_source(record)) as data:
+        assert data.read() == content
+
+
+def test_a_received_document_not_kept_leaves_nothing(pg_store: PgStore,
+                                                     postgres_server: PrivatePostgres) -> None:
+    database = _database(pg_store.url)
+    pg_store.receive(io.BytesIO(b"\0" * (CHUNK_BYTES + 1))).discard()
+    abandoned = pg_store.receive(io.BytesIO(b"\1" * (CHUNK_BYTES + 1)))  # its process dies before recording
+    assert isinstance(abandoned, StagedDocument)
+    postgres_server.sql(f"UPDATE uploads SET pid = {dead_pid()}", database)
+    assert postgres_server.sql("SELECT count(*) FROM uploads", database) == "1"
+    pg_store.recover()
+    assert postgres_server.sql("SELECT count(*) FROM uploads", database) == "0"
+    assert postgres_server.sql("SELECT count(*) FROM document_chunks", database) == "0"
+    assert pg_store.stored_documents() == {}
 
 
 def test_a_small_document_comes_with_its_record_and_an_empty_one_is_kept(pg_store: PgStore) -> None:

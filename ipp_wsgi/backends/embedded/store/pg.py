@@ -10,15 +10,14 @@ rows a read ``for_update`` reads are locked too (``FOR UPDATE``). Reads are ``RE
 snapshots, and run beside the writes.
 
 Job-ids come from an identity column (one sequence: unique and increasing across hosts). Documents' bytes
-are rows of ``document_chunks`` (:mod:`.pg_transaction`), read back chunk by chunk (:class:`ChunkedDocument`).
+are rows of ``document_chunks`` (:mod:`.pg_documents`): a large one is copied in as soon as it is received,
+outside the write lock, and read back chunk by chunk.
 A password may come from libpq (``PGPASSWORD``, ``PGPASSFILE``); a URL in a log line or an error is always
 :func:`redact` ed. A database that cannot be reached raises :class:`~.base.StoreUnavailable`.
 """
 
 from __future__ import annotations
 
-import errno
-import io
 import logging
 import os
 import threading
@@ -34,8 +33,9 @@ from psycopg_pool import ConnectionPool
 from ipp_wsgi.backends.embedded.spool import Spool
 from ipp_wsgi.backends.embedded.store.base import Store, StoreUnavailable, Waiter
 from ipp_wsgi.backends.embedded.store.documents import DocumentSource
+from ipp_wsgi.backends.embedded.store.pg_documents import ChunkedDocument, StagedDocument, stage, unstage
 from ipp_wsgi.backends.embedded.store.pg_schema import migrate
-from ipp_wsgi.backends.embedded.store.pg_transaction import CHUNK_BYTES, PgDatabase, PgTransaction
+from ipp_wsgi.backends.embedded.store.pg_transaction import PgDatabase, PgTransaction
 from ipp_wsgi.backends.embedded.store.pg_wake import PgWaiter, notify
 from ipp_wsgi.backends.embedded.store.received import SpoolReceived, receive
 from ipp_wsgi.backends.embedded.store.records import DocumentRecord
@@ -195,9 +195,30 @@ class PgStore(Store):
         return int(row[0])
 
     def receive(self, data: BinaryIO, before_large: Callable[[], None] | None = None) -> SpoolReceived:
-        """Its bytes in memory up to :data:`~.spool.INLINE_BYTES`, else a temporary file of the spool
-        directory, until :meth:`~.PgTransaction.add_document` copies it into the database."""
-        return receive(self.spool, data, before_large)
+        """Its bytes in memory up to :data:`~.spool.INLINE_BYTES`; else a temporary file of the spool
+        directory whose chunks are copied into the database at once, without the write lock
+        (:func:`~.pg_documents.stage`), to be renamed by :meth:`~.PgTransaction.add_document`."""
+        received = receive(self.spool, data, before_large)
+        if received.received.path is None:
+            return received
+        try:
+            with self.connection() as db:
+                upload_id = stage(db, received)
+        except BaseException as exc:
+            received.discard()
+            if isinstance(exc, psycopg.Error):
+                raise _unavailable(exc, self.safe_url) from exc
+            raise
+        return StagedDocument(received, upload_id, self._unstage)
+
+    def _unstage(self, upload_id: int) -> None:
+        """Delete the chunks of an upload that will not be recorded (what fails is left to
+        :meth:`recover`)."""
+        try:
+            with self.connection() as db, db.transaction():
+                unstage(db, [upload_id])
+        except (StoreUnavailable, psycopg.Error) as exc:
+            log.warning("job store: upload %d left for the next start to remove: %s", upload_id, _reason(exc))
 
     def document_source(self, record: DocumentRecord) -> DocumentSource:
         """The bytes read with the record (``with_data``), else its chunks, read as they are needed."""
@@ -223,10 +244,12 @@ class PgStore(Store):
         return None if row is None else bytes(row[0])
 
     def recover(self) -> None:
-        """Remove temporary files of dead processes of this host, and chunks no document record owns."""
+        """Remove temporary files of dead processes of this host, chunks no document record owns, and
+        uploads no process will record (:func:`~.pg_documents.abandoned_uploads`)."""
         self.spool.remove_dead_temp_files()
         with self.write() as tx:
             tx.delete_unrecorded_chunks()
+            tx.delete_abandoned_uploads()
 
     def wake(self) -> None:
         """``NOTIFY`` every listening process (:mod:`.pg_wake`); an error is only logged."""
@@ -247,79 +270,6 @@ class PgStore(Store):
             current, self._pool_of = self._pool_of, None
         if current is not None and current[0] == os.getpid():
             current[1].close()
-
-
-class ChunkedDocument:
-    """A document the database keeps as chunks (a :class:`~.documents.DocumentStream`)."""
-
-    def __init__(self, store: PgStore, job_id: int, number: int, size: int) -> None:
-        self._store = store
-        self.job_id = job_id
-        self.number = number
-        self._size = size
-
-    @property
-    def size(self) -> int:
-        """Its length in bytes."""
-        return self._size
-
-    def open(self) -> BinaryIO:
-        """Its bytes, seekable, one chunk fetched at a time when a read reaches it."""
-        return io.BufferedReader(_ChunkReader(self._store, self.job_id, self.number, self._size))
-
-
-class _ChunkReader(io.RawIOBase):
-    """The raw stream of a :class:`ChunkedDocument`: keeps the last chunk it fetched."""
-
-    def __init__(self, store: PgStore, job_id: int, number: int, size: int) -> None:
-        super().__init__()
-        self._store = store
-        self._key = (job_id, number)
-        self._size = size
-        self._position = 0
-        self._chunk: tuple[int, bytes] = (-1, b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise OSError(errno.EINVAL, "negative seek position")
-        self._position = base + offset
-        return self._position
-
-    def readinto(self, buffer: Any) -> int:
-        if self._position >= self._size:
-            return 0
-        seq, start = divmod(self._position, CHUNK_BYTES)
-        chunk = self._fetch(seq)
-        view = memoryview(buffer).cast("B")
-        count = min(len(view), len(chunk) - start)
-        if count <= 0:
-            job_id, number = self._key
-            raise OSError(errno.EIO, f"document {number} of job {job_id} is shorter than its record")
-        view[:count] = chunk[start:start + count]
-        self._position += count
-        return count
-
-    def _fetch(self, seq: int) -> bytes:
-        if self._chunk[0] != seq:
-            try:
-                chunk = self._store.read_chunk(*self._key, seq)
-            except StoreUnavailable as exc:
-                raise OSError(errno.EIO, "the job store is unavailable") from exc
-            if chunk is None:
-                raise FileNotFoundError(errno.ENOENT,
-                                        f"document {self._key[1]} of job {self._key[0]} is no longer kept")
-            self._chunk = (seq, chunk)
-        return self._chunk[1]
 
 
 def _unavailable(exc: BaseException, url: str) -> StoreUnavailable:

@@ -152,7 +152,19 @@ CREATE TRIGGER {table}_counted AFTER INSERT OR UPDATE OR DELETE ON {table}
     FOR EACH ROW EXECUTE FUNCTION store_generation_count();
 """ for table in SHOWN_TABLES)
 
-MIGRATIONS = (_SCHEMA_1, _SCHEMA_2)
+_SCHEMA_3 = """
+-- Documents received and not recorded yet (pg_documents.py): their chunks wait in document_chunks under
+-- job_id = -upload_id, number 0, copied there without the write lock; the write that records a document
+-- renames them. Uploads whose process died, or too old, are removed when a store starts.
+CREATE TABLE uploads (
+    upload_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started DOUBLE PRECISION NOT NULL
+);
+"""
+
+MIGRATIONS = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3)
 """Migration N is ``MIGRATIONS[N - 1]``, one script."""
 
 

@@ -1,20 +1,25 @@
 """One transaction of the PostgreSQL store: its connection as the shared queries want it
-(:class:`PgDatabase`), and where its documents' bytes live: rows of ``document_chunks``, of
-:data:`CHUNK_BYTES` each, written by the transaction that records the document, read chunk by chunk
-(:class:`ChunkedDocument`). Every other query is shared with the SQLite store (:mod:`.sql_transaction`)."""
+(:class:`PgDatabase`), and the queries of its documents' bytes, rows of ``document_chunks``
+(:mod:`.pg_documents`). Every other query is shared with the SQLite store (:mod:`.sql_transaction`)."""
 
 from __future__ import annotations
 
+import errno
 import functools
-import mmap
-import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
 
+from ipp_wsgi.backends.embedded.processes import pid_alive
 from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
-from ipp_wsgi.backends.embedded.store.documents import ReceivedDocument
+from ipp_wsgi.backends.embedded.store.documents import DocumentWriteError, ReceivedDocument
+from ipp_wsgi.backends.embedded.store.pg_documents import (
+    StagedDocument,
+    abandoned_uploads,
+    insert_chunks,
+    unstage,
+)
 from ipp_wsgi.backends.embedded.store.pg_subscriptions import PgSubscriptionQueries
 from ipp_wsgi.backends.embedded.store.received import SpoolReceived
 from ipp_wsgi.backends.embedded.store.sql_db import Cursor
@@ -22,8 +27,6 @@ from ipp_wsgi.backends.embedded.store.sql_transaction import DOCUMENT_COLUMNS, S
 from ipp_wsgi.backends.embedded.store.transaction import ChangeListener
 from ipp_wsgi.codec import AttributeGroup
 
-CHUNK_BYTES = 1 << 20
-"""The bytes of one row of ``document_chunks`` (the last chunk of a document may be shorter)."""
 _DATA_COLUMNS = ", ".join(f"d.{name.strip()}" for name in DOCUMENT_COLUMNS.split(","))
 
 
@@ -31,22 +34,6 @@ _DATA_COLUMNS = ", ".join(f"d.{name.strip()}" for name in DOCUMENT_COLUMNS.split
 def pg_sql(sql: str) -> str:
     """``sql`` with ``?`` placeholders, in psycopg's ``%s`` (and ``%`` doubled)."""
     return sql.replace("%", "%%").replace("?", "%s")
-
-
-def _chunks(received: SpoolReceived) -> Iterator[bytes | memoryview]:
-    """The chunks of a received document: its bytes in memory as one chunk (an empty document too: it is
-    kept), or its temporary file mapped one chunk at a time (psycopg copies each, the file's pages stay out
-    of the process's heap)."""
-    if received.received.data is not None:
-        yield received.received.data
-        return
-    assert received.received.path is not None
-    with open(received.received.path, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        for offset in range(0, size, CHUNK_BYTES):
-            with mmap.mmap(file.fileno(), min(CHUNK_BYTES, size - offset), access=mmap.ACCESS_READ,
-                           offset=offset) as mapped, memoryview(mapped) as view:
-                yield view
 
 
 def _parameters(parameters: Sequence[Any]) -> list[Any]:
@@ -90,16 +77,25 @@ class PgTransaction(PgSubscriptionQueries, SqlTransaction):
 
     def add_document(self, job_id: int, number: int, format_: str, name: str, attributes: AttributeGroup,
                      received: ReceivedDocument) -> None:
-        """Record the document and copy its bytes into chunk rows, one chunk in memory at a time; its
-        temporary file goes at once (the bytes are the transaction's now)."""
+        """Record the document and keep its bytes: the chunks :func:`~.pg_documents.stage` copied when it
+        was received, renamed, or a small document's one chunk; its temporary file goes at once."""
         assert isinstance(received, SpoolReceived)
         self.record_document(job_id, number, format_, name, received.size, attributes)
-        insert = "INSERT INTO document_chunks (job_id, number, seq, data) VALUES (%s, %s, %s, %s)"
         try:
-            for seq, chunk in enumerate(_chunks(received)):
-                self._pg.execute(insert, (job_id, number, seq, chunk))
+            if isinstance(received, StagedDocument):
+                self._keep_staged(job_id, number, received.upload_id)
+            else:
+                insert_chunks(self._pg, job_id, number, received)
         finally:
-            received.discard()
+            received.received.discard()  # its temporary file; staged chunks are this transaction's now
+
+    def _keep_staged(self, job_id: int, number: int, upload_id: int) -> None:
+        """Rename the chunks of upload ``upload_id`` to the document's (their bytes stay where they are)."""
+        renamed = self._pg.execute("UPDATE document_chunks SET job_id = %s, number = %s"
+                                   " WHERE job_id = %s AND number = 0", (job_id, number, -upload_id))
+        if renamed.rowcount == 0:
+            raise DocumentWriteError(errno.EIO, "the document received is no longer in the job store")
+        self._pg.execute("DELETE FROM uploads WHERE upload_id = %s", (upload_id,))
 
     def _documents_with_data(self, job_id: int) -> Iterable[tuple[Any, ...]]:
         return self._pg.execute(
@@ -115,11 +111,19 @@ class PgTransaction(PgSubscriptionQueries, SqlTransaction):
     def chunked_documents(self) -> list[tuple[int, int, int]]:
         """(job-id, number, size) of every document whose bytes the database keeps."""
         rows = self._pg.execute("SELECT job_id, number, SUM(length(data)) FROM document_chunks"
-                                " GROUP BY job_id, number")
+                                " WHERE job_id > 0 GROUP BY job_id, number")
         return [(job_id, number, int(size)) for job_id, number, size in rows]
 
     def delete_unrecorded_chunks(self) -> int:
         """Delete the chunks of documents no job records; how many."""
-        cursor = self._pg.execute("DELETE FROM document_chunks c WHERE NOT EXISTS (SELECT 1 FROM documents d"
-                                  " WHERE d.job_id = c.job_id AND d.number = c.number)")
+        cursor = self._pg.execute("DELETE FROM document_chunks c WHERE c.job_id > 0 AND NOT EXISTS (SELECT 1"
+                                  " FROM documents d WHERE d.job_id = c.job_id AND d.number = c.number)")
         return cursor.rowcount
+
+    def delete_abandoned_uploads(self) -> int:
+        """Delete the uploads no process will record (:func:`~.pg_documents.abandoned_uploads`); how
+        many."""
+        abandoned = abandoned_uploads(self._pg, pid_alive)
+        if abandoned:
+            unstage(self._pg, abandoned)
+        return len(abandoned)
