@@ -14,14 +14,16 @@ from pathlib import Path
 
 import pytest
 from harness import PrivatePostgres, free_port, wait_for
-from spooler_helpers import dead_pid
+from harness.spool import embedded_spooler
+from spooler_helpers import dead_pid, make_printer, submit, wait_until
 
-from ipp_wsgi.backends.base import JOB_PENDING
+from ipp_wsgi.backends.base import JOB_COMPLETED, JOB_PENDING, BackendError
 from ipp_wsgi.backends.embedded.store import NewJob, Store, StoreUnavailable, open_document, open_store
+from ipp_wsgi.backends.embedded.store import pg as pg_module
 from ipp_wsgi.backends.embedded.store.pg import PgStore, redact
 from ipp_wsgi.backends.embedded.store.pg_documents import CHUNK_BYTES, StagedDocument
 from ipp_wsgi.backends.embedded.store.pg_schema import MIGRATIONS
-from ipp_wsgi.codec import AttributeGroup
+from ipp_wsgi.codec import AttributeGroup, status
 
 FORK = multiprocessing.get_context("fork")
 
@@ -207,6 +209,40 @@ def test_a_write_within_a_write_fails_instead_of_waiting_for_itself(pg_store: Pg
             pass
     with pg_store.read() as tx:
         assert tx.printer("print") is not None, "the outer write went ahead"
+
+
+def test_a_spooler_answers_service_unavailable_while_the_database_is_down_and_prints_once_it_is_back(
+        postgres_url: str, postgres_server: PrivatePostgres, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pg_module, "POOL_TIMEOUT", 2.0)
+    spooler = embedded_spooler(tmp_path / "spool", postgres_url, [make_printer("print")])
+    try:
+        before = submit(spooler, b"%PDF before").job_id
+        wait_until(lambda: spooler.get_job(None, before).state == JOB_COMPLETED)
+        postgres_server.stop()
+        try:
+            with pytest.raises(BackendError) as raised:
+                submit(spooler, b"%PDF while down")
+            assert raised.value.status == status.SERVER_ERROR_SERVICE_UNAVAILABLE
+            time.sleep(1.5)  # the lease thread and the heartbeat fail a round or two meanwhile
+        finally:
+            postgres_server.start()
+
+        after: list[int] = []
+
+        def submitted() -> bool:
+            try:
+                after.append(submit(spooler, b"%PDF after").job_id)
+            except StoreUnavailable:
+                return False
+            return True
+
+        wait_for("the spooler to take a job again", submitted, timeout=60)
+        (job_id,) = after
+        wait_until(lambda: spooler.get_job(None, job_id).state == JOB_COMPLETED)
+        assert job_id > before
+    finally:
+        spooler.close()
 
 
 def _use_in_child(store: PgStore, job_id: int, out: Connection) -> None:
