@@ -217,6 +217,7 @@ def test_a_spooler_answers_service_unavailable_while_the_database_is_down_and_pr
     monkeypatch.setattr(pg_module, "POOL_TIMEOUT", 2.0)
     spooler = embedded_spooler(tmp_path / "spool", postgres_url, [make_printer("print")])
     try:
+        assert not spooler.local_reads and not spooler.local_writes, "requests to it go to the threads"
         before = submit(spooler, b"%PDF before").job_id
         wait_until(lambda: spooler.get_job(None, before).state == JOB_COMPLETED)
         postgres_server.stop()

@@ -66,6 +66,9 @@ class EmbeddedSpooler(PrinterOperations, JobOperations, DocumentOperations, Subs
         self.event_life = event_life
         self._store = open_store(store, spool_dir, Notifier())
         self.local_reads = self._store.local  # a local store's reads never wait (SQLite's WAL: on no writer)
+        # A store over the network (PostgreSQL) makes every write wait for it: such requests go to the
+        # request threads, not one after another on a thread of their own.
+        self.local_writes = self._store.local
         try:
             spool_dir.mkdir(parents=True, exist_ok=True)  # the outputs' folders are under it
             now = time.time()
