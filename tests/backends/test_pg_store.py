@@ -170,6 +170,20 @@ def test_a_small_document_comes_with_its_record_and_an_empty_one_is_kept(pg_stor
         assert tx.document_kept(job_id, 2)
 
 
+def test_text_with_nul_is_kept_as_sent(pg_store: PgStore) -> None:
+    """PostgreSQL's text cannot hold NUL: the store escapes it (and its escape character)."""
+    names = ["report\x00.pdf", "\uffff0", "\uffffe\x00\uffff", "plain"]
+    with pg_store.write() as tx:
+        tx.ensure_printer("print", time.time())
+        for name in names:
+            tx.insert_job(NewJob(printer="print", owner=name, name=name, state=JOB_PENDING, reasons=["none"],
+                                 created=time.time(), attributes=AttributeGroup(), priority=50))
+    with pg_store.read() as tx:
+        for name in names:
+            (job,) = tx.select_jobs([JOB_PENDING], owner=name)
+            assert (job.owner, job.name) == (name, name)
+
+
 def test_the_database_stopped_is_unavailable_and_the_store_works_once_it_is_back(
         postgres_url: str, postgres_server: PrivatePostgres, tmp_path: Path) -> None:
     store = PgStore(postgres_url, tmp_path / "spool")

@@ -35,7 +35,7 @@ from ipp_wsgi.backends.embedded.store.base import Store, StoreUnavailable, Waite
 from ipp_wsgi.backends.embedded.store.documents import DocumentSource
 from ipp_wsgi.backends.embedded.store.pg_documents import ChunkedDocument, StagedDocument, stage, unstage
 from ipp_wsgi.backends.embedded.store.pg_schema import migrate
-from ipp_wsgi.backends.embedded.store.pg_transaction import PgDatabase, PgTransaction
+from ipp_wsgi.backends.embedded.store.pg_transaction import PgDatabase, PgTransaction, configure_connection
 from ipp_wsgi.backends.embedded.store.pg_wake import PgWaiter, notify
 from ipp_wsgi.backends.embedded.store.received import SpoolReceived, receive
 from ipp_wsgi.backends.embedded.store.records import DocumentRecord
@@ -117,7 +117,8 @@ class PgStore(Store):
                 pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                     self.url, min_size=1, max_size=POOL_SIZE, open=False, timeout=self.timeout,
                     kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
-                    check=ConnectionPool.check_connection, name="ipp-wsgi-store")
+                    check=ConnectionPool.check_connection, configure=configure_connection,
+                    name="ipp-wsgi-store")
                 pool.open(wait=False)
                 self._pool_of = (pid, pool)
             return self._pool_of[1]

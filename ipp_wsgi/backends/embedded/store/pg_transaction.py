@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import errno
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
+from psycopg.abc import Buffer
+from psycopg.types.string import StrBinaryDumper, StrDumperUnknown, TextBinaryLoader, TextLoader
 
 from ipp_wsgi.backends.embedded.processes import pid_alive
 from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
@@ -34,6 +37,54 @@ _DATA_COLUMNS = ", ".join(f"d.{name.strip()}" for name in DOCUMENT_COLUMNS.split
 def pg_sql(sql: str) -> str:
     """``sql`` with ``?`` placeholders, in psycopg's ``%s`` (and ``%`` doubled)."""
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+_ESCAPE = "\uffff"
+"""Text of clients may hold NUL, which PostgreSQL's text cannot: NUL is kept as this noncharacter and
+``0``, the noncharacter itself as it and ``e`` (:func:`configure_connection`)."""
+_ESCAPED = re.compile(f"{_ESCAPE}(.)", re.DOTALL)
+
+
+def _escape(text: str) -> str:
+    if "\0" not in text and _ESCAPE not in text:
+        return text
+    return text.replace(_ESCAPE, _ESCAPE + "e").replace("\0", _ESCAPE + "0")
+
+
+def _unescape(text: str | bytes) -> str | bytes:
+    if not isinstance(text, str) or _ESCAPE not in text:  # bytes: a connection without an encoding
+        return text
+    return _ESCAPED.sub(lambda found: "\0" if found.group(1) == "0" else _ESCAPE, text)
+
+
+class _TextDumper(StrDumperUnknown):
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(_escape(obj))
+
+
+class _TextBinaryDumper(StrBinaryDumper):
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(_escape(obj))
+
+
+class _TextLoader(TextLoader):
+    def load(self, data: Buffer) -> str | bytes:
+        return _unescape(super().load(data))
+
+
+class _TextBinaryLoader(TextBinaryLoader):
+    def load(self, data: Buffer) -> str | bytes:
+        return _unescape(super().load(data))
+
+
+def configure_connection(connection: psycopg.Connection[Any]) -> None:
+    """Make ``connection`` keep any text, NUL included, as it was given (escaped in the database: a query
+    compares escaped text with escaped text)."""
+    adapters = connection.adapters
+    adapters.register_dumper(str, _TextBinaryDumper)
+    adapters.register_dumper(str, _TextDumper)
+    adapters.register_loader("text", _TextLoader)
+    adapters.register_loader("text", _TextBinaryLoader)
 
 
 def _parameters(parameters: Sequence[Any]) -> list[Any]:
