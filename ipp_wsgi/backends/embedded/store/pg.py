@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -41,8 +42,6 @@ from ipp_wsgi.backends.embedded.store.received import SpoolReceived, receive
 from ipp_wsgi.backends.embedded.store.records import DocumentRecord
 from ipp_wsgi.backends.embedded.store.transaction import NO_LISTENER, ChangeListener
 
-SCHEMES = ("postgresql", "postgres")
-"""The URL schemes of the PostgreSQL store."""
 WRITE_LOCK = 0x6970_7077_7367_0002
 """The advisory lock key every write transaction takes first (``ippwsg`` and 2)."""
 CONNECT_TIMEOUT = 5
@@ -53,11 +52,8 @@ POOL_SIZE = 16
 """The most connections a process keeps."""
 WAKE_TIMEOUT = 1.0
 log = logging.getLogger(__name__)
-
-
-def is_pg_url(url: str) -> bool:
-    """Whether ``url`` names a PostgreSQL store."""
-    return url.partition("://")[0].lower() in SCHEMES and "://" in url
+_STORES: weakref.WeakSet[PgStore] = weakref.WeakSet()
+"""Every store of this process, whose lock a child process makes anew (:func:`_after_fork`)."""
 
 
 def redact(url: str) -> str:
@@ -93,6 +89,7 @@ class PgStore(Store):
         """The pool of this process (its pid first)."""
         self._closed = False
         self.timeout = POOL_TIMEOUT
+        _STORES.add(self)
         try:
             spool_dir.mkdir(parents=True, exist_ok=True)
             self.spool = Spool(spool_dir)
@@ -271,6 +268,15 @@ class PgStore(Store):
             current, self._pool_of = self._pool_of, None
         if current is not None and current[0] == os.getpid():
             current[1].close()
+
+
+def _after_fork() -> None:
+    """In a child process: a lock another thread of the parent held at fork() would never be released."""
+    for store in list(_STORES):
+        store._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _unavailable(exc: BaseException, url: str) -> StoreUnavailable:
