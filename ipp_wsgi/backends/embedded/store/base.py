@@ -1,18 +1,19 @@
-"""The embedded spooler's job store, as an interface: every store (SQLite today) implements :class:`Store`
-and :class:`~.transaction.StoreTransaction`.
+"""The embedded spooler's job store, as an interface: every store (SQLite's, PostgreSQL's) implements
+:class:`Store` and :class:`~.transaction.StoreTransaction`.
 
 The spooler's operation logic reads records, checks them and writes through the intent methods of a
 transaction (:mod:`.transaction`); every check stays in the spooler, every query in the store. A
 transaction is a snapshot (:meth:`Store.read`) or an exclusive write (:meth:`Store.write`: in SQLite
-``BEGIN IMMEDIATE``; a store with row locks locks what a read ``for_update`` reads, until the end of the
-transaction).
+``BEGIN IMMEDIATE``; in PostgreSQL a transaction-level advisory lock, and, a store with row locks, it locks
+what a read ``for_update`` reads until the end of the transaction).
 
 Document bytes are the store's (:mod:`.documents`): :meth:`Store.receive` reads a document in bounded
 memory, and only :meth:`~.transaction.StoreTransaction.add_document` keeps it, made durable by the end of
 :meth:`Store.write`. :meth:`Store.document_source` says where to read a kept document from.
 
 Errors: a store that cannot be reached or used raises :class:`StoreUnavailable`; a document that cannot
-be written :class:`~.documents.DocumentWriteError`. No driver's error (sqlite3's) leaves the store.
+be written :class:`~.documents.DocumentWriteError`. No driver's error (sqlite3's, psycopg's) leaves the
+store.
 """
 
 from __future__ import annotations
