@@ -17,7 +17,7 @@ from harness import PrivatePostgres, free_port, wait_for
 from harness.spool import embedded_spooler
 from spooler_helpers import dead_pid, make_printer, submit, wait_until
 
-from ipp_wsgi.backends.base import JOB_COMPLETED, JOB_PENDING, BackendError
+from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING, BackendError, JobRequest
 from ipp_wsgi.backends.embedded.store import NewJob, Store, StoreUnavailable, open_document, open_store
 from ipp_wsgi.backends.embedded.store import pg as pg_module
 from ipp_wsgi.backends.embedded.store.pg import PgStore, redact
@@ -256,6 +256,39 @@ def test_a_spooler_answers_service_unavailable_while_the_database_is_down_and_pr
         (job_id,) = after
         wait_until(lambda: spooler.get_job(None, job_id).state == JOB_COMPLETED)
         assert job_id > before
+    finally:
+        spooler.close()
+
+
+def test_an_upload_of_another_host_is_aborted_only_once_it_idles_past_the_timeout(
+        postgres_url: str, postgres_server: PrivatePostgres, tmp_path: Path) -> None:
+    """A receiver_pid is a pid of the host that receives: another host cannot tell whether it still runs."""
+    spooler = embedded_spooler(tmp_path / "spool", postgres_url, [make_printer("print")], start=False,
+                               incoming_timeout=60)
+    try:
+        job_id = spooler.create_job("print", JobRequest("alice", "uploading elsewhere")).job_id
+        database = _database(postgres_url)
+        postgres_server.sql(f"UPDATE jobs SET receiver_pid = {dead_pid()}, receiver_host = 'elsewhere:1'"
+                            f" WHERE job_id = {job_id}", database)
+        spooler.housekeeping()
+        assert spooler.get_job(None, job_id).state != JOB_ABORTED, "its receiver may run on its host"
+        postgres_server.sql(f"UPDATE jobs SET touched = touched - 61 WHERE job_id = {job_id}", database)
+        spooler.housekeeping()
+        assert spooler.get_job(None, job_id).state == JOB_ABORTED
+    finally:
+        spooler.close()
+
+
+def test_an_upload_of_a_process_of_this_host_that_died_is_aborted_at_once(
+        postgres_url: str, postgres_server: PrivatePostgres, tmp_path: Path) -> None:
+    spooler = embedded_spooler(tmp_path / "spool", postgres_url, [make_printer("print")], start=False)
+    try:
+        job_id = spooler.create_job("print", JobRequest("alice", "uploading here")).job_id
+        with spooler.store.write() as tx:
+            tx.update_job(job_id, receiver_pid=dead_pid())
+            assert tx.job(job_id).receiver_pid is not None  # type: ignore[union-attr]
+        spooler.housekeeping()
+        assert spooler.get_job(None, job_id).state == JOB_ABORTED
     finally:
         spooler.close()
 

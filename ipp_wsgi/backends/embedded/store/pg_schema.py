@@ -164,7 +164,12 @@ CREATE TABLE uploads (
 );
 """
 
-MIGRATIONS = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3)
+_SCHEMA_4 = """
+-- The host of a job's receiver_pid (processes.host_id()): a pid means something on its own host only.
+ALTER TABLE jobs ADD COLUMN receiver_host TEXT;
+"""
+
+MIGRATIONS = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4)
 """Migration N is ``MIGRATIONS[N - 1]``, one script."""
 
 

@@ -14,7 +14,7 @@ import psycopg
 from psycopg.abc import Buffer
 from psycopg.types.string import StrBinaryDumper, StrDumperUnknown, TextBinaryLoader, TextLoader
 
-from ipp_wsgi.backends.embedded.processes import pid_alive
+from ipp_wsgi.backends.embedded.processes import host_id, pid_alive
 from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
 from ipp_wsgi.backends.embedded.store.documents import DocumentWriteError, ReceivedDocument
 from ipp_wsgi.backends.embedded.store.pg_documents import (
@@ -25,8 +25,14 @@ from ipp_wsgi.backends.embedded.store.pg_documents import (
 )
 from ipp_wsgi.backends.embedded.store.pg_subscriptions import PgSubscriptionQueries
 from ipp_wsgi.backends.embedded.store.received import SpoolReceived
+from ipp_wsgi.backends.embedded.store.records import JobChanges
 from ipp_wsgi.backends.embedded.store.sql_db import Cursor
-from ipp_wsgi.backends.embedded.store.sql_transaction import DOCUMENT_COLUMNS, SqlTransaction
+from ipp_wsgi.backends.embedded.store.sql_transaction import (
+    DOCUMENT_COLUMNS,
+    JOB_COLUMNS,
+    READY_COLUMNS,
+    SqlTransaction,
+)
 from ipp_wsgi.backends.embedded.store.transaction import ChangeListener
 from ipp_wsgi.codec import AttributeGroup
 
@@ -108,16 +114,37 @@ class PgDatabase:
         return cursor
 
 
+def _receiver_here(columns: str, prefix: str = "") -> str:
+    """``columns`` with ``receiver_pid`` read as NULL unless a process of this host receives: a pid of
+    another host's says nothing here (the spooler checks whether a receiving process still runs)."""
+    here = "'" + host_id().replace("'", "''") + "'"
+    return columns.replace(f"{prefix}receiver_pid",
+                           f"CASE WHEN {prefix}receiver_host = {here} THEN {prefix}receiver_pid END")
+
+
 class PgTransaction(PgSubscriptionQueries, SqlTransaction):
-    """A transaction on the connection ``db``."""
+    """A transaction on the connection ``db``. Jobs record the host of their ``receiver_pid``
+    (``receiver_host``): every host reads only its own."""
 
     NO_LIMIT = None
     ROW_LOCK = " FOR UPDATE"
+    JOB_SELECT = _receiver_here(JOB_COLUMNS)
+    READY_SELECT = _receiver_here(READY_COLUMNS, "j.")
 
     def __init__(self, db: PgDatabase, listener: ChangeListener) -> None:
         super().__init__(listener)
         self.db = db
         self._pg = db.connection
+
+    def _set_job(self, job_id: int, changes: JobChanges) -> None:
+        super()._set_job(job_id, changes)
+        if "receiver_pid" in changes:
+            host = host_id() if changes["receiver_pid"] is not None else None
+            self._pg.execute("UPDATE jobs SET receiver_host = %s WHERE job_id = %s", (host, job_id))
+
+    def end_upload(self, job_id: int, receiver_pid: int) -> None:
+        self._pg.execute("UPDATE jobs SET receiver_pid = NULL, receiver_host = NULL WHERE job_id = %s"
+                         " AND receiver_pid = %s AND receiver_host = %s", (job_id, receiver_pid, host_id()))
 
     def delete_jobs(self, job_ids: Iterable[int]) -> None:
         ids = list(job_ids)

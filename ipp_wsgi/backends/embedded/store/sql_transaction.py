@@ -9,7 +9,7 @@ import functools
 import json
 from abc import abstractmethod
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from ipp_wsgi.backends.base import JOB_PENDING, TERMINAL_JOB_STATES
 from ipp_wsgi.backends.embedded.serialize import dumps_group
@@ -33,7 +33,8 @@ JOB_COLUMNS = ("job_id, printer, owner, name, state, reasons, message, created, 
                " octets, documents, closed, origin_host, priority, attributes, touched, worker_pid, holder,"
                " lease_token, receiver_pid, held_new, owner_authenticated, uuid, request_id")
 """The columns of a :class:`JobRecord`, in the order of its fields."""
-_READY_COLUMNS = ", ".join(f"j.{name.strip()}" for name in JOB_COLUMNS.split(","))
+READY_COLUMNS = ", ".join(f"j.{name.strip()}" for name in JOB_COLUMNS.split(","))
+""":data:`JOB_COLUMNS` of the jobs ``j`` of a join."""
 _PRINTER_COLUMNS = ("name, paused, accepting, state_change, config_change, overrides, identified,"
                     " identify_message, hold_new, shutdown, uuid")
 DOCUMENT_COLUMNS = "job_id, number, format, name, octets, attributes, canceled"
@@ -46,6 +47,11 @@ _SETTABLE_PRINTER = frozenset(PrinterChanges.__annotations__)
 
 class SqlTransaction(SubscriptionQueries, LeaseQueries):
     """The queries of an SQL store's transaction on ``db`` but those of documents' bytes."""
+
+    JOB_SELECT: ClassVar[str] = JOB_COLUMNS
+    """What a query of jobs selects: :data:`JOB_COLUMNS` (a store may read some through an expression)."""
+    READY_SELECT: ClassVar[str] = READY_COLUMNS
+    """:attr:`JOB_SELECT` of the jobs ``j`` of a join."""
 
     # -- printers
 
@@ -78,7 +84,7 @@ class SqlTransaction(SubscriptionQueries, LeaseQueries):
         row = self.db.execute(
             "INSERT INTO jobs (printer, owner, name, state, reasons, created, touched, attributes, priority,"
             " closed, origin_host, held_new, owner_authenticated, documents, octets, uuid, request_id)"
-            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {JOB_COLUMNS}",
+            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {self.JOB_SELECT}",
             (job.printer, job.owner, job.name, job.state, json.dumps(list(job.reasons)), job.created,
              job.created, dumps_group(job.attributes), job.priority, job.closed, job.origin_host,
              job.held_new, job.owner_authenticated, job.documents, job.octets, new_uuid(),
@@ -86,7 +92,7 @@ class SqlTransaction(SubscriptionQueries, LeaseQueries):
         return _job(row)
 
     def job(self, job_id: int, *, for_update: bool = False) -> JobRecord | None:
-        row = self.db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = ?{self.locked(for_update)}",
+        row = self.db.execute(f"SELECT {self.JOB_SELECT} FROM jobs WHERE job_id = ?{self.locked(for_update)}",
                               (job_id,)).fetchone()
         return _job(row) if row is not None else None
 
@@ -108,7 +114,7 @@ class SqlTransaction(SubscriptionQueries, LeaseQueries):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        sql = (f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY {_ORDERS[order]}"
+        sql = (f"SELECT {self.JOB_SELECT} FROM jobs WHERE {' AND '.join(where)} ORDER BY {_ORDERS[order]}"
                " LIMIT ? OFFSET ?")
         return [_job(row) for row in self.db.execute(sql, [*params, self.limit(limit), offset])]
 
@@ -126,7 +132,7 @@ class SqlTransaction(SubscriptionQueries, LeaseQueries):
 
     def ready_jobs(self, printer: str, limit: int) -> list[JobRecord]:
         rows = self.db.execute(
-            f"SELECT {_READY_COLUMNS} FROM jobs j JOIN printers p ON p.name = j.printer"
+            f"SELECT {self.READY_SELECT} FROM jobs j JOIN printers p ON p.name = j.printer"
             " WHERE j.printer = ? AND j.state = ? AND j.closed = 1 AND p.paused = 0 AND p.shutdown = 0"
             " ORDER BY j.priority DESC, j.job_id LIMIT ?", (printer, JOB_PENDING, limit))
         return [_job(row) for row in rows]
