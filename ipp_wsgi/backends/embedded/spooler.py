@@ -21,6 +21,7 @@ from ipp_wsgi.backends.embedded import observe
 from ipp_wsgi.backends.embedded.events import Notifier
 from ipp_wsgi.backends.embedded.job_limits import JobLimits
 from ipp_wsgi.backends.embedded.job_states import WAITING_JOB_STATES
+from ipp_wsgi.backends.embedded.output_check import default_output_dir
 from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
 from ipp_wsgi.backends.embedded.printing_lease import requeue_orphans
 from ipp_wsgi.backends.embedded.processes import pid_alive
@@ -72,7 +73,7 @@ class EmbeddedSpooler(PrinterOperations, JobOperations, DocumentOperations, Subs
             with self._store.write() as tx:
                 for name in self._printers:
                     tx.ensure_printer(name, now)
-            output_dirs = {p.name: p.output_dir or spool_dir / "output" / p.name for p in printers}
+            output_dirs = {p.name: p.output_dir or default_output_dir(spool_dir, p.name) for p in printers}
             self._processor = Processor(self._store, self._printers, output_dirs, printing, self.housekeeping)
             self._store.recover()
             self.housekeeping()
