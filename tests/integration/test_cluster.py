@@ -110,6 +110,7 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]
     stores = host_stores(request.param, tmp_path / "stores", 2, request.getfixturevalue)
     slow = RecordingPrinter(tmp_path / "slow-output", SLOW)
     config = cluster_config(tmp_path / "cluster.toml", slow)
+    serving: dict[str, float] = {}
     with ExitStack() as stack:
         hosts = []
         for name, store in zip("AB", stores, strict=True):
@@ -119,11 +120,17 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]
             stack.callback(server.stop)
             server.start()
             hosts.append(Host(name, server, store))
+            serving[name] = time.monotonic()
+            get_printer_attributes(server.port)
+            serving[name] = time.monotonic() - serving[name]
         proxy = RoundRobinNginx(tmp_path / "nginx", [host.port for host in hosts])
         attach_logs(request.node, proxy.logs)
         stack.callback(proxy.stop)
         proxy.start()
-        yield Cluster(hosts, proxy, slow, tmp_path / "cluster-timings.txt")
+        cluster = Cluster(hosts, proxy, slow, tmp_path / "cluster-timings.txt")
+        for name, seconds in serving.items():
+            cluster.report(f"host {name} answered IPP after its port opened", seconds)
+        yield cluster
 
 
 # -- IPP requests -----------------------------------------------------------------------------------
@@ -146,6 +153,11 @@ def job_id_of(answer: Message) -> int:
     assert answer.job is not None, answer
     job_id: int = answer.job.value("job-id")
     return job_id
+
+
+def get_printer_attributes(port: int, printer: str = SLOW) -> Message:
+    """Get-Printer-Attributes of ``printer`` at ``port``."""
+    return call(port, printer, ipp_request(operations.GET_PRINTER_ATTRIBUTES, printer_uri(port, printer)))
 
 
 def print_job(port: int, printer: str, document: bytes, *, held: bool = False) -> int:
@@ -305,6 +317,14 @@ def test_stock_suites_give_the_same_verdicts_through_the_balancer(cluster: Clust
     assert balanced == direct
     used = cluster.proxy.upstreams_used()
     assert all(used.get(f"{LOOPBACK}:{host.port}", 0) > 10 for host in cluster.hosts), used
+
+
+def test_the_second_host_stands_by_and_serves_at_once(cluster: Cluster) -> None:
+    """B's spooler process finds the printing leases kept by A's: it stands by, and B's workers start at
+    once, not once the spooler process's start timeout has passed."""
+    log = cluster.hosts[1].server.log.read_text()
+    assert "standing by for the jobs of" in log
+    assert "did not start printing" not in log
 
 
 def test_a_job_created_on_one_host_takes_its_document_on_the_other(cluster: Cluster) -> None:

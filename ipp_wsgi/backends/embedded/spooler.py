@@ -97,6 +97,12 @@ class EmbeddedSpooler(PrinterOperations, JobOperations, DocumentOperations, Subs
         whether it does."""
         return self._processor.printing.wait(timeout)
 
+    def wait_leases_kept(self, timeout: float | None = None) -> bool:
+        """Wait until this process has kept the printing leases once: it took every lease it could (and
+        prints those printers, :meth:`wait_printing`) and left those that another live process keeps (it
+        stands by for them, and takes them over should that process stop); whether it has."""
+        return self._processor.leases_kept.wait(timeout)
+
     def process_pending(self) -> int:
         """Print every ready job in the calling thread; how many were printed (for ``start=False``)."""
         return self._processor.process_pending()
