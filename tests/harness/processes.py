@@ -75,6 +75,28 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+def group_stopped(pgid: int) -> bool:
+    """Whether every live process of group *pgid* is stopped (state ``T``: SIGSTOP has reached it)."""
+    states = []
+    for pid in group_members(pgid):
+        try:
+            states.append(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0])
+        except (OSError, IndexError):
+            continue
+    return all(state == "T" for state in states)
+
+
+def write_lock_holders() -> set[int]:
+    """The processes that hold a write lock (``flock`` or POSIX, on any file) now, from /proc/locks (not
+    those waiting for one)."""
+    holders = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[1] != "->" and fields[3] == "WRITE":
+            holders.add(int(fields[4]))
+    return holders
+
+
 def processes_with_argument(argument: str) -> int:
     """How many processes have *argument* as one of their command-line arguments (from /proc)."""
     return len(pids_with_arguments(argument))

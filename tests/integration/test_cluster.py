@@ -33,7 +33,7 @@ from harness.cluster import (
     RoundRobinNginx,
     host_stores,
 )
-from harness.processes import LOOPBACK
+from harness.processes import LOOPBACK, group_members, group_stopped, write_lock_holders
 from harness.spool import job_records
 
 from ipp_wsgi.backends.embedded.printing_lease import LEASE_SECONDS, RENEW_SECONDS
@@ -50,6 +50,7 @@ SUITES = [
     ("ipp-everywhere.test", ()),
 ]
 """The stock ipptool suites, and the options test_conformance*.py run them with."""
+STOP_TRIES = 50
 PRINT_TIMEOUT = 180.0
 """How long a burst of slow jobs may take to print, takeover included (generous: a noisy machine)."""
 
@@ -92,7 +93,7 @@ class Cluster:
     def report(self, what: str, value: float, unit: str = "s") -> None:
         """Print a figure measured (a time in seconds, unless ``unit`` says otherwise) and add it to
         :attr:`timings`."""
-        line = f"{what}: {value:.2f} {unit}" if unit == "s" else f"{what}: {value:g} {unit}"
+        line = f"{what}: {value:.2f} {unit}" if unit == "s" else f"{what}: {value:g} {unit}".rstrip()
         print(line)
         with self.timings.open("a") as out:
             out.write(line + "\n")
@@ -273,6 +274,22 @@ def first_start_after(cluster: Cluster, host: Host, since: float) -> float:
     return min(starts())
 
 
+def stop_between_writes(host: Host) -> tuple[float, int]:
+    """SIGSTOP ``host``'s process group at a moment none of its processes holds a write lock: the SQLite
+    store's writers take turns by ``flock``, and a host stopped in its turn stops every host's writes until
+    it goes on, which no lease can help. When it was stopped, and after how many tries."""
+    pid = host.server.pid
+    for tries in range(1, STOP_TRIES + 1):
+        os.killpg(pid, signal.SIGSTOP)
+        stopped_at = time.time()
+        wait_for(f"host {host.name} to stop", lambda: group_stopped(pid), 10, interval=0.01)
+        if not write_lock_holders() & set(group_members(pid)):
+            return stopped_at, tries
+        os.killpg(pid, signal.SIGCONT)
+        time.sleep(0.05)
+    raise AssertionError(f"host {host.name} held a write lock each of the {STOP_TRIES} times it was stopped")
+
+
 def by_job(deliveries: list[Delivery]) -> dict[int, list[Delivery]]:
     """Deliveries grouped by job-id."""
     grouped: dict[int, list[Delivery]] = {}
@@ -301,6 +318,12 @@ def summary(result: IpptoolResult) -> str:
     """``P passed, F failed, S skipped`` of an ipptool run."""
     transcript = result.transcript
     return f"{transcript.passed} passed, {transcript.failed} failed, {transcript.skipped} skipped"
+
+
+def report_twice(cluster: Cluster, case: str, printed: dict[int, list[Delivery]]) -> None:
+    """Report the jobs printed more than once (the one in flight, if any)."""
+    twice = [job_id for job_id, deliveries in printed.items() if len(deliveries) > 1]
+    cluster.report(f"{case}: jobs printed twice (the one in flight)", len(twice), f"{twice}")
 
 
 # -- the tests --------------------------------------------------------------------------------------
@@ -387,6 +410,7 @@ def test_kill_9_of_the_printing_host_mid_burst(cluster: Cluster) -> None:
     assert len(listed) - len(sent) <= burst.unanswered, "jobs nobody submitted"
     assert set(listed_jobs(cluster.proxy.port)) == set(listed)
     printed = check_printed(cluster, sent, holder.name)
+    report_twice(cluster, "kill -9", printed)
     for job_id in set(listed) - finished_by_holder:
         assert other.name in [d.host for d in printed[job_id]], f"job {job_id} not printed by {other.name}"
     cluster.report(f"kill -9: jobs printed by host {other.name}", len(set(listed) - finished_by_holder), "of "
@@ -404,9 +428,9 @@ def test_stopped_printing_host_is_fenced_off(cluster: Cluster) -> None:
     other = cluster.other(holder)
     wait_for_starts(cluster, 2, holder.name)
 
-    stopped_at = time.time()
-    os.killpg(holder.server.pid, signal.SIGSTOP)
     try:
+        stopped_at, tries = stop_between_writes(holder)
+        cluster.report(f"kill -STOP of host {holder.name}: SIGSTOPs to find it out of a write", tries, "")
         cluster.report(f"kill -STOP of host {holder.name}: host {other.name} prints",
                        first_start_after(cluster, other, stopped_at) - stopped_at)
         wait_completed(other.port, set(sent))
@@ -414,6 +438,7 @@ def test_stopped_printing_host_is_fenced_off(cluster: Cluster) -> None:
                   cluster.slow.starts())
     finally:
         os.killpg(holder.server.pid, signal.SIGCONT)
+    cluster.report(f"kill -STOP of host {holder.name}: stopped for", time.time() - stopped_at)
 
     lost_line = "its printing lease was lost or could not be renewed"
     wait_for(f"host {holder.name} to find its lease lost", lambda: lost_line in holder.server.log.read_text())
@@ -422,6 +447,6 @@ def test_stopped_printing_host_is_fenced_off(cluster: Cluster) -> None:
              cluster.slow.starts())
     assert after[0] == before[0], "the store's jobs changed after the stopped host went on"
     assert after[1:] == before[1:], "the stopped host printed after it went on"
-    check_printed(cluster, sent, holder.name)
+    report_twice(cluster, "kill -STOP", check_printed(cluster, sent, holder.name))
     assert set(listed_jobs(holder.port)) == set(sent)
     assert all(state == JOB_COMPLETED for state in listed_jobs(cluster.proxy.port).values())
