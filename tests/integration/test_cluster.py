@@ -39,7 +39,7 @@ from harness.spool import job_records
 from ipp_wsgi.backends.embedded.printing_lease import LEASE_SECONDS, RENEW_SECONDS
 from ipp_wsgi.codec import Message, operations, status, tags
 
-JOB_COMPLETED = 9
+JOB_CANCELED, JOB_COMPLETED = 7, 9
 SLOW = "slow"
 DOCUMENT = "testfile.pdf"
 SUITES = [
@@ -191,25 +191,31 @@ def listed_jobs(port: int, printer: str = SLOW) -> dict[int, int]:
     return {job.value("job-id"): job.value("job-state") for job in answer.groups_of(tags.JOB_ATTRIBUTES)}
 
 
-def wait_completed(port: int, jobs: set[int], timeout: float = PRINT_TIMEOUT) -> dict[int, int]:
-    """Wait until Get-Jobs at ``port`` lists every job of ``jobs`` completed; what it lists then."""
+def wait_completed(port: int, jobs: set[int], timeout: float = PRINT_TIMEOUT,
+                   printer: str = SLOW) -> dict[int, int]:
+    """Wait until Get-Jobs at ``port`` lists every job of ``jobs`` completed, and no job of ``printer``
+    still active; what it lists then."""
     def done() -> bool:
-        listed = listed_jobs(port)
-        return all(listed.get(job_id) == JOB_COMPLETED for job_id in jobs)
+        listed = listed_jobs(port, printer)
+        return all(listed.get(job_id) == JOB_COMPLETED for job_id in jobs) \
+            and all(state >= JOB_CANCELED for state in listed.values())
 
     wait_for(f"jobs {sorted(jobs)} to complete (Get-Jobs at port {port})", done, timeout, interval=0.25)
-    return listed_jobs(port)
+    return listed_jobs(port, printer)
 
 
 # -- the burst of slow jobs -------------------------------------------------------------------------
 @dataclass
 class Burst:
-    """Print-Jobs of distinct documents to the slow printer through the balancer, one every ``pause``
-    seconds, in a thread; a request that got no IPP answer (its host was killed under it) is sent again."""
+    """Print-Jobs of distinct documents (``size`` bytes and more) to ``printer`` through the balancer, one
+    every ``pause`` seconds, in a thread; a request that got no IPP answer (its host was killed under it)
+    is sent again."""
 
     port: int
     count: int
     pause: float = 0.0
+    printer: str = SLOW
+    size: int = 3000
     sent: dict[int, bytes] = field(default_factory=dict)
     """The documents of the jobs accepted, by job-id."""
     unanswered: int = 0
@@ -235,7 +241,8 @@ class Burst:
     def _send_all(self) -> None:
         try:
             for number in range(self.count):
-                self._send(f"document {number} of the burst\n".encode() + os.urandom(3000))
+                header = f"document {number} of the burst\n".encode()
+                self._send(header + os.urandom(self.size * (number + 1)))
                 time.sleep(self.pause)
         except BaseException as exc:  # reported by join()
             self._error = exc
@@ -243,8 +250,8 @@ class Burst:
     def _send(self, document: bytes) -> None:
         for _ in range(5):
             try:
-                message = ipp_request(operations.PRINT_JOB, printer_uri(self.port))
-                answer = post_ipp(self.port, f"/ipp/{SLOW}", message, tls=False, document=document)
+                message = ipp_request(operations.PRINT_JOB, printer_uri(self.port, self.printer))
+                answer = post_ipp(self.port, f"/ipp/{self.printer}", message, tls=False, document=document)
             except OSError:
                 answer = None
             if answer is not None and answer.status == 200 and answer.ipp is not None:
@@ -406,7 +413,7 @@ def test_kill_9_of_the_printing_host_mid_burst(cluster: Cluster) -> None:
 
     sent = burst.join()
     listed = wait_completed(other.port, set(sent))
-    assert all(state == JOB_COMPLETED for state in listed.values()), listed
+    assert all(listed[job_id] == JOB_COMPLETED for job_id in sent), listed  # unacknowledged ones ended
     assert len(listed) - len(sent) <= burst.unanswered, "jobs nobody submitted"
     assert set(listed_jobs(cluster.proxy.port)) == set(listed)
     printed = check_printed(cluster, sent, holder.name)
@@ -415,6 +422,36 @@ def test_kill_9_of_the_printing_host_mid_burst(cluster: Cluster) -> None:
         assert other.name in [d.host for d in printed[job_id]], f"job {job_id} not printed by {other.name}"
     cluster.report(f"kill -9: jobs printed by host {other.name}", len(set(listed) - finished_by_holder), "of "
                    f"{len(listed)} jobs ({burst.unanswered} request(s) sent again)")
+
+
+def printed_file(cluster: Cluster, job_id: int) -> bytes | None:
+    """What the directory printer ``print`` of any host wrote for ``job_id``'s document (None: nothing)."""
+    for host in cluster.hosts:
+        path = host.store.spool_dir / "output" / "print" / f"{job_id}-1.bin"
+        if path.exists():
+            return path.read_bytes()
+    return None
+
+
+def test_kill_9_of_a_host_amid_concurrent_jobs_loses_none(cluster: Cluster) -> None:
+    """Six clients print through the balancer at once, spool files among their documents, while host A,
+    which prints, is killed -9: every job acknowledged prints its bytes (on B), every job listed ends."""
+    bursts = [Burst(cluster.proxy.port, count=40, printer="print", size=5000).start() for _ in range(6)]
+    wait_for("30 jobs acknowledged", lambda: sum(len(burst.sent) for burst in bursts) >= 30, interval=0.01)
+    host_a, host_b = cluster.hosts
+    host_a.server.kill9()
+    acknowledged_before = sum(len(burst.sent) for burst in bursts)
+    sent = {job_id: document for burst in bursts for job_id, document in burst.join().items()}
+    unanswered = sum(burst.unanswered for burst in bursts)
+
+    listed = wait_completed(host_b.port, set(sent), printer="print")
+    assert all(listed[job_id] == JOB_COMPLETED for job_id in sent), listed  # unacknowledged ones ended
+    assert len(listed) - len(sent) <= unanswered, "jobs nobody submitted"
+    wrong = [job_id for job_id, document in sent.items() if printed_file(cluster, job_id) != document]
+    assert wrong == [], "printed other bytes, or nothing"
+    cluster.report("kill -9 amid concurrent jobs: acknowledged before / after the kill",
+                   acknowledged_before, f"/ {len(sent) - acknowledged_before} jobs, {unanswered} sent again, "
+                   f"{len(listed) - len(sent)} unacknowledged job(s) printed")
 
 
 def test_stopped_printing_host_is_fenced_off(cluster: Cluster) -> None:
