@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
@@ -75,15 +75,15 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def group_stopped(pgid: int) -> bool:
-    """Whether every live process of group *pgid* is stopped (state ``T``: SIGSTOP has reached it)."""
+def all_stopped(pids: Iterable[int]) -> bool:
+    """Whether every one of *pids* that still lives is stopped (state ``T``: SIGSTOP has reached it)."""
     states = []
-    for pid in group_members(pgid):
+    for pid in pids:
         try:
             states.append(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0])
         except (OSError, IndexError):
             continue
-    return all(state == "T" for state in states)
+    return all(state in ("T", "Z") for state in states)
 
 
 def write_lock_holders() -> set[int]:
