@@ -13,6 +13,8 @@ Fixtures live in ``tests/conftest.py``; this package holds the machinery they us
 - :mod:`.waiting`: ``wait_for``, polling until something holds.
 - :mod:`.spool`: embedded spoolers on the store a test runs against, and the documents a store keeps.
 - :mod:`.postgres`: a throw-away PostgreSQL server (``initdb`` in a temp dir, a free loopback port).
+- :mod:`.cluster`: several ``ipp-wsgi serve`` hosts on one job store, nginx round-robin in front, a
+  printer that records each delivery.
 """
 
 from .avahi import Ippeveprinter, PrivateDnssd
