@@ -395,6 +395,24 @@ def test_a_job_created_on_one_host_takes_its_document_on_the_other(cluster: Clus
     assert [s.job_id for s in cluster.slow.starts()] == [job_id], "the job's command ran more than once"
 
 
+def test_a_job_printing_on_one_host_is_canceled_through_the_other(cluster: Cluster) -> None:
+    """Cancel-Job sent to B of the job A's command is printing: the command is stopped (nothing printed),
+    the job is canceled on both hosts, and the next job prints."""
+    host_a, host_b = cluster.hosts
+    first = print_job(host_a.port, SLOW, b"canceled while printing\n")
+    second = print_job(host_a.port, SLOW, b"printed after the canceled one\n")
+    wait_for_starts(cluster, 1)
+    assert cluster.slow.starts()[0].job_id == first
+    message = ipp_request(operations.CANCEL_JOB, printer_uri(host_b.port))
+    message.operation.add("job-id", first, tags.INTEGER)
+    call(host_b.port, SLOW, message)
+
+    wait_completed(host_b.port, {second})
+    assert listed_jobs(host_a.port)[first] == listed_jobs(host_b.port)[first] == JOB_CANCELED
+    assert [(d.job_id, d.data) for d in cluster.slow.deliveries()] == [
+        (second, b"printed after the canceled one\n")]
+
+
 def test_job_ids_increase_across_hosts(cluster: Cluster) -> None:
     """Jobs submitted to A and to B at once, and through the balancer: a job answered before another was
     sent has the lower id."""
