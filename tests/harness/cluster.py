@@ -53,7 +53,7 @@ pid {root}/nginx.pid;
 error_log {root}/error.log info;
 events {{ worker_connections 512; }}
 http {{
-    log_format upstreams '$request_method $request_uri $status $upstream_addr $upstream_status';
+    log_format upstreams '$request_method|$request_uri|$status|$upstream_status|$upstream_addr';
     access_log {root}/access.log upstreams;
     client_body_temp_path {root}/tmp/body;
     proxy_temp_path {root}/tmp/proxy;
@@ -106,7 +106,8 @@ class RoundRobinNginx:
 
     @property
     def access_log(self) -> Path:
-        """One line a request: method, URI, status, the upstream(s) tried and their statuses."""
+        """One line a request: method, URI, status, the statuses of the upstream(s) tried and their
+        addresses (``|`` between them, ``, `` between the upstreams)."""
         return self.root / "access.log"
 
     def start(self) -> None:
@@ -118,11 +119,19 @@ class RoundRobinNginx:
         """Stop nginx (its process group)."""
         self.process.stop()
 
+    def statuses(self) -> dict[int, int]:
+        """How many requests nginx answered with each HTTP status, from the access log."""
+        counted: dict[int, int] = {}
+        for line in self.access_log.read_text().splitlines():
+            code = int(line.split("|")[2])
+            counted[code] = counted.get(code, 0) + 1
+        return counted
+
     def upstreams_used(self) -> dict[str, int]:
         """How many requests each upstream (``127.0.0.1:PORT``) answered, from the access log."""
         used: dict[str, int] = {}
         for line in self.access_log.read_text().splitlines():
-            upstream = line.split(" ")[3].split(",")[-1].strip()
+            upstream = line.split("|")[4].split(",")[-1].strip()  # the one that answered
             used[upstream] = used.get(upstream, 0) + 1
         return used
 
