@@ -31,7 +31,11 @@ from ipp_wsgi.dnssd.process import AdvertiserProcess
 from ipp_wsgi.htpasswd import COSTS, DEFAULT_COST, Htpasswd, HtpasswdError, delete_user, set_password
 from ipp_wsgi.logs import LOG_FORMATS, configure
 from ipp_wsgi.metrics import MULTIPROC_ENV, clear_multiprocess_dir, process_exited
-from ipp_wsgi.ops.service import check_embedded_store, encoded_description_attributes
+from ipp_wsgi.ops.service import (
+    check_embedded_store,
+    embedded_output_problems,
+    encoded_description_attributes,
+)
 from ipp_wsgi.proxy import UNIX_SOCKET_UMASK, ProxySettings, ProxySettingsError, behind_proxy, proxy_settings
 from ipp_wsgi.spooler_process import ForkedSpooler, freeze_shared_objects, prints_apart, run_spooler
 from ipp_wsgi.worker.limits import SETTINGS, Limits
@@ -338,7 +342,7 @@ def worker_limits(args: argparse.Namespace) -> Limits:
 def serve(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi serve`` until the server is stopped."""
     config = serve_config(args)
-    check_embedded_store(config)  # one clear line, not a traceback from every worker that opens it
+    check_embedded_service(config)
     if args.store:  # the children started as commands (spooler, advertiser) use it too, off their argv
         os.environ[STORE_ENV] = args.store
     configure(args.log_level, args.log_format)
@@ -367,6 +371,15 @@ def serve(args: argparse.Namespace) -> int:
             shutil.rmtree(made, ignore_errors=True)
             os.environ.pop(MULTIPROC_ENV, None)  # it named the directory just removed
     return 0
+
+
+def check_embedded_service(config: Config) -> None:
+    """Stop here, with one clear line, when the embedded printers' job store or an output cannot be used:
+    not with a traceback from every worker that opens the store, nor with every job aborted later."""
+    check_embedded_store(config)
+    problems = embedded_output_problems(config)
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
 def _preload(config: Config) -> None:
@@ -488,7 +501,7 @@ def _read_password() -> str:
 def spooler(args: argparse.Namespace) -> int:
     """Run ``ipp-wsgi spooler`` until it is stopped."""
     config = load_config(args.config, spool_dir=args.spool_dir, store=args.store)
-    check_embedded_store(config)
+    check_embedded_service(config)
     configure(args.log_level, args.log_format)
     return run_spooler(config, exit_with_parent=args.exit_with_parent)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import Collector
 
 from ipp_wsgi.backends.base import BackendError
+from ipp_wsgi.backends.embedded.processes import pid_alive
 from ipp_wsgi.codec.registry import enum_name
 from ipp_wsgi.environ import is_local
 
@@ -128,6 +130,20 @@ def process_exited(pid: int) -> None:
         mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db")
+"""prometheus_client's file of one process's live gauges (``liveall``, ``livesum``...), named by its pid."""
+
+
+def forget_dead_processes(directory: str) -> None:
+    """Forget the live gauges of every process of ``directory`` that no longer runs: gunicorn tells us of
+    its workers' ends (:func:`process_exited`), not of a spooler process killed with SIGKILL, whose lease
+    gauge would say it still prints."""
+    for name in os.listdir(directory):
+        found = _LIVE_GAUGE_FILE.fullmatch(name)
+        if found is not None and not pid_alive(int(found.group(1))):
+            mark_process_dead(int(found.group(1)), directory)  # type: ignore[no-untyped-call]
+
+
 class ServiceCollector(Collector):
     """The backends' state at scrape time: jobs by state and queue length per printer, printer state."""
 
@@ -173,6 +189,7 @@ def exposition(service: Service) -> bytes:
     """Every metric in the Prometheus text format."""
     registry = CollectorRegistry()
     if multiprocess():
+        forget_dead_processes(os.environ[MULTIPROC_ENV])
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_ThisProcess())

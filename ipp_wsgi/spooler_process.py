@@ -4,8 +4,10 @@ serve`` starts beside its gunicorn workers.
 Printing threads inside a worker take turns with its request threads for the GIL at every database call;
 in a process of their own they do not (see :mod:`ipp_wsgi.backends.embedded.processor`). ``serve``
 starts ``ipp-wsgi spooler`` from the gunicorn master before the workers, and waits until it holds the
-printers' printing leases (:mod:`ipp_wsgi.backends.embedded.printing_lease`): the workers then stand by,
-and one of them takes over should the spooler process die.
+printers' printing leases (:mod:`ipp_wsgi.backends.embedded.printing_lease`), or has found them kept by
+another live process (another host on the same job store, an ``ipp-wsgi spooler`` service), for which it
+then stands by: the workers then stand by too, and one of them takes over should the spooler process
+die.
 Under another server (Apache mod_wsgi), run ``ipp-wsgi spooler`` as a service of its own, or let one of
 the server's processes print.
 """
@@ -35,9 +37,11 @@ from ipp_wsgi.spooler_watch import watch_spooler
 log = logging.getLogger(__name__)
 
 READY_LINE = b"printing\n"
-"""What ``ipp-wsgi spooler`` writes to its stdout once it prints."""
+"""What ``ipp-wsgi spooler`` writes to its stdout once it prints, or stands by for another process that
+does."""
 START_SECONDS = 10.0
-"""How long ``serve`` waits for its spooler process to print before starting the workers anyway."""
+"""How long ``serve`` waits for its spooler process to print (or stand by) before starting the workers
+anyway."""
 PARENT_CHECK_SECONDS = 0.5
 PROCESS_NAME = b"ipp-wsgi-spool"
 """The name (``/proc/PID/comm``, what ``ps`` and ``top`` show) of the spooler process ``serve`` forks."""
@@ -62,8 +66,8 @@ def run_spooler(config: Config, exit_with_parent: bool = False) -> int:
     announced = False
     try:
         while not stopped.wait(PARENT_CHECK_SECONDS if announced else 0.02):
-            if not announced and spooler.wait_printing(0):
-                log.info("printing the jobs of %s", config.spool_dir)
+            if not announced and spooler.wait_leases_kept(0):
+                announce(spooler, config)
                 sys.stdout.buffer.write(READY_LINE)
                 sys.stdout.flush()
                 announced = True
@@ -72,6 +76,15 @@ def run_spooler(config: Config, exit_with_parent: bool = False) -> int:
     finally:
         spooler.close()
     return 0
+
+
+def announce(spooler: EmbeddedSpooler, config: Config) -> None:
+    """Log that ``spooler`` prints, or that it stands by because another process keeps the leases."""
+    if spooler.wait_printing(0):
+        log.info("printing the jobs of %s", config.spool_dir)
+    else:
+        log.info("standing by for the jobs of %s: another process holds their printing leases",
+                 config.spool_dir)
 
 
 def spooler_process(config: Config, config_file: str | None, log_level: str,
@@ -109,7 +122,8 @@ class SpoolerProcess(ChildCommand):
 
     def start(self, inherited: Sequence[int] = (),  # type: ignore[override]
               timeout: float = START_SECONDS) -> bool:
-        """Start the process and wait until it prints; whether it does (if not, a server process will)."""
+        """Start the process and wait until it prints or stands by; whether it does (if not, a server
+        process will print)."""
         super().start(inherited)
         assert self._process is not None and self._process.stdout is not None
         ready, _, _ = select.select([self._process.stdout], [], [], timeout)
@@ -134,7 +148,8 @@ class ForkedSpooler:
 
     def start(self, inherited: Sequence[int] = (), timeout: float = START_SECONDS) -> bool:
         """Fork the process, which closes the descriptors *inherited* (the master's listening sockets and
-        pipes), and wait until it prints; whether it does (if not, a server process will)."""
+        pipes), and wait until it prints or stands by; whether it does (if not, a server process will
+        print)."""
         read_end, write_end = os.pipe()
         freeze_shared_objects()
         pid = os.fork()

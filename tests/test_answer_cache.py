@@ -137,9 +137,41 @@ def test_only_whole_bodies_and_successful_answers_are_kept(application: IppAppli
     missing = post(application, gpa(3, printer="nowhere"))[1]
     assert missing.code == status.CLIENT_ERROR_NOT_FOUND
     post(application, gpa(4, printer="nowhere"))
-    post(application, request(operations.GET_JOBS, 5))
-    post(application, request(operations.GET_JOBS, 6))
-    assert dispatched == [1, 2, 3, 4, 5, 6]
+    assert dispatched == [1, 2, 3, 4]
+
+
+def _job_ids(answer: Message) -> list[int]:
+    return [int(group.value("job-id")) for group in answer.groups_of(tags.JOB_ATTRIBUTES)]
+
+
+def test_a_get_jobs_poll_is_answered_again_until_a_job_changes(
+        application: IppApplication, dispatched: list[int], one_second: None) -> None:
+    assert _job_ids(post(application, request(operations.GET_JOBS, 1))[1]) == []
+    assert _job_ids(post(application, request(operations.GET_JOBS, 2))[1]) == []
+    created = post(application, request(operations.CREATE_JOB, 3), whole=False)[1]
+    assert created.job is not None
+    job_id = created.job.value("job-id")
+    assert _job_ids(post(application, request(operations.GET_JOBS, 4))[1]) == [job_id]
+    assert _job_ids(post(application, request(operations.GET_JOBS, 5))[1]) == [job_id]
+    canceled = post(application, request(operations.CANCEL_JOB, 6, job_id=job_id), whole=False)[1]
+    assert canceled.code == status.SUCCESSFUL_OK
+    assert _job_ids(post(application, request(operations.GET_JOBS, 7))[1]) == []
+    assert dispatched == [1, 3, 4, 6, 7]
+
+
+def test_a_job_made_by_another_process_ends_the_reuse(application: IppApplication, tmp_path: Path,
+                                                      dispatched: list[int], one_second: None) -> None:
+    """Workers of one service answer from caches of their own: a change made through another worker (its
+    own store connection) is in the next answer."""
+    post(application, request(operations.GET_JOBS, 1))
+    other = IppApplication(load_config(tmp_path / "ipp.toml", spool_dir=tmp_path / "spool"))
+    try:
+        created = post(other, request(operations.CREATE_JOB, 2), whole=False)[1]
+    finally:
+        other.close()
+    assert created.job is not None
+    assert _job_ids(post(application, request(operations.GET_JOBS, 3))[1]) == [created.job.value("job-id")]
+    assert dispatched == [1, 2, 3]
 
 
 def test_the_cache_stays_bounded() -> None:

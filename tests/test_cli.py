@@ -151,6 +151,26 @@ def test_serve_store_option_wins_over_the_environment() -> None:
     assert build_parser().parse_args(["serve"]).store is None
 
 
+@pytest.mark.parametrize("command", ["serve", "spooler"])
+def test_an_output_that_cannot_print_is_one_line_and_a_failure(command: str, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "blocker").write_text("a file where the output folder would be")
+    config = tmp_path / "outputs.toml"
+    config.write_text(f"""
+[[printers]]
+name = "print"
+output_dir = "{tmp_path}/blocker/out"
+[[printers]]
+name = "cmd"
+output = "command"
+command = ["no-such-program-of-ipp-wsgi"]
+""")
+    assert main([command, "--config", str(config), "--spool-dir", str(tmp_path / "spool")]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ipp-wsgi: printer print: cannot write to output directory")
+    assert "; printer cmd: command no-such-program-of-ipp-wsgi is not found" in line
+
+
 def test_gunicorn_server_settings(tmp_path: Path) -> None:
     args = build_parser().parse_args(["serve", "--bind", "127.0.0.1:9999", "--workers", "3"])
     server = GunicornServer(load_config(spool_dir=tmp_path), gunicorn_options(args))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import webtest
+from prometheus_client import CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from test_app import HOST, IPP, client_for, ipp_request, post
 
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.codec import encode, operations
 from ipp_wsgi.config import load_config
-from ipp_wsgi.metrics import REGISTRY, metrics
+from ipp_wsgi.metrics import MULTIPROC_ENV, REGISTRY, forget_dead_processes, metrics
 
 
 @pytest.fixture
@@ -119,3 +125,25 @@ def test_answers_carry_the_request_id(app: IppApplication) -> None:
     assert given.headers["X-Request-Id"] == "abc-123"
     made = client.post("/ipp/print", body, content_type=IPP, headers={"X-Request-Id": "bad id\n"})
     assert len(made.headers["X-Request-Id"]) == 16 and made.headers["X-Request-Id"] != "bad id"
+
+
+def test_the_lease_gauge_of_a_process_killed_without_a_word_is_forgotten(tmp_path: Path) -> None:
+    """A spooler process killed with SIGKILL says nothing on its way out: the next scrape must not show it
+    still holding its printer's lease."""
+    directory = tmp_path / "multiprocess"
+    directory.mkdir()
+    holder = ("import os\nfrom ipp_wsgi.metrics import metrics\n"
+              "metrics().lease_holder.labels(printer='print').set(1)\nos.kill(os.getpid(), 9)\n")
+    ended = subprocess.run([sys.executable, "-c", holder], env={**os.environ, MULTIPROC_ENV: str(directory)},
+                           check=False, timeout=60)
+    assert ended.returncode == -signal.SIGKILL
+    assert _lease_holders(directory) == [1.0], "the dead process's gauge is there to forget"
+    forget_dead_processes(str(directory))
+    assert _lease_holders(directory) == []
+
+
+def _lease_holders(directory: Path) -> list[float]:
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
+    return [sample.value for family in registry.collect() for sample in family.samples
+            if sample.name == "ipp_printing_lease_holder"]

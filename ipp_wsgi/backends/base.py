@@ -22,7 +22,7 @@ A new backend is one module in this package plus its tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -223,6 +223,12 @@ class Backend:
 
     def close(self) -> None:
         """Release what the backend holds (threads, connections). Safe to call more than once."""
+
+    def state_version(self) -> Hashable | None:
+        """A value, cheap to read, that changes whenever the state of jobs, documents, printers or
+        subscriptions changes (whoever changed it: another process, another host); None when the backend has
+        none. Answers built from that state may be given again while it stays the same."""
+        return None
 
     # -- printers
     def printers(self) -> Sequence[str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from ipp_wsgi.backends import Job
-from ipp_wsgi.backends.base import TERMINAL_JOB_STATES
+from ipp_wsgi.backends.base import TERMINAL_JOB_STATES, BackendError
 from ipp_wsgi.codec import AttributeGroup, status, tags
 from ipp_wsgi.codec import operations as ops
 from ipp_wsgi.ops.admin_ops import current_job
@@ -56,8 +57,30 @@ def get_jobs(call: Call) -> None:
     first_index = call.positive_integer("first-index") or 1
     owner = call.user if call.arg("my-jobs") is True else None
     requested = call.requested(("job-id", "job-uri"))
+    unchanged = _unchanged_state(call)  # read before the jobs are: a change meanwhile ends the reuse
     for entry, job in _jobs(call, str(which), owner, limit, first_index):
         call.reply.add_group(tags.JOB_ATTRIBUTES, job_group(call, entry, job, requested))
+    call.reply.valid_while = unchanged
+
+
+def _unchanged_state(call: Call) -> Callable[[], bool] | None:
+    """A predicate true while every backend of the listed printers reports the state it has now, in the
+    same second (job-printer-up-time), so that a poll of Get-Jobs is answered again from the answer cache;
+    None when a backend reports no state version."""
+    backends = list({id(p.backend): p.backend for p in _printers_of(call)}.values())
+    versions = [backend.state_version() for backend in backends]
+    if any(version is None for version in versions):
+        return None
+    second = int(time.time())
+
+    def unchanged() -> bool:
+        try:
+            return (int(time.time()) == second
+                    and all(b.state_version() == v for b, v in zip(backends, versions, strict=True)))
+        except BackendError:  # the store unavailable now: build the answer, which will say so
+            return False
+
+    return unchanged
 
 
 @operation(ops.CANCEL_JOB, Target.JOB, "cancel_job")

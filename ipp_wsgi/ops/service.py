@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from ipp_wsgi.backends import Backend
 from ipp_wsgi.backends.cups import CupsConnection
 from ipp_wsgi.backends.embedded.job_limits import JobLimits
-from ipp_wsgi.backends.embedded.printer import OUTPUT_IPP, RetryPolicy
+from ipp_wsgi.backends.embedded.printer import OUTPUT_IPP, EmbeddedPrinter, RetryPolicy
 from ipp_wsgi.codec import Attribute, AttributeGroup, tags
 from ipp_wsgi.codec.encoder import pre_encoded
 from ipp_wsgi.ops.documents import COMPRESSIONS
@@ -254,6 +254,24 @@ def check_embedded_store(config: ServiceConfig) -> None:
         open_store(config.store, config.spool_dir).close()
 
 
+def embedded_output_problems(config: ServiceConfig) -> list[str]:
+    """Why the outputs of ``config``'s embedded printers cannot print (one phrase each, naming the
+    printer; :mod:`~ipp_wsgi.backends.embedded.output_check`): an empty list when they may."""
+    from ipp_wsgi.backends.embedded.output_check import output_problem
+
+    found = (output_problem(_embedded_printer(p), config.spool_dir) for p in config.printers
+             if p.backend == "embedded")
+    return [problem for problem in found if problem is not None]
+
+
+def _embedded_printer(printer: PrinterConfig, description: AttributeGroup | None = None) -> EmbeddedPrinter:
+    """The embedded spooler's printer of ``printer``."""
+    return EmbeddedPrinter(printer.name, description or AttributeGroup(), output=printer.output,
+                           output_dir=printer.output_dir, command=printer.command,
+                           device_uri=printer.device_uri, device_timeout=printer.device_timeout,
+                           retry=printer.retry)
+
+
 def embedded_spooler(config: ServiceConfig) -> Backend | None:
     """The embedded spooler of ``config``'s embedded printers as the service builds it (None when there are
     none): for a process that only prints them (``ipp-wsgi spooler``)."""
@@ -266,14 +284,9 @@ def embedded_spooler(config: ServiceConfig) -> Backend | None:
 def _embedded_spooler(config: ServiceConfig, printers: Sequence[PrinterConfig],
                       descriptions: dict[str, AttributeGroup]) -> Backend:
     """One embedded spooler for every embedded printer."""
-    from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
+    from ipp_wsgi.backends.embedded import EmbeddedSpooler
 
-    embedded = [
-        EmbeddedPrinter(p.name, descriptions[p.name], output=p.output, output_dir=p.output_dir,
-                        command=p.command, device_uri=p.device_uri, device_timeout=p.device_timeout,
-                        retry=p.retry)
-        for p in printers
-    ]
+    embedded = [_embedded_printer(p, descriptions[p.name]) for p in printers]
     kwargs: dict[str, Any] = {
         "store": config.store,
         "history_seconds": config.history_seconds, "history_jobs": config.history_jobs,

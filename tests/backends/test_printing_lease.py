@@ -174,6 +174,16 @@ def test_one_spooler_prints_and_the_other_wakes_it(spoolers: list[EmbeddedSpoole
     wait_until(lambda: holder.get_job(None, job.job_id).state == JOB_COMPLETED)
 
 
+def test_a_standby_spooler_has_kept_the_leases_at_once(spoolers: list[EmbeddedSpooler]) -> None:
+    """A spooler whose printers another live process prints has done all it can at its first lease round:
+    ``ipp-wsgi serve`` waits for that (not for printing) before it starts its workers, so that a second host
+    of one store serves at once."""
+    holder, standby = holder_and_standby(spoolers)
+    assert holder.wait_leases_kept(0)
+    assert standby.wait_leases_kept(5), "it has taken what it could: nothing"
+    assert not standby.wait_printing(0)
+
+
 def test_the_standby_spooler_takes_over(spoolers: list[EmbeddedSpooler]) -> None:
     holder, standby = holder_and_standby(spoolers)
     holder.close()

@@ -7,11 +7,14 @@ Fixtures live in ``tests/conftest.py``; this package holds the machinery they us
 - :mod:`.servers`: ipp-wsgi under gunicorn (``IppServer``);
 - :mod:`.ipptool`: running ``ipptool -t`` and asserting on its verdicts;
 - :mod:`.documents`: sample documents made with ghostscript and the ipptool suite directory;
+- :mod:`.selfcert`: the PWG's self-certification files made runnable with ipptool 2.4;
 - :mod:`.cupsd`: a private cupsd; :mod:`.avahi`: private dbus + avahi and ippeveprinter;
 - :mod:`.logs`: server logs attached to failing tests;
 - :mod:`.waiting`: ``wait_for``, polling until something holds.
 - :mod:`.spool`: embedded spoolers on the store a test runs against, and the documents a store keeps.
 - :mod:`.postgres`: a throw-away PostgreSQL server (``initdb`` in a temp dir, a free loopback port).
+- :mod:`.cluster`: several ``ipp-wsgi serve`` hosts on one job store, nginx round-robin in front, a
+  printer that records each delivery.
 """
 
 from .avahi import Ippeveprinter, PrivateDnssd

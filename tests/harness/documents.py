@@ -36,6 +36,8 @@ DEFAULT_PWG_TYPES = ("black-1", "sgray-8", "srgb-8")
 
 _PWG_NAME = re.compile(r"^pwg-raster-samples-(\d+)dpi/([a-z0-9-]+)/(.+)-\2-\1dpi\.pwg$")
 _MEDIA = {"a4": "a4", "letter": "letter"}
+# Page count of the PDF documents <name>-<media>.pdf (fourpage-*: document-tests.test of the PWG).
+_PAGES = {"onepage": 1, "document": 2, "fourpage": 4}
 
 # Two pages of text and color shapes; PAGES_TO_DRAW is replaced by the page count.
 _SOURCE_PS = """%!PS
@@ -155,8 +157,8 @@ class SampleDocuments:
             self._pwg(match[3], match[2], int(match[1]), out)
             return
         stem, _, ext = name.rpartition(".")
-        if name.startswith(("document-", "onepage-")) and ext == "pdf":
-            pages = 2 if stem.startswith("document-") else 1
+        if stem.split("-", 1)[0] in _PAGES and ext == "pdf":
+            pages = _PAGES[stem.split("-", 1)[0]]
             media = _MEDIA[stem.split("-", 1)[1]]
             source = self.root / f"source-{pages}.ps"
             if not source.exists():

@@ -17,6 +17,7 @@ on the file).
 
 from __future__ import annotations
 
+import plistlib
 import re
 import subprocess
 from collections.abc import Collection, Mapping, Sequence
@@ -136,6 +137,21 @@ def parse_transcript(text: str) -> Transcript:
     return Transcript(tuple(verdicts), tuple(fatal))
 
 
+def parse_plist(path: Path, file: str) -> Transcript:
+    """The verdicts of the plist ``ipptool -P path`` wrote (one test file's run), named *file*.
+
+    Unlike ``-t``, which cuts long test names to fit its column, the plist has each test's whole NAME;
+    a failure's details are its ``Errors``, a test with ``Skipped`` true is ``"SKIP"``.
+    """
+    with path.open("rb") as stream:
+        data = plistlib.load(stream)
+    verdicts = []
+    for test in data.get("Tests", []):
+        outcome = "SKIP" if test.get("Skipped") else "PASS" if test.get("Successful") else "FAIL"
+        verdicts.append(Verdict(file, str(test["Name"]), outcome, tuple(map(str, test.get("Errors", ())))))
+    return Transcript(tuple(verdicts))
+
+
 @dataclass(frozen=True)
 class IpptoolResult:
     """One ipptool run: the command, its exit code, its output and the parsed verdicts."""
@@ -221,8 +237,16 @@ class Ipptool:
         for name, value in (defines or {}).items():
             argv += ["-d", f"{name}={value}"]
         argv += [*options, uri, str(test_path)]
+        # A session of its own, so no controlling terminal: a PAUSE (ipp-tests.test of the PWG) waits for
+        # a key on /dev/tty, which would hang the run when pytest is started from a terminal.
         done = subprocess.run(
-            argv, cwd=self.suite.path, capture_output=True, text=True, timeout=self.timeout, check=False
+            argv,
+            cwd=self.suite.path,
+            capture_output=True,
+            text=True,
+            timeout=self.timeout,
+            check=False,
+            start_new_session=True,
         )
         output = done.stdout + done.stderr
         self._runs += 1

@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
@@ -73,6 +73,28 @@ def group_members(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
+
+
+def all_stopped(pids: Iterable[int]) -> bool:
+    """Whether every one of *pids* that still lives is stopped (state ``T``: SIGSTOP has reached it)."""
+    states = []
+    for pid in pids:
+        try:
+            states.append(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0])
+        except (OSError, IndexError):
+            continue
+    return all(state in ("T", "Z") for state in states)
+
+
+def write_lock_holders() -> set[int]:
+    """The processes that hold a write lock (``flock`` or POSIX, on any file) now, from /proc/locks (not
+    those waiting for one)."""
+    holders = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[1] != "->" and fields[3] == "WRITE":
+            holders.add(int(fields[4]))
+    return holders
 
 
 def processes_with_argument(argument: str) -> int:

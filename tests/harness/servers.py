@@ -19,15 +19,17 @@ class IppServer:
     """``ipp-wsgi serve --bind 127.0.0.1:PORT --spool-dir DIR [--config FILE] [EXTRA...]`` in *work_dir*,
     with ``--no-dnssd`` unless it should ``advertise`` (in the environment ``env``: the private D-Bus).
 
-    The port and spool directory stay the same across :meth:`restart`, so a restarted server sees the
-    state the previous one left behind.
+    The spool directory is *work_dir*/spool unless ``spool_dir`` names another (one that several servers
+    share). The port and spool directory stay the same across :meth:`restart`, so a restarted server sees
+    the state the previous one left behind.
     """
 
     def __init__(self, work_dir: Path, *, config: Path | None = None, extra_args: Sequence[str] = (),
-                 advertise: bool = False, env: Mapping[str, str] | None = None) -> None:
+                 advertise: bool = False, env: Mapping[str, str] | None = None,
+                 spool_dir: Path | None = None) -> None:
         self.work_dir = work_dir
         self.port = free_port()
-        self.spool_dir = work_dir / "spool"
+        self.spool_dir = spool_dir if spool_dir is not None else work_dir / "spool"
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         self.config = config
         argv = [

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ipp_wsgi.backends.embedded import WHICH_JOBS, EmbeddedPrinter, EmbeddedSpooler
-from ipp_wsgi.backends.embedded.store import Store, open_document, open_store
+from ipp_wsgi.backends.embedded.store import JobRecord, PrinterLease, Store, open_document, open_store
 
 STORE_URLS = ["sqlite", "postgresql"]
 """Every job store the embedded-spooler tests run against (``store_url`` fixture, tests/conftest.py)."""
@@ -34,8 +34,19 @@ def kept_documents(spool_dir: Path, store_url: str = "sqlite") -> dict[str, byte
 
 def job_states(spool_dir: Path, store_url: str) -> dict[int, int]:
     """The job-state of every job the store of ``spool_dir`` holds, by job-id."""
+    return {job_id: job.state for job_id, job in job_records(spool_dir, store_url).items()}
+
+
+def job_records(spool_dir: Path, store_url: str) -> dict[int, JobRecord]:
+    """Every job the store of ``spool_dir`` holds, as it keeps them, by job-id."""
     with opened(spool_dir, store_url) as store, store.read() as tx:
-        return {job.job_id: job.state for job in tx.select_jobs(WHICH_JOBS["all"])}
+        return {job.job_id: job for job in tx.select_jobs(WHICH_JOBS["all"])}
+
+
+def printing_lease(spool_dir: Path, store_url: str, printer: str) -> PrinterLease | None:
+    """The printing lease of ``printer`` in the store of ``spool_dir`` (None: never taken)."""
+    with opened(spool_dir, store_url) as store, store.read() as tx:
+        return tx.lease(printer)
 
 
 @contextmanager

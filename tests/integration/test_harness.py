@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import plistlib
 import struct
 import sys
 from pathlib import Path
@@ -25,8 +26,12 @@ from harness import (
     require_tool,
 )
 from harness.documents import drop_missing_guarded_files
+from harness.ipptool import Counts, parse_plist
 from harness.logs import failure_sections
 from harness.processes import group_members, port_answers
+
+from ipp_wsgi.pagecount.pdf import count_pdf_pages
+from ipp_wsgi.pagecount.raster import count_pwg_pages
 
 # Recorded from `ipptool -t -I` (CUPS 2.4.2) against ippeveprinter, shortened: an INCLUDE, a failure
 # with its reasons, DISPLAY output under a PASS, a skip and ipptool giving up on a missing FILE.
@@ -176,6 +181,42 @@ def _pwg_header(path: Path) -> tuple[int, int, int]:
     )
 
 
+def test_plist_parser_keeps_whole_names_skips_and_errors(tmp_path: Path) -> None:
+    # Shaped as ipptool 2.4 -P wrote it for a failing test with a long name and a skipped test.
+    long_name = "A test whose name is long enough to be cut by ipptool in its -t output, surely it is"
+    plist = tmp_path / "results.plist"
+    with plist.open("wb") as stream:
+        plistlib.dump(
+            {
+                "ipptoolVersion": "CUPS v2.4.2",
+                "Successful": False,
+                "Tests": [
+                    {
+                        "Name": long_name,
+                        "Operation": "Get-Printer-Attributes",
+                        "Successful": False,
+                        "StatusCode": "successful-ok",
+                        "Errors": ['EXPECTED: printer-name WITH-VALUE "nope"', 'GOT: printer-name="print"'],
+                    },
+                    {"Name": "skipped", "Successful": True, "Skipped": True, "StatusCode": "skip"},
+                    {"Name": "passed", "Successful": True, "StatusCode": "successful-ok"},
+                ],
+            },
+            stream,
+        )
+    transcript = parse_plist(plist, "x.test")
+    assert [(v.name, v.outcome) for v in transcript.verdicts] == [
+        (long_name, "FAIL"),
+        ("skipped", "SKIP"),
+        ("passed", "PASS"),
+    ]
+    assert transcript.failures[0].reasons == (
+        'EXPECTED: printer-name WITH-VALUE "nope"',
+        'GOT: printer-name="print"',
+    )
+    assert transcript.counts() == {"x.test": Counts(1, 1, 1)}
+
+
 def test_sample_documents_are_what_their_names_say(sample_documents: SampleDocuments) -> None:
     magic = {".pdf": b"%PDF-", ".ps": b"%!PS", ".jpg": b"\xff\xd8\xff"}
     for path in sample_documents.basic():
@@ -186,6 +227,13 @@ def test_sample_documents_are_what_their_names_say(sample_documents: SampleDocum
     assert _pwg_header(a4) == (300, 8, 18)
     photo = sample_documents.path("pwg-raster-samples-600dpi/black-1/color.jpg-4x6-black-1-600dpi.pwg")
     assert _pwg_header(photo) == (600, 1, 3)
+    for name, pages in [("onepage-letter.pdf", 1), ("document-a4.pdf", 2), ("fourpage-letter.pdf", 4)]:
+        with sample_documents.path(name).open("rb") as stream:
+            assert count_pdf_pages(stream) == pages, name
+    with sample_documents.path(
+        "pwg-raster-samples-300dpi/srgb-8/fourpage-a4-srgb-8-300dpi.pwg"
+    ).open("rb") as stream:
+        assert count_pwg_pages(stream) == 4
 
 
 def test_suite_drops_only_files_of_guarded_missing_samples(ipptool_suite: Suite) -> None:

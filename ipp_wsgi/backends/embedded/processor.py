@@ -61,6 +61,9 @@ class Processor:
         self._printing_threads: dict[str, threading.Thread] = {}
         self.printing = threading.Event()
         """Set while this process holds the printing lease of a printer."""
+        self.leases_kept = threading.Event()
+        """Set once the lease thread has kept the leases a first time: it took every lease it could (then
+        :attr:`printing` is set) and left those that live holders keep (it stands by for them)."""
 
     def start(self) -> None:
         """Start the heartbeat thread and, when this process may print, the lease thread."""
@@ -137,9 +140,10 @@ class Processor:
             busy = [name for name, thread in self._printing_threads.items() if thread.is_alive()]
             try:
                 taken, lost = self._leases.keep(skip=busy)
+                kept = True
             except Exception:  # the store may be unavailable for a while: the leases then lapse
                 log.exception("keeping the printing leases failed")
-                taken, lost = [], []
+                taken, lost, kept = [], [], False
             if lost:
                 self._wakeups.notify()  # their printing threads stop now, not after a poll
             for lease in taken:
@@ -153,6 +157,8 @@ class Processor:
                 self.printing.set()
             else:
                 self.printing.clear()
+            if kept:
+                self.leases_kept.set()
             self._stop.wait(printing_lease.RENEW_SECONDS)
         for thread in self._printing_threads.values():
             thread.join()

@@ -21,6 +21,7 @@ from ipp_wsgi.backends.embedded import observe
 from ipp_wsgi.backends.embedded.events import Notifier
 from ipp_wsgi.backends.embedded.job_limits import JobLimits
 from ipp_wsgi.backends.embedded.job_states import WAITING_JOB_STATES
+from ipp_wsgi.backends.embedded.output_check import default_output_dir
 from ipp_wsgi.backends.embedded.printer import EmbeddedPrinter
 from ipp_wsgi.backends.embedded.printing_lease import requeue_orphans
 from ipp_wsgi.backends.embedded.processes import pid_alive
@@ -75,7 +76,7 @@ class EmbeddedSpooler(PrinterOperations, JobOperations, DocumentOperations, Subs
             with self._store.write() as tx:
                 for name in self._printers:
                     tx.ensure_printer(name, now)
-            output_dirs = {p.name: p.output_dir or spool_dir / "output" / p.name for p in printers}
+            output_dirs = {p.name: p.output_dir or default_output_dir(spool_dir, p.name) for p in printers}
             self._processor = Processor(self._store, self._printers, output_dirs, printing, self.housekeeping)
             self._store.recover()
             self.housekeeping()
@@ -98,6 +99,12 @@ class EmbeddedSpooler(PrinterOperations, JobOperations, DocumentOperations, Subs
         """Wait until this process holds a printer's printing lease and prints it (:mod:`.printing_lease`);
         whether it does."""
         return self._processor.printing.wait(timeout)
+
+    def wait_leases_kept(self, timeout: float | None = None) -> bool:
+        """Wait until this process has kept the printing leases once: it took every lease it could (and
+        prints those printers, :meth:`wait_printing`) and left those that another live process keeps (it
+        stands by for them, and takes them over should that process stop); whether it has."""
+        return self._processor.leases_kept.wait(timeout)
 
     def process_pending(self) -> int:
         """Print every ready job in the calling thread; how many were printed (for ``start=False``)."""

@@ -12,6 +12,7 @@ print in (highest priority first, Promote-Job above all, then ascending job-id).
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 from typing import BinaryIO
 
 from ipp_wsgi.backends.base import (
@@ -100,6 +101,10 @@ class JobOperations(SpoolerCore):
             closed = self._job(tx, printer, job_id).to_job()
         self._processor.wake()
         return closed
+
+    def state_version(self) -> Hashable:
+        """The store's change counter (:meth:`~.store.Store.version`)."""
+        return self._store.version()
 
     def get_job(self, printer: str | None, job_id: int) -> Job:
         """The job ``job_id`` (client-error-not-found when unknown or of another printer)."""
