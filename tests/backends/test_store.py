@@ -91,6 +91,24 @@ def test_writers_reading_for_update_lose_no_update(stores: tuple[Store, Store]) 
     assert _priority(stores[1], job_id) == 150
 
 
+def test_job_ids_of_two_stores_writing_at_once_are_unique_and_increasing(stores: tuple[Store, Store]) -> None:
+    """Two processes (or hosts) insert jobs at once: no job-id is given twice, and each writer's grow."""
+    ids: list[list[int]] = [[], [], [], []]
+
+    def insert(store: Store, mine: list[int]) -> None:
+        for _ in range(20):
+            mine.append(_job(store))
+
+    writers = [threading.Thread(target=insert, args=(stores[index % 2], ids[index])) for index in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    every = [job_id for mine in ids for job_id in mine]
+    assert len(set(every)) == len(every) == 80
+    assert all(mine == sorted(mine) for mine in ids)
+
+
 def test_a_failed_write_changes_nothing_and_the_next_one_goes_ahead(stores: tuple[Store, Store]) -> None:
     store = stores[0]
     job_id = _job(store)
