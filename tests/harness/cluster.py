@@ -21,7 +21,7 @@ from typing import Any
 from .processes import LOOPBACK, ManagedProcess, free_port
 from .tools import require_tool
 
-CLUSTER_STORES = ["sqlite"]
+CLUSTER_STORES = ["sqlite", "postgres"]
 """The job stores the cluster tests run on (``cluster`` fixture): ``"sqlite"``, hosts sharing one spool
 directory on one machine; any other kind ``K`` is a store reached by URL from each host's own spool
 directory, the URL being the ``K_url`` fixture's (``"postgres"``: tests/conftest.py's ``postgres_url``)."""

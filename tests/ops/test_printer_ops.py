@@ -55,10 +55,10 @@ def test_printer_uuid_is_random_kept_in_the_store_and_shared_by_its_hosts(spool_
     assert first.version == 4 and serial == str(first)
     other, _ = _uuid_and_serial(service, "/ipp/other")
     assert other != first
-    # A second host (or a restart) on the same store answers the same; another installation does not,
-    # though its printer has the same name.
+    # A second host (or a restart) on the same store answers the same; another installation (a store of
+    # its own) does not, though its printer has the same name.
     same_store = build_service(spool_dir, store_url, Policy.default())
-    elsewhere = build_service(spool_dir.parent / "elsewhere", store_url, Policy.default())
+    elsewhere = build_service(spool_dir.parent / "elsewhere", "sqlite", Policy.default())
     try:
         assert _uuid_and_serial(same_store) == (first, serial)
         assert _uuid_and_serial(elsewhere)[0] not in (first, other)
