@@ -7,7 +7,8 @@ Fixtures live in ``tests/conftest.py``; this package holds the machinery they us
 - :mod:`.servers`: ipp-wsgi under gunicorn (``IppServer``);
 - :mod:`.ipptool`: running ``ipptool -t`` and asserting on its verdicts;
 - :mod:`.documents`: sample documents made with ghostscript and the ipptool suite directory;
-- :mod:`.selfcert`: the PWG's self-certification files made runnable with ipptool 2.4;
+- :mod:`.selfcert`: the PWG's self-certification files made runnable with ipptool 2.4, and its DNS-SD
+  script's results;
 - :mod:`.cupsd`: a private cupsd; :mod:`.avahi`: private dbus + avahi and ippeveprinter;
 - :mod:`.logs`: server logs attached to failing tests;
 - :mod:`.waiting`: ``wait_for``, polling until something holds.

@@ -21,6 +21,10 @@ A document is rendered even for a type the printer lacks (``cmyk_8``): ipptool 2
 PWG's) are rendered with ghostscript too and linked into the run directory; its ``FILE`` lines name them
 by absolute path (ipptool 2.4 looks for a relative name in its working directory before the test
 file's).
+
+The DNS-SD tests (``dnssd-tests.sh``, a shell script running ippfind and ipptool) need no change:
+:func:`prepare_dnssd` copies them into a run directory, where the script finds the files it names
+relatively, and :func:`dnssd_results` reads the plist it writes there.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers.expat import ExpatError
 
 from .documents import SampleDocuments
-from .ipptool import Ipptool, Transcript
+from .ipptool import Counts, Ipptool, Transcript, parse_plist
 
 SELFCERT_DIR = Path(__file__).resolve().parents[1] / "integration" / "ippeveselfcert"
 """The vendored PWG files."""
@@ -272,3 +277,67 @@ class SelfcertRun:
 
 SELFCERT_RUNS: list[SelfcertRun] = []
 """Every run of this session, printed at the end by ``tests/integration/conftest.py``."""
+
+
+DNSSD_SCRIPT = "dnssd-tests.sh"
+"""The PWG's DNS-SD tests (B-1 to B-5.5): a shell script running ippfind and ipptool."""
+DNSSD_FILES = (DNSSD_SCRIPT, "dnssd-value-tests.test", "dnssd-access-tests.test")
+"""The script and the two ipptool files it runs by relative name."""
+
+_DNSSD_TEST = re.compile(r'^start_test "(?P<name>[^"]+)"$', re.MULTILINE)
+_DNSSD_SUMMARY = re.compile(
+    r"^Summary: \d+ tests, (?P<passed>\d+) passed, (?P<failed>\d+) failed, (?P<skipped>\d+) skipped$",
+    re.MULTILINE,
+)
+
+
+def dnssd_test_names() -> tuple[str, ...]:
+    """The names of the tests ``dnssd-tests.sh`` runs, in its order (its ``start_test`` lines)."""
+    return tuple(_DNSSD_TEST.findall((SELFCERT_DIR / DNSSD_SCRIPT).read_text()))
+
+
+def prepare_dnssd(run_dir: Path) -> Path:
+    """Copy the DNS-SD files into *run_dir* (the script runs ``./dnssd-tests.sh`` and the ``.test`` files
+    by relative name: it is run there) and make the copy of the script executable; return its path."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name in DNSSD_FILES:
+        (run_dir / name).write_bytes((SELFCERT_DIR / name).read_bytes())
+    script = run_dir / DNSSD_SCRIPT
+    script.chmod(0o755)
+    return script
+
+
+def dnssd_plist(run_dir: Path, target: str) -> Path:
+    """Where ``dnssd-tests.sh TARGET`` writes its results: ``TARGET DNS-SD Results.plist``, in its
+    working directory."""
+    return run_dir / f"{target} DNS-SD Results.plist"
+
+
+@dataclass(frozen=True)
+class DnssdResults:
+    """What one run of ``dnssd-tests.sh`` reported: its plist's verdicts and its ``Summary:`` line."""
+
+    transcript: Transcript
+    summary: Counts | None
+    """The counts of the script's last ``Summary:`` line, None when it printed none."""
+
+
+def dnssd_results(run_dir: Path, target: str, output: str) -> DnssdResults:
+    """The verdicts of the plist the script wrote in *run_dir* for *target*, and its *output*'s counts.
+
+    ValueError when there is no plist or it is not one: the script writes it with ``echo``, and a failed
+    test whose fallback finds no service (its ``ippfind ... -x ./dnssd-tests.sh _failN``) leaves a test's
+    ``<dict>`` open."""
+    path = dnssd_plist(run_dir, target)
+    if not path.exists():
+        raise ValueError(f"{DNSSD_SCRIPT} wrote no {path.name}")
+    try:
+        transcript = parse_plist(path, DNSSD_SCRIPT)
+    except (ValueError, ExpatError, KeyError) as exc:  # plistlib's InvalidFileException is a ValueError
+        raise ValueError(f"{path.name} is not a plist ({exc})") from None
+    found = list(_DNSSD_SUMMARY.finditer(output))
+    summary = None
+    if found:
+        last = found[-1]
+        summary = Counts(int(last["passed"]), int(last["failed"]), int(last["skipped"]))
+    return DnssdResults(transcript, summary)

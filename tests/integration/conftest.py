@@ -22,7 +22,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Report the PWG self-certification files' counts, skipped and failed tests (test_ippeveselfcert)."""
+    """Report the PWG self-certification files' counts, skipped and failed tests (test_ippeveselfcert, and
+    dnssd-tests.sh in test_dnssd_avahi)."""
     if not SELFCERT_RUNS:
         return
     terminalreporter.section("IPP Everywhere self-certification (istopwg/ippeveselfcert)")

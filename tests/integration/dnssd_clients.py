@@ -67,11 +67,12 @@ def browsed_on(dnssd: PrivateDnssd, service_type: str, port: int) -> list[Browse
     return [b for b in avahi_browse(dnssd, service_type) if b.port == port]
 
 
-def run_client(dnssd: PrivateDnssd, argv: Sequence[str],
-               timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """A DNS-SD client program run where avahi's host name resolves (:meth:`PrivateDnssd.client`)."""
+def run_client(dnssd: PrivateDnssd, argv: Sequence[str], timeout: float = 60,
+               cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """A DNS-SD client program run where avahi's host name resolves (:meth:`PrivateDnssd.client`), in
+    ``cwd`` (None: this process's working directory)."""
     return subprocess.run(dnssd.client(list(argv)), env=dnssd.env(), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+                          timeout=timeout, check=False, cwd=cwd)
 
 
 @contextmanager

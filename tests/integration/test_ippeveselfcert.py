@@ -147,6 +147,9 @@ def test_expected_failures_name_tests_of_the_files() -> None:
 UPSTREAM_BLOBS = {
     "ipp-tests.test": "e9c0ff4ed4aa8b9a2ff2fd47c0992b5c05ee8262",
     "document-tests.test": "b85cdaf28eb531837fe3b36d15d9e82dc08f731d",
+    "dnssd-tests.sh": "959d37c6445900803db23ce01955e2aade18565f",
+    "dnssd-value-tests.test": "d1e6707715dd44cd24da559a2b080be496547c9f",
+    "dnssd-access-tests.test": "0593ad19ae90be568d3352c3e59f8fe737b416ad",
     "LICENSE": "d645695673349e3947e8e5ae42332d0ac3164cd7",
     "NOTICE": "9df20ebd2c5a210e72b508b58f43891bab231e4f",
 }
