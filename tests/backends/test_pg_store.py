@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -332,3 +334,59 @@ def test_a_database_that_cannot_be_reached_is_one_line_without_the_password(tmp_
 ])
 def test_a_url_is_shown_without_its_password(url: str, shown: str) -> None:
     assert redact(url) == shown
+
+
+def _write_and_wait(url: str, spool_dir: Path, idle_timeout: float, conn: Connection) -> None:
+    """In a child process: begin a write of the store (the write lock held, a printer inserted), say so,
+    wait for the word to commit, then say whether the commit went through."""
+    store = PgStore(url, spool_dir)
+    store.idle_timeout = idle_timeout
+    try:
+        with store.write() as tx:
+            tx.ensure_printer("frozen", time.time())
+            conn.send("writing")
+            conn.recv()
+        conn.send("committed")
+    except StoreUnavailable:
+        conn.send("failed")
+    finally:
+        store.close()
+
+
+def test_a_host_stopped_inside_a_write_blocks_the_other_hosts_writes_only_until_the_server_ends_its_session(
+        postgres_url: str, tmp_path: Path) -> None:
+    """PostgreSQL only: SQLite's writers are the processes of one machine, whose lock a stopped process
+    keeps as PostgreSQL's advisory lock would without ``idle_in_transaction_session_timeout``."""
+    idle_timeout, margin = 2.0, 30.0
+    ours, theirs = FORK.Pipe()
+    child = FORK.Process(target=_write_and_wait,
+                         args=(postgres_url, tmp_path / "child", idle_timeout, theirs))
+    child.start()
+    try:
+        assert ours.poll(30) and ours.recv() == "writing"
+        os.kill(child.pid or 0, signal.SIGSTOP)
+        store = PgStore(postgres_url, tmp_path / "spool")
+        done = threading.Event()
+
+        def write() -> None:
+            with store.write() as tx:
+                tx.ensure_printer("print", time.time())
+            done.set()
+
+        started = time.monotonic()
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        assert done.wait(idle_timeout + margin), "the stopped host's write lock is still held"
+        assert time.monotonic() - started >= idle_timeout / 2, "the write did not wait for the lock"
+        os.kill(child.pid or 0, signal.SIGCONT)
+        ours.send("commit")
+        assert ours.poll(30) and ours.recv() == "failed", "the stopped host's transaction went on"
+        with store.read() as tx:
+            assert tx.printer("print") is not None
+            assert tx.printer("frozen") is None, "what the stopped host wrote is not there"
+        store.close()
+    finally:
+        if child.is_alive():
+            os.kill(child.pid or 0, signal.SIGCONT)
+            child.kill()
+        child.join(10)

@@ -51,6 +51,19 @@ POOL_TIMEOUT = 10.0
 POOL_SIZE = 16
 """The most connections a process keeps."""
 WAKE_TIMEOUT = 1.0
+IDLE_IN_TRANSACTION_TIMEOUT = 60.0
+"""Seconds the server lets a session of the store sit idle inside a transaction before it ends the session
+(PostgreSQL's ``idle_in_transaction_session_timeout``), releasing the transaction's locks, the write lock
+:data:`WRITE_LOCK` first: a host stopped inside a write (``kill -STOP``, a paused VM) would otherwise block
+every host's writes for as long as it stays stopped.
+
+No transaction of the store waits on a client or a device: a document is received whole (into memory or
+a spool file) before any transaction begins, and its chunks are then copied from that file
+(:func:`~.pg_documents.stage`), so a slow uploader holds no transaction open; writes check and change rows
+and never deliver. The longest legitimate pause between two statements is then a process's own: a
+thread not scheduled on a loaded machine, a garbage collection, a swap-in — seconds at worst. A minute
+is far beyond those and short enough that one frozen host stalls the others once, not for good. A store
+takes it from :attr:`PgStore.idle_timeout` (a test sets it shorter before the store's first use)."""
 log = logging.getLogger(__name__)
 _STORES: weakref.WeakSet[PgStore] = weakref.WeakSet()
 """Every store of this process, whose lock a child process makes anew (:func:`_after_fork`)."""
@@ -89,11 +102,14 @@ class PgStore(Store):
         """The pool of this process (its pid first)."""
         self._closed = False
         self.timeout = POOL_TIMEOUT
+        self.idle_timeout = IDLE_IN_TRANSACTION_TIMEOUT
+        """Seconds a session may stay idle inside a transaction (:data:`IDLE_IN_TRANSACTION_TIMEOUT`),
+        for the pool opened next."""
         _STORES.add(self)
         try:
             spool_dir.mkdir(parents=True, exist_ok=True)
             self.spool = Spool(spool_dir)
-            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as db:
+            with psycopg.connect(url, **self._session_kwargs()) as db:
                 applied = migrate(db)
         except (OSError, psycopg.Error, StoreUnavailable) as exc:
             raise StoreUnavailable(f"cannot open the job database {self.safe_url}: {_reason(exc)}") from exc
@@ -113,12 +129,20 @@ class PgStore(Store):
             if self._pool_of is None or self._pool_of[0] != pid:
                 pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
                     self.url, min_size=1, max_size=POOL_SIZE, open=False, timeout=self.timeout,
-                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+                    kwargs=self._session_kwargs(),
                     check=ConnectionPool.check_connection, configure=configure_connection,
                     name="ipp-wsgi-store")
                 pool.open(wait=False)
                 self._pool_of = (pid, pool)
             return self._pool_of[1]
+
+    def _session_kwargs(self) -> dict[str, Any]:
+        """The connection options of every session of the store: autocommit (transactions are begun
+        explicitly), the connect timeout, and the server's limit on a session idle in a transaction
+        (:attr:`idle_timeout`; an ``options`` parameter of the URL is replaced)."""
+        milliseconds = max(1, round(self.idle_timeout * 1000))
+        return {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT,
+                "options": f"-c idle_in_transaction_session_timeout={milliseconds}"}
 
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
