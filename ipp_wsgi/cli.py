@@ -24,6 +24,7 @@ from gunicorn.app.base import BaseApplication
 from ipp_wsgi import __version__
 from ipp_wsgi.app import IppApplication
 from ipp_wsgi.backends.embedded.store import StoreUnavailable, store_name
+from ipp_wsgi.backends.embedded.store.definitions import DefinitionConflict
 from ipp_wsgi.basic_auth import PROTECTED_PATHS, BasicAuth
 from ipp_wsgi.child_process import ChildCommand
 from ipp_wsgi.config import STORE_ENV, Config, ConfigError, load_config
@@ -375,8 +376,12 @@ def serve(args: argparse.Namespace) -> int:
 
 def check_embedded_service(config: Config) -> None:
     """Stop here, with one clear line, when the embedded printers' job store or an output cannot be used:
-    not with a traceback from every worker that opens the store, nor with every job aborted later."""
-    check_embedded_store(config)
+    not with a traceback from every worker that opens the store, nor with every job aborted later; nor
+    when its printers are not those another live host of the store serves."""
+    try:
+        check_embedded_store(config)
+    except DefinitionConflict as exc:
+        raise ConfigError(str(exc)) from None
     problems = embedded_output_problems(config)
     if problems:
         raise ConfigError("; ".join(problems))

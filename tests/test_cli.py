@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from harness import free_port
+from harness.spool import opened
 
 from ipp_wsgi import proxy
 from ipp_wsgi.app import IppApplication
@@ -18,6 +20,7 @@ from ipp_wsgi.cli import GunicornServer, build_parser, gunicorn_options, main, s
 from ipp_wsgi.config import STORE_ENV, load_config
 from ipp_wsgi.htpasswd import Htpasswd, set_password
 from ipp_wsgi.logs import LOG_FORMAT_ENV
+from ipp_wsgi.ops.service import check_embedded_store
 from ipp_wsgi.proxy import ProxyUser, proxy_settings
 from ipp_wsgi.worker import IppWorker
 
@@ -283,3 +286,19 @@ def test_tls_options_are_gunicorns(tmp_path: Path) -> None:
     args = build_parser().parse_args(["serve", "--certfile", "/c.pem", "--keyfile", "/k.pem"])
     server = GunicornServer(load_config(spool_dir=tmp_path), gunicorn_options(args))
     assert (server.cfg.certfile, server.cfg.keyfile) == ("/c.pem", "/k.pem") and server.cfg.is_ssl
+
+
+@pytest.mark.parametrize("command", ["serve", "spooler"])
+def test_printers_another_live_host_serves_otherwise_are_refused_in_one_line(
+        command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spool = tmp_path / "spool"
+    there, config = tmp_path / "there.toml", tmp_path / "here.toml"
+    there.write_text('[[printers]]\nname = "print"\noutput_dir = "/b"\n')
+    config.write_text('[[printers]]\nname = "print"\noutput_dir = "/a"\n')
+    check_embedded_store(load_config(there, spool_dir=spool))
+    with opened(spool, "sqlite") as store, store.write() as tx:
+        tx.take_lease("print", "other-host:4242", time.time() + 60)  # another host prints it
+    assert main([command, "--config", str(config), "--spool-dir", str(spool)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == ("ipp-wsgi: printer print: output_dir is /a here but /b in the job store (another host's"
+                    " configuration): every host of one store must serve the same printers")

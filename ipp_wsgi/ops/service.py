@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Sequence
@@ -244,14 +245,37 @@ def _shared_backends(printers: Sequence[PrinterConfig]) -> list[tuple[Backend, l
 
 
 def check_embedded_store(config: ServiceConfig) -> None:
-    """Open and close the job store of ``config``'s embedded printers, if it has any: a store that cannot be
-    used raises :class:`~ipp_wsgi.backends.embedded.store.StoreUnavailable` (with the reason, for the
-    administrator) before any server process starts. The store is closed before this returns, so that a
-    process that forks next hands no connection of it to its children."""
+    """Open the job store of ``config``'s embedded printers, if it has any, and check their definitions
+    against the store's (:func:`~ipp_wsgi.backends.embedded.store.definitions.reconcile`): a store that
+    cannot be used raises :class:`~ipp_wsgi.backends.embedded.store.StoreUnavailable` (with the reason, for
+    the administrator), printers that another live host serves otherwise
+    :class:`~ipp_wsgi.backends.embedded.store.definitions.DefinitionConflict`, before any server process
+    starts. The store is closed before this returns, so that a process that forks next hands no connection
+    of it to its children."""
     from ipp_wsgi.backends.embedded.store import open_store
+    from ipp_wsgi.backends.embedded.store.definitions import canonical, reconcile
 
-    if any(p.backend == "embedded" for p in config.printers):
-        open_store(config.store, config.spool_dir).close()
+    embedded = [p for p in config.printers if p.backend == "embedded"]
+    if embedded:
+        store = open_store(config.store, config.spool_dir)
+        try:
+            reconcile(store, {p.name: canonical(printer_definition(p)) for p in embedded}, time.time())
+        finally:
+            store.close()
+
+
+def printer_definition(printer: PrinterConfig) -> dict[str, Any]:
+    """What every host of one store must agree on about the embedded printer ``printer``: its name, paths,
+    output and the output's target, and its description's configured values (``description.<field>``).
+
+    Left out: ``device_timeout`` and ``retry``, how patiently a host delivers, which neither changes what a
+    client sees nor where the bytes go (hosts on slower links may wait longer); ``backend``, always
+    ``embedded`` here."""
+    configured = dataclasses.asdict(printer.description)
+    description = {f"description.{key}": value for key, value in configured.items()}
+    return {"name": printer.name, "paths": list(printer.paths), "output": printer.output,
+            "output_dir": None if printer.output_dir is None else str(printer.output_dir),
+            "command": list(printer.command), "device_uri": printer.device_uri, **description}
 
 
 def embedded_output_problems(config: ServiceConfig) -> list[str]:

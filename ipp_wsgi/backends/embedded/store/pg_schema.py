@@ -169,7 +169,12 @@ _SCHEMA_4 = """
 ALTER TABLE jobs ADD COLUMN receiver_host TEXT;
 """
 
-MIGRATIONS = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4)
+_SCHEMA_5 = """
+-- Each printer's definition every host must agree on (definitions.py).
+CREATE TABLE printer_definitions (printer TEXT PRIMARY KEY, definition TEXT NOT NULL);
+"""
+
+MIGRATIONS = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4, _SCHEMA_5)
 """Migration N is ``MIGRATIONS[N - 1]``, one script."""
 
 

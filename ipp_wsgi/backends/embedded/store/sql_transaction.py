@@ -24,6 +24,7 @@ from ipp_wsgi.backends.embedded.store.records import (
     new_uuid,
 )
 from ipp_wsgi.backends.embedded.store.sql_db import Database
+from ipp_wsgi.backends.embedded.store.sql_definitions import DefinitionQueries
 from ipp_wsgi.backends.embedded.store.sql_leases import LeaseQueries
 from ipp_wsgi.backends.embedded.store.sql_subscriptions import SubscriptionQueries
 from ipp_wsgi.backends.embedded.store.transaction import JobOrder
@@ -45,7 +46,7 @@ _SETTABLE_JOB = frozenset(JobChanges.__annotations__)
 _SETTABLE_PRINTER = frozenset(PrinterChanges.__annotations__)
 
 
-class SqlTransaction(SubscriptionQueries, LeaseQueries):
+class SqlTransaction(SubscriptionQueries, LeaseQueries, DefinitionQueries):
     """The queries of an SQL store's transaction on ``db`` but those of documents' bytes."""
 
     JOB_SELECT: ClassVar[str] = JOB_COLUMNS

@@ -189,7 +189,11 @@ def _migration_5(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5)
+def _migration_6(db: sqlite3.Connection) -> None:
+    """Each printer's definition every host must agree on (definitions.py)."""
+    db.execute("CREATE TABLE printer_definitions (printer TEXT PRIMARY KEY, definition TEXT NOT NULL)")
+
+MIGRATIONS = (_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6)
 """Migration N is ``MIGRATIONS[N - 1]``."""
 
 

@@ -92,6 +92,18 @@ class StoreTransaction(ABC):
     # -- printers
 
     @abstractmethod
+    def printer_definitions(self) -> dict[str, str]:
+        """Every printer's stored definition (canonical JSON, :mod:`.definitions`), by name."""
+
+    @abstractmethod
+    def set_printer_definition(self, printer: str, definition: str | None) -> None:
+        """Store ``printer``'s definition (None: remove it)."""
+
+    @abstractmethod
+    def live_lease_holders(self, now: float) -> list[str]:
+        """The holders of printing leases that have not expired at ``now``."""
+
+    @abstractmethod
     def ensure_printer(self, name: str, now: float) -> None:
         """Create the state of a configured printer if it has none yet, with a new random printer-uuid
         (:func:`~.records.new_uuid`)."""
