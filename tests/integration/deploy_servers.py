@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from base64 import b64encode
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -435,6 +435,37 @@ def start_nginx(root: Path, credentials: Credentials, venv: Path, upstream: str 
                               "-g", "daemon off;"], root / "nginx.out")
     deployment.start(process, deployment.tls_port)
     return deployment
+
+
+CLUSTER_HOSTS = ("    server 192.0.2.11:8631 max_fails=1 fail_timeout=10s;\n"
+                 "    server 192.0.2.12:8631 max_fails=1 fail_timeout=10s;\n")
+"""The shipped deploy/cluster/ipp-wsgi-cluster.conf's upstream hosts, replaced by the test's."""
+
+
+def start_cluster_nginx(root: Path, host_ports: Sequence[int]) -> tuple[ManagedProcess, int]:
+    """nginx from deploy/cluster/ipp-wsgi-cluster.conf on a free loopback port, round-robin over the
+    hosts at 127.0.0.1:``host_ports``; its files in ``root`` (a :func:`shared_dir`). The process, started,
+    and its port."""
+    port = free_port()
+    hosts = "".join(f"    server {LOOPBACK}:{host} max_fails=1 fail_timeout=10s;\n" for host in host_ports)
+    site = replace_all((DEPLOY / "cluster" / "ipp-wsgi-cluster.conf").read_text(), {
+        "listen 631;": f"listen {LOOPBACK}:{port};",
+        "listen [::]:631;": "",
+        CLUSTER_HOSTS: hosts,
+    })
+    (root / "tmp").mkdir()
+    (root / "site.conf").write_text(site)
+    user = f"user nobody {service_user()[1]};\n" if os.geteuid() == 0 else ""
+    (root / "nginx.conf").write_text(_NGINX_MAIN.format(user=user, root=root, site=root / "site.conf"))
+    process = ManagedProcess([require_tool("nginx"), "-p", str(root), "-c", str(root / "nginx.conf"),
+                              "-e", "stderr", "-g", "daemon off;"], root / "nginx.out")
+    process.start()
+    try:
+        process.wait_for_port(port)
+    except BaseException:
+        process.stop()
+        raise
+    return process, port
 
 
 ADMIN_TEST = """{

@@ -1,0 +1,95 @@
+"""deploy/cluster: the shipped nginx config round-robin in front of two ``ipp-wsgi serve`` hosts that share a
+throw-away PostgreSQL job store (the recipe's ``IPP_WSGI_STORE``, given here as ``--store``)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pytest
+from deploy_servers import ipp_request, post_ipp, shared_dir, start_cluster_nginx
+from harness import IppServer, attach_log, wait_for
+from harness.cluster import host_stores
+from harness.processes import LOOPBACK
+
+from ipp_wsgi.backends.base import JOB_COMPLETED
+from ipp_wsgi.codec import Message, operations, status, tags
+
+DOCUMENT = b"printed once, through the balancer\n"
+
+
+@dataclass(frozen=True)
+class ClusterRecipe:
+    """The two hosts and the port of the shipped nginx config in front of them."""
+
+    hosts: list[IppServer]
+    port: int
+
+
+@pytest.fixture
+def recipe(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClusterRecipe]:
+    """Two hosts on one PostgreSQL database (each its own spool directory) behind the shipped config."""
+    config = tmp_path / "ipp-wsgi.toml"
+    config.write_text('[[printers]]\nname = "print"\n')
+    root = shared_dir("ipp-wsgi-cluster-")
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, root, ignore_errors=True)
+        hosts = []
+        for number, store in enumerate(host_stores("postgres", tmp_path, 2, request.getfixturevalue)):
+            host = IppServer(tmp_path / f"host-{number}", config=config, extra_args=store.extra_args,
+                             spool_dir=store.spool_dir)
+            attach_log(request.node, f"host {number}", host.log)
+            stack.callback(host.stop)
+            host.start()
+            hosts.append(host)
+        nginx, port = start_cluster_nginx(root, [host.port for host in hosts])
+        stack.callback(nginx.stop)
+        for label in ("nginx.out", "nginx-error.log", "nginx-access.log"):
+            attach_log(request.node, label, root / label)
+        yield ClusterRecipe(hosts, port)
+
+
+def call(port: int, message: Message, document: bytes = b"") -> Message:
+    """POST ``message`` to /ipp/print at ``port``; the IPP answer, a success in HTTP 200."""
+    answer = post_ipp(port, "/ipp/print", message, tls=False, document=document)
+    assert answer.status == 200 and answer.ipp is not None, f"HTTP {answer.status} from port {port}"
+    assert answer.ipp.code == status.SUCCESSFUL_OK, answer.ipp
+    return answer.ipp
+
+
+def job_state(port: int, job_id: int) -> int:
+    """The job-state of ``job_id`` as the server at ``port`` reports it."""
+    message = ipp_request(operations.GET_JOB_ATTRIBUTES, f"ipp://{LOOPBACK}:{port}/ipp/print")
+    message.operation.add("job-id", job_id, tags.INTEGER)
+    job = call(port, message).job
+    assert job is not None
+    state: int = job.value("job-state")
+    return state
+
+
+def test_a_job_printed_through_the_balancer_is_seen_on_both_hosts_and_printed_once(
+        recipe: ClusterRecipe) -> None:
+    balancer = f"ipp://{LOOPBACK}:{recipe.port}/ipp/print"
+    submitted = call(recipe.port, ipp_request(operations.PRINT_JOB, balancer), DOCUMENT)
+    assert submitted.job is not None
+    job_id: int = submitted.job.value("job-id")
+
+    def completed(port: int) -> bool:
+        return job_state(port, job_id) == JOB_COMPLETED
+
+    for host in recipe.hosts:  # each host's own port, past the balancer: the same job, from the database
+        wait_for(f"job {job_id} completed on host :{host.port}", partial(completed, host.port), timeout=60)
+    outputs = [host.spool_dir / "output" / "print" for host in recipe.hosts]
+    printed = [path for output in outputs for path in output.glob(f"{job_id}-1*")]
+    assert [path.read_bytes() for path in printed] == [DOCUMENT], printed
+
+    # Round-robin, no stickiness: Get-Jobs through the balancer, answered by either host, lists the job.
+    completed_jobs = ipp_request(operations.GET_JOBS, balancer)
+    completed_jobs.operation.add("which-jobs", "completed", tags.KEYWORD)
+    for _ in recipe.hosts:
+        listed = call(recipe.port, completed_jobs)
+        assert [job.value("job-id") for job in listed.groups_of(tags.JOB_ATTRIBUTES)] == [job_id]
