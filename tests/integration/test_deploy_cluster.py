@@ -1,18 +1,23 @@
 """deploy/cluster: the shipped nginx config round-robin in front of two ``ipp-wsgi serve`` hosts that share a
-throw-away PostgreSQL job store (the recipe's ``IPP_WSGI_STORE``, given here as ``--store``)."""
+throw-away PostgreSQL job store, each host in the environment of the shipped ``ipp-wsgi-host.env`` (its
+store URL and trusted proxy replaced by the test's); the shipped unit passes ``systemd-analyze verify``."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from deploy_servers import ipp_request, post_ipp, shared_dir, start_cluster_nginx
-from harness import IppServer, attach_log, wait_for
+from deploy_servers import DEPLOY, ipp_request, post_ipp, replace_all, shared_dir, start_cluster_nginx
+from harness import IppServer, attach_log, require_tool, wait_for
 from harness.cluster import host_stores
 from harness.processes import LOOPBACK
 
@@ -20,6 +25,19 @@ from ipp_wsgi.backends.base import JOB_COMPLETED
 from ipp_wsgi.codec import Message, operations, status, tags
 
 DOCUMENT = b"printed once, through the balancer\n"
+SHIPPED_STORE = "IPP_WSGI_STORE=postgresql://ippwsgi@db.example.net:5432/ippwsgi?sslmode=require"
+SHIPPED_PROXIES = "IPP_WSGI_TRUSTED_PROXIES=192.0.2.5"
+
+
+def host_environment(store_url: str) -> dict[str, str]:
+    """The variables of the shipped ``ipp-wsgi-host.env`` (KEY=VALUE lines), on the store ``store_url``
+    and trusting the balancer on loopback."""
+    text = replace_all((DEPLOY / "cluster" / "ipp-wsgi-host.env").read_text(), {
+        SHIPPED_STORE: f"IPP_WSGI_STORE={store_url}",
+        SHIPPED_PROXIES: f"IPP_WSGI_TRUSTED_PROXIES={LOOPBACK}",
+    })
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
 
 
 @dataclass(frozen=True)
@@ -40,8 +58,10 @@ def recipe(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClusterRe
         stack.callback(shutil.rmtree, root, ignore_errors=True)
         hosts = []
         for number, store in enumerate(host_stores("postgres", tmp_path, 2, request.getfixturevalue)):
-            host = IppServer(tmp_path / f"host-{number}", config=config, extra_args=store.extra_args,
-                             spool_dir=store.spool_dir)
+            environment = host_environment(store.store_url)
+            environment.pop("IPP_WSGI_BIND")  # the unit passes it as --bind: IppServer binds a free port
+            host = IppServer(tmp_path / f"host-{number}", config=config, spool_dir=store.spool_dir,
+                             env={**os.environ, **environment})
             attach_log(request.node, f"host {number}", host.log)
             stack.callback(host.stop)
             host.start()
@@ -93,3 +113,22 @@ def test_a_job_printed_through_the_balancer_is_seen_on_both_hosts_and_printed_on
     for _ in recipe.hosts:
         listed = call(recipe.port, completed_jobs)
         assert [job.value("job-id") for job in listed.groups_of(tags.JOB_ATTRIBUTES)] == [job_id]
+
+
+def test_the_host_unit_verifies_and_keeps_the_password_out(tmp_path: Path) -> None:
+    """systemd-analyze verify accepts the unit (ExecStart at a real ipp-wsgi); neither it nor the
+    environment file holds a password: the store URL has none, and libpq is pointed at a credential."""
+    analyze = require_tool("systemd-analyze")
+    unit_text = (DEPLOY / "cluster" / "ipp-wsgi-host.service").read_text()
+    service = replace_all(unit_text, {"ExecStart=/opt/ipp-wsgi/bin/ipp-wsgi":
+                                      f"ExecStart={Path(sys.executable).with_name('ipp-wsgi')}"})
+    unit = tmp_path / "ipp-wsgi-host.service"
+    unit.write_text(service)
+    done = subprocess.run([analyze, "verify", "--man=no", str(unit)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ipp-wsgi-host" not in done.stderr, done.stderr
+    assert "Environment=PGPASSFILE=%d/pgpass" in unit_text and "PGPASSWORD" not in unit_text
+    shipped = host_environment(SHIPPED_STORE.split("=", 1)[1])
+    assert urlsplit(shipped["IPP_WSGI_STORE"]).password is None
+    assert "PGPASSWORD" not in shipped
