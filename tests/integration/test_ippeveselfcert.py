@@ -14,8 +14,8 @@ The printer is addressed as ``ipp://localhost:PORT``: CUPS's HTTP client sends `
 loopback address, ipp-wsgi (as cupsd) builds the URIs of its answers from the Host header, and the PWG
 file compares ``job-printer-uri`` with the URI ipptool was given.
 
-ipp-wsgi's printer writes each document to a directory (``output = "directory"``): after the run, the
-documents found there must be byte for byte documents the file sent.
+ipp-wsgi's printer (a command that takes a second over each document) writes each document to a
+directory: after the run, the documents found there must be byte for byte documents the file sent.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,11 +93,24 @@ def _digest(path: Path) -> str:
 def file_output_server(
     ipp_server_factory: Callable[..., IppServer], tmp_path: Path
 ) -> tuple[IppServer, Path]:
-    """``ipp-wsgi serve`` with the default printer writing each document into a directory of its own."""
+    """``ipp-wsgi serve`` with a printer that takes a second over each document, then writes it into a
+    directory of its own.
+
+    The second is a real printer's: I-13 and I-13.1 of ipp-tests.test list the job of I-12's Print-Job as
+    not completed unless its Print-Job answer already said completed, and a directory output finishes a
+    small job in the milliseconds between the answer and the next request (ippeveprinter, the reference,
+    also takes its time over each job)."""
     output_dir = tmp_path / "output"
+    output_dir.mkdir()
     config = tmp_path / "ipp-wsgi.toml"
-    config.write_text(f'[[printers]]\nname = "print"\noutput = "directory"\noutput_dir = "{output_dir}"\n')
+    config.write_text(f'[[printers]]\nname = "print"\noutput = "command"\n'
+                      f'command = ["sh", "-c", {json.dumps(_SLOW_PRINTER)}, "{output_dir}"]\n')
     return ipp_server_factory(config=config), output_dir
+
+
+_SLOW_PRINTER = ('sleep 1; name="$0/$IPP_JOB_ID-$IPP_DOCUMENT_NUMBER";'
+                 ' cat > "$name.part" && mv "$name.part" "$name"')
+"""The printer's command: a second, then the document written whole under its job's and number's name."""
 
 
 @pytest.mark.parametrize("name", SELFCERT_FILES)
