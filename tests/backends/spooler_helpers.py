@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from harness import wait_for
 
-from ipp_wsgi.backends.base import Document, Job, JobRequest
+from ipp_wsgi.backends.base import JOB_PENDING, Document, Job, JobRequest
 from ipp_wsgi.backends.embedded import EmbeddedPrinter, EmbeddedSpooler
+from ipp_wsgi.backends.embedded.store import NewJob, Store
 from ipp_wsgi.codec import AttributeGroup, tags
 
 DEADLINE_SECONDS = 20.0
@@ -18,6 +20,17 @@ MakeSpooler = Callable[..., EmbeddedSpooler]
 """The ``make_spooler`` fixture (conftest.py): an embedded spooler on the test's store and spool directory."""
 Kept = Callable[[], dict[str, bytes]]
 """The ``kept`` fixture (conftest.py): every document the test's store holds, by ``<job-id>-<number>``."""
+
+
+def insert_job(store: Store) -> int:
+    """A pending job of alice on printer ``print`` (made if missing), priority 0, written straight to
+    ``store``; its job-id."""
+    with store.write() as tx:
+        tx.ensure_printer("print", time.time())
+        job = tx.insert_job(NewJob(printer="print", owner="alice", name="a job", state=JOB_PENDING,
+                                   reasons=["job-incoming"], created=time.time(), attributes=AttributeGroup(),
+                                   priority=0))
+    return job.job_id
 
 
 def make_printer(name: str, **options: object) -> EmbeddedPrinter:

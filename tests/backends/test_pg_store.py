@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from harness import PrivatePostgres, free_port, wait_for
 from harness.spool import embedded_spooler
-from spooler_helpers import dead_pid, make_printer, submit, wait_until
+from spooler_helpers import dead_pid, insert_job, make_printer, submit, wait_until
 
 from ipp_wsgi.backends.base import JOB_ABORTED, JOB_COMPLETED, JOB_PENDING, BackendError, JobRequest
-from ipp_wsgi.backends.embedded.store import NewJob, Store, StoreUnavailable, open_document, open_store
+from ipp_wsgi.backends.embedded.store import NewJob, StoreUnavailable, open_document, open_store
 from ipp_wsgi.backends.embedded.store import pg as pg_module
 from ipp_wsgi.backends.embedded.store.pg import PgStore, redact
 from ipp_wsgi.backends.embedded.store.pg_documents import CHUNK_BYTES, StagedDocument
@@ -37,15 +37,6 @@ def pg_store(postgres_url: str, tmp_path: Path) -> Iterator[PgStore]:
     assert isinstance(store, PgStore)
     yield store
     store.close()
-
-
-def _insert_job(store: Store) -> int:
-    with store.write() as tx:
-        tx.ensure_printer("print", time.time())
-        job = tx.insert_job(NewJob(printer="print", owner="alice", name="a job", state=JOB_PENDING,
-                                   reasons=["none"], created=time.time(), attributes=AttributeGroup(),
-                                   priority=50))
-    return job.job_id
 
 
 def _database(url: str) -> str:
@@ -90,7 +81,7 @@ def test_a_document_of_several_chunks_is_read_back_and_seeked(pg_store: PgStore,
     size = CHUNK_BYTES * 2 + CHUNK_BYTES // 2
     content = bytes(range(251)) * (size // 251) + b"end"[: size % 251]
     content = content.ljust(size, b"x")
-    job_id = _insert_job(pg_store)
+    job_id = insert_job(pg_store)
     received = pg_store.receive(io.BytesIO(content))
     with pg_store.write() as tx:
         tx.add_document(job_id, 1, "application/pdf", "big", AttributeGroup(), received)
@@ -134,7 +125,7 @@ def test_a_large_document_is_copied_in_when_received_without_waiting_for_the_wri
     assert waited == [True], "receive() took no write lock"
     database = _database(pg_store.url)
     assert postgres_server.sql("SELECT count(*) FROM document_chunks WHERE job_id < 0", database) == "4"
-    job_id = _insert_job(pg_store)
+    job_id = insert_job(pg_store)
     with pg_store.write() as tx:
         tx.add_document(job_id, 1, "application/pdf", "big", AttributeGroup(), document)
     kept = postgres_server.sql(f"SELECT count(*) FROM document_chunks WHERE job_id = {job_id}", database)
@@ -161,7 +152,7 @@ def test_a_received_document_not_kept_leaves_nothing(pg_store: PgStore,
 
 
 def test_a_small_document_comes_with_its_record_and_an_empty_one_is_kept(pg_store: PgStore) -> None:
-    job_id = _insert_job(pg_store)
+    job_id = insert_job(pg_store)
     with pg_store.write() as tx:
         tx.add_document(job_id, 1, "application/pdf", "small", AttributeGroup(),
                         pg_store.receive(io.BytesIO(b"%PDF-small")))
@@ -191,7 +182,7 @@ def test_the_database_stopped_is_unavailable_and_the_store_works_once_it_is_back
     store = PgStore(postgres_url, tmp_path / "spool")
     store.timeout = 2.0
     try:
-        job_id = _insert_job(store)
+        job_id = insert_job(store)
         postgres_server.stop()
         try:
             with pytest.raises(StoreUnavailable), store.read() as tx:
@@ -306,7 +297,7 @@ def _use_in_child(store: PgStore, job_id: int, out: Connection) -> None:
 
 
 def test_a_store_used_before_fork_opens_a_pool_of_its_own_in_the_child(pg_store: PgStore) -> None:
-    job_id = _insert_job(pg_store)  # the parent's pool is open
+    job_id = insert_job(pg_store)  # the parent's pool is open
     receive, send = FORK.Pipe(duplex=False)
     child = FORK.Process(target=_use_in_child, args=(pg_store, job_id, send))
     child.start()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from harness.spool import opened
+from spooler_helpers import insert_job
 
-from ipp_wsgi.backends.base import JOB_PENDING
 from ipp_wsgi.backends.embedded.spool import INLINE_BYTES
-from ipp_wsgi.backends.embedded.store import NewJob, Store, open_document
+from ipp_wsgi.backends.embedded.store import Store, open_document
 from ipp_wsgi.codec import AttributeGroup
 
 
@@ -24,15 +24,6 @@ def stores(spool_dir: Path, store_url: str) -> Iterator[tuple[Store, Store]]:
     """Two stores over the same data, as two processes have."""
     with opened(spool_dir, store_url) as first, opened(spool_dir, store_url) as second:
         yield first, second
-
-
-def _job(store: Store) -> int:
-    with store.write() as tx:
-        tx.ensure_printer("print", time.time())
-        job = tx.insert_job(NewJob(printer="print", owner="alice", name="counter", state=JOB_PENDING,
-                                   reasons=["job-incoming"], created=time.time(), attributes=AttributeGroup(),
-                                   priority=0))
-    return job.job_id
 
 
 def _priority(store: Store, job_id: int) -> float:
@@ -44,7 +35,7 @@ def _priority(store: Store, job_id: int) -> float:
 
 def test_writers_of_two_stores_take_turns(stores: tuple[Store, Store]) -> None:
     first, second = stores
-    job_id = _job(first)
+    job_id = insert_job(first)
     order: list[str] = []
     inside, release = threading.Event(), threading.Event()
 
@@ -74,7 +65,7 @@ def test_writers_of_two_stores_take_turns(stores: tuple[Store, Store]) -> None:
 
 
 def test_writers_reading_for_update_lose_no_update(stores: tuple[Store, Store]) -> None:
-    job_id = _job(stores[0])
+    job_id = insert_job(stores[0])
 
     def add(store: Store) -> None:
         for _ in range(25):
@@ -97,7 +88,7 @@ def test_job_ids_of_two_stores_writing_at_once_are_unique_and_increasing(stores:
 
     def insert(store: Store, mine: list[int]) -> None:
         for _ in range(20):
-            mine.append(_job(store))
+            mine.append(insert_job(store))
 
     writers = [threading.Thread(target=insert, args=(stores[index % 2], ids[index])) for index in range(4)]
     for writer in writers:
@@ -111,7 +102,7 @@ def test_job_ids_of_two_stores_writing_at_once_are_unique_and_increasing(stores:
 
 def test_a_failed_write_changes_nothing_and_the_next_one_goes_ahead(stores: tuple[Store, Store]) -> None:
     store = stores[0]
-    job_id = _job(store)
+    job_id = insert_job(store)
     with pytest.raises(RuntimeError), store.write() as tx:
         tx.update_job(job_id, priority=7)
         raise RuntimeError("refused")
@@ -142,7 +133,7 @@ def test_the_version_moves_with_what_answers_show_not_with_leases(stores: tuple[
     """A printing lease is renewed every second: that must not look like a change to the answers kept
     while the store is unchanged (a poll answered again from the answer cache)."""
     reader, printing = stores
-    job_id = _job(printing)
+    job_id = insert_job(printing)
     with printing.write() as tx:
         lease = tx.take_lease("print", "here:1:token", time.time() + 5)
     unchanged = reader.version()
@@ -170,7 +161,7 @@ def test_a_document_kept_by_a_write_not_committed_survives_a_recovery(stores: tu
     """A spooler starting (recover) while a worker of the same service stores a job: the worker's
     document is in place before its transaction commits, and must not be swept as an orphan."""
     writer, starting = stores
-    job_id = _job(writer)
+    job_id = insert_job(writer)
     received = writer.receive(io.BytesIO(b"%PDF" * (INLINE_BYTES // 2)))
     inside, release = threading.Event(), threading.Event()
 
