@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from ipp_wsgi.backends import Job
+from ipp_wsgi.backends import Backend, Job
 from ipp_wsgi.backends.base import TERMINAL_JOB_STATES, BackendError
 from ipp_wsgi.codec import AttributeGroup, status, tags
 from ipp_wsgi.codec import operations as ops
@@ -26,12 +26,17 @@ def _printers_of(call: Call) -> list[PrinterEntry]:
     return [call.printer] if call.printer is not None else list(call.service.printers)
 
 
+def _backends_of(call: Call) -> list[Backend]:
+    """The backends of the target printer (of every printer for the server), each once."""
+    return list({id(p.backend): p.backend for p in _printers_of(call)}.values())
+
+
 def _jobs(call: Call, which: str, owner: str | None, limit: int | None = None,
           first_index: int = 1) -> list[tuple[PrinterEntry, Job]]:
     """Jobs of the target printer (every printer for the server), each with its printer."""
     found: list[tuple[PrinterEntry, Job]] = []
     name = call.printer.name if call.printer is not None else None
-    for backend in {id(p.backend): p.backend for p in _printers_of(call)}.values():
+    for backend in _backends_of(call):
         for job in backend.jobs(name, which, owner, limit, first_index):
             entry = call.service.printer(job.printer)
             if entry is not None:
@@ -67,7 +72,7 @@ def _unchanged_state(call: Call) -> Callable[[], bool] | None:
     """A predicate true while every backend of the listed printers reports the state it has now, in the
     same second (job-printer-up-time), so that a poll of Get-Jobs is answered again from the answer cache;
     None when a backend reports no state version."""
-    backends = list({id(p.backend): p.backend for p in _printers_of(call)}.values())
+    backends = _backends_of(call)
     versions = [backend.state_version() for backend in backends]
     if any(version is None for version in versions):
         return None
