@@ -156,7 +156,7 @@ class Service:
             raise ValueError(f"printer {unknown[0].name!r}: unknown backend {unknown[0].backend!r}")
         descriptions = {p.name: _encoded_description(p) for p in config.printers if p.backend != "cups"}
         backends: dict[str, Backend] = {}
-        embedded = [p for p in config.printers if p.backend == "embedded"]
+        embedded = embedded_printers(config)
         if embedded:
             spooler = _embedded_spooler(config, embedded, descriptions)
             backends.update((p.name, spooler) for p in embedded)
@@ -244,6 +244,11 @@ def _shared_backends(printers: Sequence[PrinterConfig]) -> list[tuple[Backend, l
     return made
 
 
+def embedded_printers(config: ServiceConfig) -> list[PrinterConfig]:
+    """The printers of ``config`` that the embedded spooler prints."""
+    return [p for p in config.printers if p.backend == "embedded"]
+
+
 def check_embedded_store(config: ServiceConfig) -> None:
     """Open the job store of ``config``'s embedded printers, if it has any, and check their definitions
     against the store's (:func:`~ipp_wsgi.backends.embedded.store.definitions.reconcile`): a store that
@@ -255,7 +260,7 @@ def check_embedded_store(config: ServiceConfig) -> None:
     from ipp_wsgi.backends.embedded.store import open_store
     from ipp_wsgi.backends.embedded.store.definitions import canonical, reconcile
 
-    embedded = [p for p in config.printers if p.backend == "embedded"]
+    embedded = embedded_printers(config)
     if embedded:
         store = open_store(config.store, config.spool_dir)
         try:
@@ -283,8 +288,7 @@ def embedded_output_problems(config: ServiceConfig) -> list[str]:
     printer; :mod:`~ipp_wsgi.backends.embedded.output_check`): an empty list when they may."""
     from ipp_wsgi.backends.embedded.output_check import output_problem
 
-    found = (output_problem(_embedded_printer(p), config.spool_dir) for p in config.printers
-             if p.backend == "embedded")
+    found = (output_problem(_embedded_printer(p), config.spool_dir) for p in embedded_printers(config))
     return [problem for problem in found if problem is not None]
 
 
@@ -299,7 +303,7 @@ def _embedded_printer(printer: PrinterConfig, description: AttributeGroup | None
 def embedded_spooler(config: ServiceConfig) -> Backend | None:
     """The embedded spooler of ``config``'s embedded printers as the service builds it (None when there are
     none): for a process that only prints them (``ipp-wsgi spooler``)."""
-    embedded = [p for p in config.printers if p.backend == "embedded"]
+    embedded = embedded_printers(config)
     if not embedded:
         return None
     return _embedded_spooler(config, embedded, {p.name: _encoded_description(p) for p in embedded})
