@@ -16,6 +16,7 @@ Fixtures live in ``tests/conftest.py``; this package holds the machinery they us
 - :mod:`.postgres`: a throw-away PostgreSQL server (``initdb`` in a temp dir, a free loopback port).
 - :mod:`.cluster`: several ``ipp-wsgi serve`` hosts on one job store, nginx round-robin in front, a
   printer that records each delivery.
+- :mod:`.scripts`: the project's scripts (benchmarks/, tools/) imported as modules.
 """
 
 from .avahi import Ippeveprinter, PrivateDnssd

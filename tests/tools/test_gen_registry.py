@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from harness.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 IANA = Path("/work/shared/iana")
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_registry", ROOT / "tools" / "gen_registry.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_registry"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = load_script(ROOT / "tools" / "gen_registry.py")
 
 REGISTRY = """<?xml version='1.0' encoding='UTF-8'?>
 <registry xmlns="http://www.iana.org/assignments" id="ipp-registrations">

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from harness.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("server_bench", ROOT / "benchmarks" / "server_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["server_bench"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_script(ROOT / "benchmarks" / "server_bench.py")
 CODEC = {"decode_response": {"ours": 10.0, "pyipp": 1.0, "ratio": 10.0},
          "encode_get-printer-attributes": {"ours": 3.0, "pyipp": 1.0, "ratio": 3.0},
          "encode_print-job": {"ours": 3.0, "pyipp": 1.0, "ratio": 3.0}}
